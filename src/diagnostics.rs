@@ -1,0 +1,112 @@
+//! Counters that make the layer's own problems visible: nothing is dropped silently.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tracing_core::field::{Field, Visit};
+
+use crate::state::GenAiSpan;
+
+/// The GenAI layer's counters. Get a handle with
+/// [`GenAiLayer::diagnostics`](crate::GenAiLayer::diagnostics).
+///
+/// ```
+/// let layer = tracing_genai::layer::<tracing_subscriber::Registry>();
+/// let snapshot = layer.diagnostics().snapshot();
+/// assert_eq!(snapshot.mapper_panics, 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    genai_spans: AtomicU64,
+    spans_with_input_problems: AtomicU64,
+    mapper_panics: AtomicU64,
+    unwritten_spans: AtomicU64,
+}
+
+/// A point-in-time copy of [`Diagnostics`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DiagnosticsSnapshot {
+    /// GenAI spans closed so far.
+    pub genai_spans: u64,
+    /// GenAI spans that had at least one input problem (see `tracing_genai.diagnostics`).
+    pub spans_with_input_problems: u64,
+    /// Mapper invocations that panicked (their changes were discarded).
+    pub mapper_panics: u64,
+    /// GenAI spans whose attributes could not be written because no OpenTelemetry span was
+    /// found (the wrapped layer is not tracing-opentelemetry, or filtered the span out).
+    pub unwritten_spans: u64,
+}
+
+impl fmt::Display for DiagnosticsSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} GenAI spans, {} with input problems, {} mapper panics, {} unwritten",
+            self.genai_spans,
+            self.spans_with_input_problems,
+            self.mapper_panics,
+            self.unwritten_spans
+        )
+    }
+}
+
+impl Diagnostics {
+    /// Reads the counters.
+    pub fn snapshot(&self) -> DiagnosticsSnapshot {
+        DiagnosticsSnapshot {
+            genai_spans: self.genai_spans.load(Ordering::Relaxed),
+            spans_with_input_problems: self.spans_with_input_problems.load(Ordering::Relaxed),
+            mapper_panics: self.mapper_panics.load(Ordering::Relaxed),
+            unwritten_spans: self.unwritten_spans.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn record_span(&self, state: &GenAiSpan) {
+        self.genai_spans.fetch_add(1, Ordering::Relaxed);
+        if !state.diagnostics.is_empty() {
+            self.spans_with_input_problems
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn record_mapper_panic(&self) {
+        self.mapper_panics.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_unwritten(&self) {
+        self.unwritten_spans.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Reads the message and error class of an ERROR event inside a GenAI span.
+#[derive(Default)]
+pub(crate) struct ErrorEventVisitor {
+    pub(crate) message: Option<String>,
+    pub(crate) error_type: Option<String>,
+}
+
+impl ErrorEventVisitor {
+    fn put(&mut self, field: &Field, value: String) {
+        match field.name() {
+            "message" => self.message = Some(value),
+            "error" | "exception.message" if self.message.is_none() => {
+                self.message = Some(value)
+            }
+            "error.type" | "error_type" | "exception.type" => self.error_type = Some(value),
+            _ => {}
+        }
+    }
+}
+
+impl Visit for ErrorEventVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value.to_string());
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.put(field, crate::capture::error_chain(value));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, format!("{value:?}"));
+    }
+}

@@ -1,0 +1,349 @@
+//! Which span field means what: the GenAI fields the layer understands and the alias table that
+//! maps input field names (semconv names and the names Rust LLM clients use) to them.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::semconv as sc;
+
+/// A GenAI fact the layer captures from a span field.
+///
+/// Used to configure aliases ([`GenAiLayer::with_alias`](crate::GenAiLayer::with_alias)).
+///
+/// ```
+/// use tracing_genai::GenAiField;
+///
+/// assert_eq!(GenAiField::RequestModel.key(), "gen_ai.request.model");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GenAiField {
+    /// `gen_ai.operation.name`
+    OperationName,
+    /// `gen_ai.provider.name`
+    ProviderName,
+    /// `gen_ai.request.model`
+    RequestModel,
+    /// `gen_ai.request.max_tokens`
+    MaxTokens,
+    /// `gen_ai.request.choice.count`
+    ChoiceCount,
+    /// `gen_ai.request.temperature`
+    Temperature,
+    /// `gen_ai.request.top_p`
+    TopP,
+    /// `gen_ai.request.top_k`
+    TopK,
+    /// `gen_ai.request.stop_sequences`
+    StopSequences,
+    /// `gen_ai.request.frequency_penalty`
+    FrequencyPenalty,
+    /// `gen_ai.request.presence_penalty`
+    PresencePenalty,
+    /// `gen_ai.request.encoding_formats`
+    EncodingFormats,
+    /// `gen_ai.request.seed`
+    Seed,
+    /// `gen_ai.request.stream`
+    Stream,
+    /// `gen_ai.request.reasoning.level`
+    ReasoningLevel,
+    /// `gen_ai.request.previous_response.id`
+    PreviousResponseId,
+    /// `gen_ai.response.id`
+    ResponseId,
+    /// `gen_ai.response.model`
+    ResponseModel,
+    /// `gen_ai.response.finish_reasons`
+    FinishReasons,
+    /// `gen_ai.response.time_to_first_chunk`
+    TimeToFirstChunk,
+    /// `gen_ai.response.status`
+    ResponseStatus,
+    /// `gen_ai.usage.input_tokens`
+    InputTokens,
+    /// `gen_ai.usage.output_tokens`
+    OutputTokens,
+    /// `gen_ai.usage.cache_read.input_tokens`
+    CacheReadInputTokens,
+    /// `gen_ai.usage.cache_creation.input_tokens`
+    CacheCreationInputTokens,
+    /// `gen_ai.usage.reasoning.output_tokens`
+    ReasoningOutputTokens,
+    /// `gen_ai.conversation.id`
+    ConversationId,
+    /// `gen_ai.agent.id`
+    AgentId,
+    /// `gen_ai.agent.name`
+    AgentName,
+    /// `gen_ai.agent.description`
+    AgentDescription,
+    /// `gen_ai.agent.version`
+    AgentVersion,
+    /// `gen_ai.tool.name`
+    ToolName,
+    /// `gen_ai.tool.call.id`
+    ToolCallId,
+    /// `gen_ai.tool.type`
+    ToolType,
+    /// `gen_ai.tool.description`
+    ToolDescription,
+    /// `gen_ai.workflow.name`
+    WorkflowName,
+    /// `gen_ai.data_source.id`
+    DataSourceId,
+    /// `gen_ai.output.type`
+    OutputType,
+    /// `gen_ai.embeddings.dimension.count`
+    EmbeddingsDimensionCount,
+    /// `server.address`
+    ServerAddress,
+    /// `server.port`
+    ServerPort,
+    /// `error.type`: marks the span failed with this error class.
+    ErrorType,
+    /// `error`: marks the span failed; the value is the message.
+    Error,
+    /// Message content (`gen_ai.input.messages`, `gen_ai.output.messages`,
+    /// `gen_ai.system_instructions`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments`,
+    /// `gen_ai.tool.call.result`). Never exported unless content capture is enabled.
+    Content,
+    /// `openai.request.service_tier`
+    OpenAiRequestServiceTier,
+    /// `openai.response.service_tier`
+    OpenAiResponseServiceTier,
+    /// `openai.response.system_fingerprint`
+    OpenAiResponseSystemFingerprint,
+    /// `openai.api.type`
+    OpenAiApiType,
+    /// `otel.name`: overrides the exported span name.
+    OtelName,
+    /// `otel.kind`: overrides the span kind.
+    OtelKind,
+    /// `otel.status_code`: `error` marks the span failed.
+    OtelStatusCode,
+    /// `otel.status_description`: the error description.
+    OtelStatusDescription,
+}
+
+impl GenAiField {
+    /// The attribute key this fact is exported under (`otel.*` and `error` are not exported as
+    /// attributes; they return their field name).
+    pub fn key(self) -> &'static str {
+        use GenAiField::*;
+        match self {
+            OperationName => sc::GEN_AI_OPERATION_NAME,
+            ProviderName => sc::GEN_AI_PROVIDER_NAME,
+            RequestModel => sc::GEN_AI_REQUEST_MODEL,
+            MaxTokens => sc::GEN_AI_REQUEST_MAX_TOKENS,
+            ChoiceCount => sc::GEN_AI_REQUEST_CHOICE_COUNT,
+            Temperature => sc::GEN_AI_REQUEST_TEMPERATURE,
+            TopP => sc::GEN_AI_REQUEST_TOP_P,
+            TopK => sc::GEN_AI_REQUEST_TOP_K,
+            StopSequences => sc::GEN_AI_REQUEST_STOP_SEQUENCES,
+            FrequencyPenalty => sc::GEN_AI_REQUEST_FREQUENCY_PENALTY,
+            PresencePenalty => sc::GEN_AI_REQUEST_PRESENCE_PENALTY,
+            EncodingFormats => sc::GEN_AI_REQUEST_ENCODING_FORMATS,
+            Seed => sc::GEN_AI_REQUEST_SEED,
+            Stream => sc::GEN_AI_REQUEST_STREAM,
+            ReasoningLevel => sc::GEN_AI_REQUEST_REASONING_LEVEL,
+            PreviousResponseId => sc::GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID,
+            ResponseId => sc::GEN_AI_RESPONSE_ID,
+            ResponseModel => sc::GEN_AI_RESPONSE_MODEL,
+            FinishReasons => sc::GEN_AI_RESPONSE_FINISH_REASONS,
+            TimeToFirstChunk => sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+            ResponseStatus => sc::GEN_AI_RESPONSE_STATUS,
+            InputTokens => sc::GEN_AI_USAGE_INPUT_TOKENS,
+            OutputTokens => sc::GEN_AI_USAGE_OUTPUT_TOKENS,
+            CacheReadInputTokens => sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+            CacheCreationInputTokens => sc::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+            ReasoningOutputTokens => sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+            ConversationId => sc::GEN_AI_CONVERSATION_ID,
+            AgentId => sc::GEN_AI_AGENT_ID,
+            AgentName => sc::GEN_AI_AGENT_NAME,
+            AgentDescription => sc::GEN_AI_AGENT_DESCRIPTION,
+            AgentVersion => sc::GEN_AI_AGENT_VERSION,
+            ToolName => sc::GEN_AI_TOOL_NAME,
+            ToolCallId => sc::GEN_AI_TOOL_CALL_ID,
+            ToolType => sc::GEN_AI_TOOL_TYPE,
+            ToolDescription => sc::GEN_AI_TOOL_DESCRIPTION,
+            WorkflowName => sc::GEN_AI_WORKFLOW_NAME,
+            DataSourceId => sc::GEN_AI_DATA_SOURCE_ID,
+            OutputType => sc::GEN_AI_OUTPUT_TYPE,
+            EmbeddingsDimensionCount => sc::GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+            ServerAddress => sc::SERVER_ADDRESS,
+            ServerPort => sc::SERVER_PORT,
+            ErrorType => sc::ERROR_TYPE,
+            Error => "error",
+            Content => "gen_ai.*messages",
+            OpenAiRequestServiceTier => sc::OPENAI_REQUEST_SERVICE_TIER,
+            OpenAiResponseServiceTier => sc::OPENAI_RESPONSE_SERVICE_TIER,
+            OpenAiResponseSystemFingerprint => sc::OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+            OpenAiApiType => sc::OPENAI_API_TYPE,
+            OtelName => "otel.name",
+            OtelKind => "otel.kind",
+            OtelStatusCode => "otel.status_code",
+            OtelStatusDescription => "otel.status_description",
+        }
+    }
+}
+
+/// Every semconv key the layer accepts verbatim, and the fact it maps to.
+const SEMCONV: &[GenAiField] = {
+    use GenAiField::*;
+    &[
+        OperationName,
+        ProviderName,
+        RequestModel,
+        MaxTokens,
+        ChoiceCount,
+        Temperature,
+        TopP,
+        TopK,
+        StopSequences,
+        FrequencyPenalty,
+        PresencePenalty,
+        EncodingFormats,
+        Seed,
+        Stream,
+        ReasoningLevel,
+        PreviousResponseId,
+        ResponseId,
+        ResponseModel,
+        FinishReasons,
+        TimeToFirstChunk,
+        ResponseStatus,
+        InputTokens,
+        OutputTokens,
+        CacheReadInputTokens,
+        CacheCreationInputTokens,
+        ReasoningOutputTokens,
+        ConversationId,
+        AgentId,
+        AgentName,
+        AgentDescription,
+        AgentVersion,
+        ToolName,
+        ToolCallId,
+        ToolType,
+        ToolDescription,
+        WorkflowName,
+        DataSourceId,
+        OutputType,
+        EmbeddingsDimensionCount,
+        ServerAddress,
+        ServerPort,
+        ErrorType,
+        Error,
+        OpenAiRequestServiceTier,
+        OpenAiResponseServiceTier,
+        OpenAiResponseSystemFingerprint,
+        OpenAiApiType,
+        OtelName,
+        OtelKind,
+        OtelStatusCode,
+        OtelStatusDescription,
+    ]
+};
+
+/// The content attributes; captured only when content capture is on.
+const CONTENT_KEYS: &[&str] = &[
+    sc::GEN_AI_INPUT_MESSAGES,
+    sc::GEN_AI_OUTPUT_MESSAGES,
+    sc::GEN_AI_SYSTEM_INSTRUCTIONS,
+    sc::GEN_AI_TOOL_DEFINITIONS,
+    sc::GEN_AI_TOOL_CALL_ARGUMENTS,
+    sc::GEN_AI_TOOL_CALL_RESULT,
+];
+
+/// The default aliases: names used by Rust LLM clients and by older semconv versions.
+///
+/// This table is reproduced in the crate docs and the README.
+pub const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
+    use GenAiField::*;
+    &[
+        ("operation", OperationName),
+        ("operation_name", OperationName),
+        ("gen_ai.system", ProviderName),
+        ("provider", ProviderName),
+        ("system", ProviderName),
+        ("model", RequestModel),
+        ("request_model", RequestModel),
+        ("temperature", Temperature),
+        ("top_p", TopP),
+        ("top_k", TopK),
+        ("max_tokens", MaxTokens),
+        ("max_output_tokens", MaxTokens),
+        ("max_completion_tokens", MaxTokens),
+        ("seed", Seed),
+        ("stream", Stream),
+        ("n", ChoiceCount),
+        ("frequency_penalty", FrequencyPenalty),
+        ("presence_penalty", PresencePenalty),
+        ("stop", StopSequences),
+        ("stop_sequences", StopSequences),
+        ("prompt_tokens", InputTokens),
+        ("input_tokens", InputTokens),
+        ("gen_ai.usage.prompt_tokens", InputTokens),
+        ("completion_tokens", OutputTokens),
+        ("output_tokens", OutputTokens),
+        ("gen_ai.usage.completion_tokens", OutputTokens),
+        ("cache_read_tokens", CacheReadInputTokens),
+        ("cached_tokens", CacheReadInputTokens),
+        ("cache_read_input_tokens", CacheReadInputTokens),
+        ("cache_creation_tokens", CacheCreationInputTokens),
+        ("cache_creation_input_tokens", CacheCreationInputTokens),
+        ("cache_write_tokens", CacheCreationInputTokens),
+        ("gen_ai.usage.cache_write.input_tokens", CacheCreationInputTokens),
+        ("reasoning_tokens", ReasoningOutputTokens),
+        ("finish_reason", FinishReasons),
+        ("finish_reasons", FinishReasons),
+        ("stop_reason", FinishReasons),
+        ("response_id", ResponseId),
+        ("response_model", ResponseModel),
+        ("conversation_id", ConversationId),
+        ("agent_name", AgentName),
+        ("tool_name", ToolName),
+        ("tool_call_id", ToolCallId),
+        ("error_type", ErrorType),
+    ]
+};
+
+/// Field name to GenAI fact lookup: the semconv names plus the configured aliases.
+#[derive(Clone, Debug)]
+pub(crate) struct AliasTable {
+    map: HashMap<Cow<'static, str>, GenAiField>,
+}
+
+impl Default for AliasTable {
+    fn default() -> Self {
+        let mut map = HashMap::with_capacity(SEMCONV.len() + DEFAULT_ALIASES.len() + 8);
+        for f in SEMCONV {
+            map.insert(Cow::Borrowed(f.key()), *f);
+        }
+        for k in CONTENT_KEYS {
+            map.insert(Cow::Borrowed(*k), GenAiField::Content);
+        }
+        for (k, f) in DEFAULT_ALIASES {
+            map.insert(Cow::Borrowed(*k), *f);
+        }
+        AliasTable { map }
+    }
+}
+
+impl AliasTable {
+    pub(crate) fn get(&self, name: &str) -> Option<GenAiField> {
+        self.map.get(name).copied()
+    }
+
+    pub(crate) fn insert(&mut self, name: impl Into<Cow<'static, str>>, field: GenAiField) {
+        self.map.insert(name.into(), field);
+    }
+
+    /// Removes an alias. Semconv names cannot be removed.
+    pub(crate) fn remove(&mut self, name: &str) {
+        if !SEMCONV.iter().any(|f| f.key() == name) {
+            self.map.remove(name);
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! The GenAI layer: recognises LLM spans, owns their attributes and writes them, typed and once,
+//! on the OpenTelemetry span that the wrapped tracing-opentelemetry layer creates.
+//!
+//! # Why it wraps the OpenTelemetry layer
+//!
+//! tracing-opentelemetry copies every span field to an attribute as it is recorded (`u64` as a
+//! string, never de-duplicated), and offers no way to hide a field. So the GenAI layer sits
+//! *around* it: for LLM spans it forwards no field values, only the span itself (for parentage
+//! and context) and the span kind; it keeps the fields in its own typed state and, when the
+//! span closes, writes the final attributes through
+//! [`get_otel_context`](tracing_opentelemetry::get_otel_context) before the inner layer ends
+//! the span. Every other span and event goes to the inner layer untouched.
+
+use std::any::TypeId;
+use std::sync::{Arc, OnceLock};
+
+use opentelemetry::trace::{Status, TraceContextExt};
+use tracing_core::callsite::Callsite;
+use tracing_core::dispatcher::WeakDispatch;
+use tracing_core::field::Value as TracingValue;
+use tracing_core::span::{Attributes as SpanAttributes, Id, Record};
+use tracing_core::subscriber::Interest;
+use tracing_core::{Dispatch, Event, Level, LevelFilter, Metadata, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+use crate::capture::Capture;
+use crate::config::LayerConfig;
+use crate::diagnostics::Diagnostics;
+use crate::mapping;
+use crate::semconv as sc;
+use crate::state::GenAiSpan;
+
+/// A [`Layer`] that turns LLM spans into OpenTelemetry spans with the GenAI semantic
+/// conventions. It wraps the tracing-opentelemetry layer `L` (see the [module docs](self)).
+///
+/// Build it with [`layer()`](crate::layer) and configure it with the `with_*` methods.
+///
+/// ```
+/// use tracing_subscriber::layer::SubscriberExt;
+/// use opentelemetry::trace::TracerProvider as _;
+///
+/// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+/// let subscriber = tracing_subscriber::registry()
+///     .with(tracing_genai::layer().with_tracer(provider.tracer("app")));
+/// tracing::subscriber::with_default(subscriber, || {
+///     let span = tracing::info_span!("llm", gen_ai.operation.name = "chat", gen_ai.request.model = "gpt-4o");
+///     let _guard = span.enter();
+/// });
+/// ```
+pub struct GenAiLayer<L> {
+    pub(crate) otel: L,
+    pub(crate) config: LayerConfig,
+    pub(crate) diagnostics: Arc<Diagnostics>,
+    dispatch: OnceLock<WeakDispatch>,
+    with_state: Option<WithState>,
+}
+
+impl<L> std::fmt::Debug for GenAiLayer<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenAiLayer")
+            .field("config", &self.config)
+            .field("diagnostics", &self.diagnostics.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L> GenAiLayer<L> {
+    pub(crate) fn from_parts(otel: L, config: LayerConfig, diagnostics: Arc<Diagnostics>) -> Self {
+        GenAiLayer {
+            otel,
+            config,
+            diagnostics,
+            dispatch: OnceLock::new(),
+            with_state: None,
+        }
+    }
+
+    /// Whether spans of this callsite are GenAI spans: they declare `gen_ai.operation.name`, or
+    /// a configured [`SpanRule`](crate::SpanRule) matches.
+    #[inline]
+    fn is_genai(&self, meta: &Metadata<'_>) -> bool {
+        meta.is_span()
+            && (meta.fields().field(sc::GEN_AI_OPERATION_NAME).is_some()
+                || (!self.config.rules.is_empty() && self.config.rule_for(meta).is_some()))
+    }
+
+    fn dispatch(&self) -> Option<Dispatch> {
+        self.dispatch
+            .get()
+            .and_then(WeakDispatch::upgrade)
+            .or_else(|| Some(tracing_core::dispatcher::get_default(Dispatch::clone)))
+    }
+}
+
+/// Lets the typed recording helpers of [`GenAiSpanExt`](crate::GenAiSpanExt) reach the state of
+/// a span through the dispatcher, without the span having declared the fields.
+#[derive(Clone, Copy)]
+pub(crate) struct WithState {
+    #[allow(clippy::type_complexity)]
+    f: fn(&Dispatch, &Id, &mut dyn FnMut(&mut GenAiSpan)),
+}
+
+impl WithState {
+    fn new<S>() -> Self
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        WithState {
+            f: |dispatch, id, f| {
+                let Some(subscriber) = dispatch.downcast_ref::<S>() else {
+                    return;
+                };
+                let Some(span) = subscriber.span(id) else {
+                    return;
+                };
+                let mut ext = span.extensions_mut();
+                if let Some(state) = ext.get_mut::<GenAiSpan>() {
+                    f(state);
+                }
+            },
+        }
+    }
+
+    /// Runs `f` on the GenAI state of span `id`, if it is a GenAI span.
+    pub(crate) fn with(&self, dispatch: &Dispatch, id: &Id, f: &mut dyn FnMut(&mut GenAiSpan)) {
+        (self.f)(dispatch, id, f)
+    }
+}
+
+/// The callsite of the synthetic records the layer sends to the inner layer (span kind).
+struct KindCallsite;
+static KIND_CALLSITE: KindCallsite = KindCallsite;
+static KIND_META: Metadata<'static> = tracing_core::metadata! {
+    name: "tracing_genai::kind",
+    target: "tracing_genai",
+    level: Level::TRACE,
+    fields: &["otel.kind"],
+    callsite: &KIND_CALLSITE,
+    kind: tracing_core::metadata::Kind::SPAN,
+};
+impl Callsite for KindCallsite {
+    fn set_interest(&self, _: Interest) {}
+    fn metadata(&self) -> &Metadata<'_> {
+        &KIND_META
+    }
+}
+
+fn kind_str(kind: &opentelemetry::trace::SpanKind) -> &'static str {
+    use opentelemetry::trace::SpanKind::*;
+    match kind {
+        Client => "client",
+        Server => "server",
+        Producer => "producer",
+        Consumer => "consumer",
+        Internal => "internal",
+    }
+}
+
+const NONE: Option<&'static dyn TracingValue> = None;
+
+impl<L> GenAiLayer<L> {
+    /// Tells the inner layer the span kind (only effective before the span is first entered).
+    fn forward_kind<S>(&self, id: &Id, kind: &opentelemetry::trace::SpanKind, ctx: Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+        L: Layer<S>,
+    {
+        let fields = KIND_META.fields();
+        let Some(field) = fields.field("otel.kind") else {
+            return;
+        };
+        let value = kind_str(kind);
+        let values = [(&field, Some(&value as &dyn TracingValue))];
+        let set = fields.value_set(&values);
+        self.otel.on_record(id, &Record::new(&set), ctx);
+    }
+
+    /// Writes the final attributes, name, events and status of a closing GenAI span.
+    fn finish(&self, id: &Id, mut state: GenAiSpan) {
+        self.diagnostics.record_span(&state);
+        if state.operation.is_none() {
+            state.diagnose(
+                "gen_ai.operation.name was declared but never recorded; exported without GenAI name"
+                    .to_string(),
+            );
+        }
+        let mut attrs = mapping::attributes(&state);
+        let mut failures = Vec::new();
+        for mapper in &self.config.mappers {
+            if let Err(failure) = mapper.apply(&state, &mut attrs) {
+                failures.push(failure);
+            }
+        }
+        let name = state.otel.name.clone().unwrap_or_else(|| state.otel_name());
+
+        let written = match self
+            .dispatch()
+            .and_then(|d| tracing_opentelemetry::get_otel_context(id, &d))
+        {
+            Some(cx) => {
+                let span = cx.span();
+                span.update_name(name);
+                span.set_attributes(attrs);
+                for event in std::mem::take(&mut state.events) {
+                    span.add_event_with_timestamp(event.name, event.time, event.attributes);
+                }
+                if state.is_error() {
+                    if let Some(attrs) = mapping::exception_event(&state) {
+                        span.add_event(sc::EXCEPTION_EVENT, attrs);
+                    }
+                    span.set_status(Status::error(mapping::status_description(&state)));
+                }
+                true
+            }
+            None => false,
+        };
+        if !written {
+            self.diagnostics.record_unwritten();
+        }
+        for failure in failures {
+            self.diagnostics.record_mapper_panic();
+            if failure.first {
+                tracing::warn!(
+                    target: "tracing_genai",
+                    mapper = %failure.mapper,
+                    panic = %failure.message,
+                    "attribute mapper panicked; spans are exported without its changes \
+                     (reported once per mapper)"
+                );
+            }
+        }
+    }
+
+    fn capture_error_event<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let mut ext = span.extensions_mut();
+        let Some(state) = ext.get_mut::<GenAiSpan>() else {
+            return;
+        };
+        let mut visitor = crate::diagnostics::ErrorEventVisitor::default();
+        event.record(&mut visitor);
+        state.set_error(visitor.error_type, visitor.message);
+    }
+}
+
+impl<S, L> Layer<S> for GenAiLayer<L>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    L: Layer<S>,
+{
+    fn on_register_dispatch(&self, subscriber: &Dispatch) {
+        let _ = self.dispatch.set(subscriber.downgrade());
+        self.otel.on_register_dispatch(subscriber);
+    }
+
+    fn on_layer(&mut self, subscriber: &mut S) {
+        self.with_state = Some(WithState::new::<S>());
+        self.otel.on_layer(subscriber);
+    }
+
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        self.otel.register_callsite(metadata)
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>, ctx: Context<'_, S>) -> bool {
+        self.otel.enabled(metadata, ctx)
+    }
+
+    fn event_enabled(&self, event: &Event<'_>, ctx: Context<'_, S>) -> bool {
+        self.otel.event_enabled(event, ctx)
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        self.otel.max_level_hint()
+    }
+
+    fn on_new_span(&self, attrs: &SpanAttributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let meta = attrs.metadata();
+        if !self.is_genai(meta) {
+            return self.otel.on_new_span(attrs, id, ctx);
+        }
+        let mut state = GenAiSpan::new(meta.name(), meta.target());
+        if let Some(rule) = self.config.rule_for(meta) {
+            rule.seed(&mut state);
+        }
+        attrs.record(&mut Capture {
+            state: &mut state,
+            aliases: &self.config.aliases,
+        });
+        let kind = state.kind();
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(state);
+        }
+
+        // Forward the span with no field values: the GenAI layer owns this span's attributes.
+        let fields = meta.fields();
+        let nones = [NONE; 32];
+        let heap;
+        let values: &[Option<&dyn TracingValue>] = if fields.len() <= nones.len() {
+            &nones[..fields.len()]
+        } else {
+            heap = vec![NONE; fields.len()];
+            &heap
+        };
+        let set = fields.value_set_all(values);
+        let forwarded = if let Some(parent) = attrs.parent() {
+            SpanAttributes::child_of(parent.clone(), meta, &set)
+        } else if attrs.is_root() {
+            SpanAttributes::new_root(meta, &set)
+        } else {
+            SpanAttributes::new(meta, &set)
+        };
+        self.otel.on_new_span(&forwarded, id, ctx.clone());
+        self.forward_kind(id, &kind, ctx);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        // `None`: not a GenAI span, forward. `Some(kind)`: captured; `kind` is set if it changed.
+        let captured = {
+            let Some(span) = ctx.span(id) else {
+                return self.otel.on_record(id, values, ctx);
+            };
+            if self.is_genai(span.metadata()) {
+                let mut ext = span.extensions_mut();
+                ext.get_mut::<GenAiSpan>().map(|state| {
+                    let before = state.kind();
+                    values.record(&mut Capture {
+                        state,
+                        aliases: &self.config.aliases,
+                    });
+                    let after = state.kind();
+                    (after != before).then_some(after)
+                })
+            } else {
+                None
+            }
+        };
+        match captured {
+            None => self.otel.on_record(id, values, ctx),
+            Some(Some(kind)) => self.forward_kind(id, &kind, ctx),
+            Some(None) => {}
+        }
+    }
+
+    fn on_follows_from(&self, span: &Id, follows: &Id, ctx: Context<'_, S>) {
+        self.otel.on_follows_from(span, follows, ctx)
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        if *event.metadata().level() == Level::ERROR {
+            self.capture_error_event(event, &ctx);
+        }
+        self.otel.on_event(event, ctx)
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        self.otel.on_enter(id, ctx)
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        self.otel.on_exit(id, ctx)
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let state = ctx
+            .span(&id)
+            .and_then(|span| span.extensions_mut().remove::<GenAiSpan>());
+        if let Some(state) = state {
+            self.finish(&id, state);
+        }
+        self.otel.on_close(id, ctx)
+    }
+
+    fn on_id_change(&self, old: &Id, new: &Id, ctx: Context<'_, S>) {
+        self.otel.on_id_change(old, new, ctx)
+    }
+
+    #[doc(hidden)]
+    #[allow(unsafe_code)]
+    unsafe fn downcast_raw(&self, id: TypeId) -> Option<*const ()> {
+        if id == TypeId::of::<Self>() {
+            return Some(self as *const Self as *const ());
+        }
+        if id == TypeId::of::<WithState>() {
+            return self
+                .with_state
+                .as_ref()
+                .map(|w| w as *const WithState as *const ());
+        }
+        // SAFETY: forwarding to the inner layer, which upholds the contract for its own types.
+        unsafe { self.otel.downcast_raw(id) }
+    }
+}

@@ -1,0 +1,192 @@
+//! Mapping: the typed [`GenAiSpan`] state to the span's exported attributes, each key once with
+//! its registry type (ints as `Int`, lists as arrays, floats as `Double`).
+
+use opentelemetry::{Array, KeyValue, StringValue, Value};
+
+use crate::mapper::Attributes;
+use crate::semconv as sc;
+use crate::state::GenAiSpan;
+
+/// Attribute carrying the layer's input diagnostics for one span (string array).
+pub const DIAGNOSTICS_ATTRIBUTE: &str = "tracing_genai.diagnostics";
+
+fn int(v: u64) -> i64 {
+    // Counts above i64::MAX cannot be represented as an OTLP int; saturate (the layer records
+    // a diagnostic when it sees such a value).
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn strings(v: &[String]) -> Value {
+    Value::Array(Array::String(
+        v.iter().cloned().map(StringValue::from).collect(),
+    ))
+}
+
+/// Builds the attributes of an LLM span from its state.
+pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
+    let mut a = Attributes::with_capacity(16 + state.fields.len());
+    let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
+    let s = |v: &String| Value::from(v.clone());
+
+    if let Some(op) = &state.operation {
+        put(sc::GEN_AI_OPERATION_NAME, Value::from(op.as_str().to_string()));
+    }
+    if let Some(v) = &state.provider {
+        put(sc::GEN_AI_PROVIDER_NAME, s(v));
+    }
+    let r = &state.request;
+    if let Some(v) = &r.model {
+        put(sc::GEN_AI_REQUEST_MODEL, s(v));
+    }
+    if let Some(v) = r.max_tokens {
+        put(sc::GEN_AI_REQUEST_MAX_TOKENS, Value::I64(v));
+    }
+    if let Some(v) = r.choice_count {
+        put(sc::GEN_AI_REQUEST_CHOICE_COUNT, Value::I64(v));
+    }
+    if let Some(v) = r.temperature {
+        put(sc::GEN_AI_REQUEST_TEMPERATURE, Value::F64(v));
+    }
+    if let Some(v) = r.top_p {
+        put(sc::GEN_AI_REQUEST_TOP_P, Value::F64(v));
+    }
+    if let Some(v) = r.top_k {
+        put(sc::GEN_AI_REQUEST_TOP_K, Value::I64(v));
+    }
+    if let Some(v) = &r.stop_sequences {
+        put(sc::GEN_AI_REQUEST_STOP_SEQUENCES, strings(v));
+    }
+    if let Some(v) = r.frequency_penalty {
+        put(sc::GEN_AI_REQUEST_FREQUENCY_PENALTY, Value::F64(v));
+    }
+    if let Some(v) = r.presence_penalty {
+        put(sc::GEN_AI_REQUEST_PRESENCE_PENALTY, Value::F64(v));
+    }
+    if let Some(v) = &r.encoding_formats {
+        put(sc::GEN_AI_REQUEST_ENCODING_FORMATS, strings(v));
+    }
+    if let Some(v) = r.seed {
+        put(sc::GEN_AI_REQUEST_SEED, Value::I64(v));
+    }
+    if let Some(v) = r.stream {
+        put(sc::GEN_AI_REQUEST_STREAM, Value::Bool(v));
+    }
+    if let Some(v) = &r.reasoning_level {
+        put(sc::GEN_AI_REQUEST_REASONING_LEVEL, s(v));
+    }
+    if let Some(v) = &r.previous_response_id {
+        put(sc::GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, s(v));
+    }
+    let resp = &state.response;
+    if let Some(v) = &resp.id {
+        put(sc::GEN_AI_RESPONSE_ID, s(v));
+    }
+    if let Some(v) = &resp.model {
+        put(sc::GEN_AI_RESPONSE_MODEL, s(v));
+    }
+    if let Some(v) = &resp.finish_reasons {
+        put(sc::GEN_AI_RESPONSE_FINISH_REASONS, strings(v));
+    }
+    if let Some(v) = resp.time_to_first_chunk {
+        put(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, Value::F64(v));
+    }
+    if let Some(v) = &resp.status {
+        put(sc::GEN_AI_RESPONSE_STATUS, s(v));
+    }
+    let u = &state.usage;
+    for (key, v) in [
+        (sc::GEN_AI_USAGE_INPUT_TOKENS, u.input_tokens),
+        (sc::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens),
+        (
+            sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+            u.cache_read_input_tokens,
+        ),
+        (
+            sc::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+            u.cache_creation_input_tokens,
+        ),
+        (
+            sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+            u.reasoning_output_tokens,
+        ),
+    ] {
+        if let Some(v) = v {
+            put(key, Value::I64(int(v)));
+        }
+    }
+    for (key, v) in [
+        (sc::GEN_AI_CONVERSATION_ID, &state.conversation_id),
+        (sc::GEN_AI_AGENT_ID, &state.agent.id),
+        (sc::GEN_AI_AGENT_NAME, &state.agent.name),
+        (sc::GEN_AI_AGENT_DESCRIPTION, &state.agent.description),
+        (sc::GEN_AI_AGENT_VERSION, &state.agent.version),
+        (sc::GEN_AI_TOOL_NAME, &state.tool.name),
+        (sc::GEN_AI_TOOL_CALL_ID, &state.tool.call_id),
+        (sc::GEN_AI_TOOL_TYPE, &state.tool.tool_type),
+        (sc::GEN_AI_TOOL_DESCRIPTION, &state.tool.description),
+        (sc::GEN_AI_WORKFLOW_NAME, &state.workflow_name),
+        (sc::GEN_AI_DATA_SOURCE_ID, &state.data_source_id),
+        (sc::GEN_AI_OUTPUT_TYPE, &state.output_type),
+        (sc::SERVER_ADDRESS, &state.server_address),
+    ] {
+        if let Some(v) = v {
+            put(key, s(v));
+        }
+    }
+    if let Some(v) = state.embeddings_dimension_count {
+        put(sc::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, Value::I64(v));
+    }
+    if let Some(v) = state.server_port {
+        put(sc::SERVER_PORT, Value::I64(v));
+    }
+    if let Some(e) = &state.error {
+        put(sc::ERROR_TYPE, s(&e.error_type));
+    } else if state.otel.status_error {
+        put(sc::ERROR_TYPE, Value::from(sc::ERROR_TYPE_OTHER));
+    }
+    for kv in &state.provider_attributes {
+        a.insert(kv.key.clone(), kv.value.clone());
+    }
+    // Ordinary fields: insert (not push) so a field named like a GenAI key cannot duplicate it.
+    for (name, value) in &state.fields {
+        if !a.contains_key(name) {
+            a.insert(*name, value.to_otel());
+        }
+    }
+    if !state.diagnostics.is_empty() {
+        a.insert(DIAGNOSTICS_ATTRIBUTE, strings(&state.diagnostics));
+    }
+    a
+}
+
+/// The attributes of the `exception` event for a failed span.
+pub(crate) fn exception_event(state: &GenAiSpan) -> Option<Vec<KeyValue>> {
+    let message = state
+        .error
+        .as_ref()
+        .and_then(|e| e.message.clone())
+        .or_else(|| state.otel.status_description.clone());
+    let error_type = state.error.as_ref().map(|e| e.error_type.clone());
+    if message.is_none() && error_type.is_none() {
+        return None;
+    }
+    let mut attrs = Vec::with_capacity(2);
+    if let Some(t) = error_type {
+        attrs.push(KeyValue::new(sc::EXCEPTION_TYPE, t));
+    }
+    if let Some(m) = message {
+        attrs.push(KeyValue::new(sc::EXCEPTION_MESSAGE, m));
+    }
+    Some(attrs)
+}
+
+/// The span status description for a failed span.
+pub(crate) fn status_description(state: &GenAiSpan) -> String {
+    state
+        .otel
+        .status_description
+        .clone()
+        .or_else(|| state.error.as_ref().and_then(|e| e.message.clone()))
+        .or_else(|| state.error.as_ref().map(|e| e.error_type.clone()))
+        .unwrap_or_default()
+}

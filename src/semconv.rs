@@ -1,0 +1,192 @@
+//! The OpenTelemetry GenAI semantic-convention names this crate emits.
+//!
+//! This is the only place attribute, metric and event names are spelled. The values were taken
+//! from the pinned registry snapshot (`shared/semconv/gen-ai-registry.yaml`, schema
+//! `https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev`); the `registry` integration test
+//! checks every emitted key against that file. The deprecated GenAI constants of
+//! `opentelemetry-semantic-conventions` are deliberately not used.
+//!
+//! ```
+//! assert_eq!(tracing_genai::semconv::GEN_AI_REQUEST_MODEL, "gen_ai.request.model");
+//! ```
+
+/// Schema URL of the pinned GenAI semantic-convention snapshot.
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev";
+
+/// `gen_ai.provider.name` (string (enum)): The Generative AI provider as identified by the client or server instrumentation.
+pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+/// `gen_ai.request.model` (string): The name of the GenAI model a request is being made to.
+pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+/// `gen_ai.request.max_tokens` (int): The maximum number of tokens the model generates for a request.
+pub const GEN_AI_REQUEST_MAX_TOKENS: &str = "gen_ai.request.max_tokens";
+/// `gen_ai.request.choice.count` (int): The target number of candidate completions to return.
+pub const GEN_AI_REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
+/// `gen_ai.request.temperature` (double): The temperature setting for the GenAI request.
+pub const GEN_AI_REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
+/// `gen_ai.request.top_p` (double): The top_p sampling setting for the GenAI request.
+pub const GEN_AI_REQUEST_TOP_P: &str = "gen_ai.request.top_p";
+/// `gen_ai.request.top_k` (int): The top-K sampling setting for the GenAI request: restricts token generation at each step to the K most likely next tokens.
+pub const GEN_AI_REQUEST_TOP_K: &str = "gen_ai.request.top_k";
+/// `gen_ai.request.stop_sequences` (string[]): List of sequences that the model will use to stop generating further tokens.
+pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+/// `gen_ai.request.frequency_penalty` (double): The frequency penalty setting for the GenAI request.
+pub const GEN_AI_REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
+/// `gen_ai.request.presence_penalty` (double): The presence penalty setting for the GenAI request.
+pub const GEN_AI_REQUEST_PRESENCE_PENALTY: &str = "gen_ai.request.presence_penalty";
+/// `gen_ai.request.encoding_formats` (string[]): The encoding formats requested in an embeddings operation, if specified.
+pub const GEN_AI_REQUEST_ENCODING_FORMATS: &str = "gen_ai.request.encoding_formats";
+/// `gen_ai.request.seed` (int): Requests with same seed value more likely to return same result.
+pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
+/// `gen_ai.request.stream` (boolean): Indicates whether the GenAI request was made in streaming mode.
+pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// `gen_ai.request.reasoning.level` (string): The reasoning or thinking effort level requested for a GenAI model.
+pub const GEN_AI_REQUEST_REASONING_LEVEL: &str = "gen_ai.request.reasoning.level";
+/// `gen_ai.request.previous_response.id` (string): The unique identifier of a previous response or interaction used to provide context for the current operation.
+pub const GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID: &str = "gen_ai.request.previous_response.id";
+/// `gen_ai.request.stream_cursor` (string): The cursor identifying the last streamed event already received, used to resume a streamed response from that position.
+pub const GEN_AI_REQUEST_STREAM_CURSOR: &str = "gen_ai.request.stream_cursor";
+/// `gen_ai.response.id` (string): The unique identifier for the completion.
+pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
+/// `gen_ai.response.model` (string): The name of the model that generated the response.
+pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// `gen_ai.response.finish_reasons` (string[]): Array of reasons the model stopped generating tokens, corresponding to each generation received.
+pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// `gen_ai.response.status` (string (enum)): The lifecycle status of a generated response, as reported by the provider when the response is fetched or polled.
+pub const GEN_AI_RESPONSE_STATUS: &str = "gen_ai.response.status";
+/// `gen_ai.response.time_to_first_chunk` (double): Time to first chunk in a streaming response, measured from request issuance, in seconds. The value is measured from when the client issues the generation request to when the first chunk is received in the response stream.
+pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
+/// `gen_ai.usage.input_tokens` (int): The number of tokens used in the GenAI input (prompt).
+pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// `gen_ai.usage.cache_read.input_tokens` (int): The number of input tokens served from a provider-managed cache.
+pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// `gen_ai.usage.cache_creation.input_tokens` (int): The number of input tokens written to a provider-managed cache.
+pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+/// `gen_ai.usage.output_tokens` (int): The number of tokens used in the GenAI response (completion).
+pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+/// `gen_ai.usage.reasoning.output_tokens` (int): The number of output tokens used for reasoning (e.g. chain-of-thought, extended thinking).
+pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+/// `gen_ai.token.type` (string (enum)): The type of token being counted.
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+/// `gen_ai.conversation.id` (string): The unique identifier for a conversation (session, thread), used to store and correlate messages within this conversation.
+pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
+/// `gen_ai.conversation.compacted` (boolean): Indicates whether the effective conversation context used for this operation is a compacted view of a prior conversation.
+pub const GEN_AI_CONVERSATION_COMPACTED: &str = "gen_ai.conversation.compacted";
+/// `gen_ai.agent.id` (string): The unique and stable identifier of the GenAI hosted agent resource.
+pub const GEN_AI_AGENT_ID: &str = "gen_ai.agent.id";
+/// `gen_ai.agent.name` (string): Human-readable name of the GenAI agent provided by the application.
+pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
+/// `gen_ai.agent.description` (string): Free-form description of the GenAI agent provided by the application.
+pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
+/// `gen_ai.agent.version` (string): The version of the GenAI agent.
+pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
+/// `gen_ai.tool.name` (string): Name of the tool utilized by the agent.
+pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+/// `gen_ai.tool.call.id` (string): The tool call identifier.
+pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+/// `gen_ai.tool.description` (string): The tool description.
+pub const GEN_AI_TOOL_DESCRIPTION: &str = "gen_ai.tool.description";
+/// `gen_ai.tool.type` (string): Type of the tool utilized by the agent
+pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
+/// `gen_ai.tool.call.arguments` (any): Parameters passed to the tool call.
+pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
+/// `gen_ai.tool.call.result` (any): The result returned by the tool call (if any and if execution was successful).
+pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
+/// `gen_ai.tool.definitions` (any): The list of tool definitions available to the GenAI agent or model.
+pub const GEN_AI_TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+/// `gen_ai.data_source.id` (string): The data source identifier.
+pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
+/// `gen_ai.operation.name` (string (enum)): The name of the operation being performed.
+pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+/// `gen_ai.output.type` (string (enum)): Represents the content type requested by the client.
+pub const GEN_AI_OUTPUT_TYPE: &str = "gen_ai.output.type";
+/// `gen_ai.embeddings.dimension.count` (int): The number of dimensions the resulting output embeddings should have.
+pub const GEN_AI_EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension.count";
+/// `gen_ai.retrieval.documents` (any): The documents retrieved.
+pub const GEN_AI_RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
+/// `gen_ai.retrieval.query.text` (string): The query text used for retrieval.
+pub const GEN_AI_RETRIEVAL_QUERY_TEXT: &str = "gen_ai.retrieval.query.text";
+/// `gen_ai.retrieval.top_k` (int): The maximum number of documents the retriever was asked to return for the query (also known as k, limit, or max_num_results).
+pub const GEN_AI_RETRIEVAL_TOP_K: &str = "gen_ai.retrieval.top_k";
+/// `gen_ai.memory.store.id` (string): The unique identifier of the memory store.
+pub const GEN_AI_MEMORY_STORE_ID: &str = "gen_ai.memory.store.id";
+/// `gen_ai.memory.record.id` (string): The unique identifier of the memory record.
+pub const GEN_AI_MEMORY_RECORD_ID: &str = "gen_ai.memory.record.id";
+/// `gen_ai.memory.record.count` (int): The number of memory records relevant to the operation.
+pub const GEN_AI_MEMORY_RECORD_COUNT: &str = "gen_ai.memory.record.count";
+/// `gen_ai.memory.query.text` (string): The search query used to retrieve memories.
+pub const GEN_AI_MEMORY_QUERY_TEXT: &str = "gen_ai.memory.query.text";
+/// `gen_ai.memory.records` (any): The memory records stored or retrieved in a memory operation.
+pub const GEN_AI_MEMORY_RECORDS: &str = "gen_ai.memory.records";
+/// `gen_ai.system_instructions` (any): The system message or instructions provided to the GenAI model separately from the chat history.
+pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
+/// `gen_ai.input.messages` (any): The chat history provided to the model as an input.
+pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
+/// `gen_ai.output.messages` (any): Messages returned by the model where each message represents a specific model response (choice, candidate).
+pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+/// `gen_ai.evaluation.name` (string): The name of the evaluation metric used for the GenAI response.
+pub const GEN_AI_EVALUATION_NAME: &str = "gen_ai.evaluation.name";
+/// `gen_ai.evaluation.score.value` (double): The evaluation score returned by the evaluator.
+pub const GEN_AI_EVALUATION_SCORE_VALUE: &str = "gen_ai.evaluation.score.value";
+/// `gen_ai.evaluation.score.label` (string): Human readable label for evaluation.
+pub const GEN_AI_EVALUATION_SCORE_LABEL: &str = "gen_ai.evaluation.score.label";
+/// `gen_ai.evaluation.explanation` (string): A free-form explanation for the assigned score provided by the evaluator.
+pub const GEN_AI_EVALUATION_EXPLANATION: &str = "gen_ai.evaluation.explanation";
+/// `gen_ai.prompt.name` (string): The name of the prompt that uniquely identifies it.
+pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
+/// `gen_ai.prompt.version` (string): The version of the prompt template used.
+pub const GEN_AI_PROMPT_VERSION: &str = "gen_ai.prompt.version";
+/// `gen_ai.prompt.variable` (template[string]): The variables supplied to the prompt template, the <key> being the variable name, the value being the variable value.
+pub const GEN_AI_PROMPT_VARIABLE: &str = "gen_ai.prompt.variable";
+/// `gen_ai.workflow.name` (string): Human-readable name of the GenAI workflow provided by the application.
+pub const GEN_AI_WORKFLOW_NAME: &str = "gen_ai.workflow.name";
+/// `openai.request.service_tier` (string (enum)): The service tier requested. May be a specific tier, default, or auto.
+pub const OPENAI_REQUEST_SERVICE_TIER: &str = "openai.request.service_tier";
+/// `openai.api.type` (string (enum)): The type of OpenAI API being used.
+pub const OPENAI_API_TYPE: &str = "openai.api.type";
+/// `openai.response.service_tier` (string): The service tier used for the response.
+pub const OPENAI_RESPONSE_SERVICE_TIER: &str = "openai.response.service_tier";
+/// `openai.response.system_fingerprint` (string): A fingerprint to track any eventual change in the Generative AI environment.
+pub const OPENAI_RESPONSE_SYSTEM_FINGERPRINT: &str = "openai.response.system_fingerprint";
+
+// General (non-`gen_ai`) attributes used by the GenAI conventions.
+/// `error.type` (string): Low-cardinality class of the error the operation ended with.
+pub const ERROR_TYPE: &str = "error.type";
+/// `server.address` (string): GenAI server address.
+pub const SERVER_ADDRESS: &str = "server.address";
+/// `server.port` (int): GenAI server port.
+pub const SERVER_PORT: &str = "server.port";
+/// `exception.type` (string): Type of the exception recorded in an `exception` event.
+pub const EXCEPTION_TYPE: &str = "exception.type";
+/// `exception.message` (string): Message of the exception recorded in an `exception` event.
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
+
+/// Name of the span event that carries an error, per the exception conventions.
+pub const EXCEPTION_EVENT: &str = "exception";
+/// Value of `error.type` when no more specific class is known.
+pub const ERROR_TYPE_OTHER: &str = "_OTHER";
+
+// Metric instruments (see `gen-ai-metrics.yaml`).
+/// Metric `gen_ai.client.token.usage` (histogram, unit `{token}`): Number of input and output tokens used.
+pub const METRIC_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+/// Metric `gen_ai.client.operation.duration` (histogram, unit `s`): GenAI operation duration.
+pub const METRIC_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// Metric `gen_ai.client.operation.time_to_first_chunk` (histogram, unit `s`): Time to receive the first chunk, measured from when the client issues the generation request to when the first chunk is received in the response stream.
+pub const METRIC_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str = "gen_ai.client.operation.time_to_first_chunk";
+/// Metric `gen_ai.client.operation.time_per_output_chunk` (histogram, unit `s`): Time per output chunk, recorded for each chunk received after the first one, measured as the time elapsed from the end of the previous chunk to the end of the current chunk.
+pub const METRIC_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str = "gen_ai.client.operation.time_per_output_chunk";
+/// Metric `gen_ai.server.request.duration` (histogram, unit `s`): Generative AI server request duration such as time-to-last byte or last output token.
+pub const METRIC_SERVER_REQUEST_DURATION: &str = "gen_ai.server.request.duration";
+/// Metric `gen_ai.server.time_per_output_token` (histogram, unit `s`): Time per output token generated after the first token for successful responses.
+pub const METRIC_SERVER_TIME_PER_OUTPUT_TOKEN: &str = "gen_ai.server.time_per_output_token";
+/// Metric `gen_ai.server.time_to_first_token` (histogram, unit `s`): Time to generate first token for successful responses.
+pub const METRIC_SERVER_TIME_TO_FIRST_TOKEN: &str = "gen_ai.server.time_to_first_token";
+/// Metric `gen_ai.workflow.duration` (histogram, unit `s`): GenAI workflow duration.
+pub const METRIC_WORKFLOW_DURATION: &str = "gen_ai.workflow.duration";
+/// Metric `gen_ai.invoke_agent.duration` (histogram, unit `s`): The end-to-end duration of a single in-process agent invocation, from the moment the invocation starts until the agent emits the last chunk of its final response or terminates with an error.
+pub const METRIC_INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
+/// Metric `gen_ai.invoke_agent.inference_calls` (histogram, unit `{inference_call}`): The number of inference (model) calls a GenAI agent makes during a single invocation.
+pub const METRIC_INVOKE_AGENT_INFERENCE_CALLS: &str = "gen_ai.invoke_agent.inference_calls";
+/// Metric `gen_ai.invoke_agent.tool_calls` (histogram, unit `{tool_call}`): The number of tool calls a GenAI agent makes during a single invocation.
+pub const METRIC_INVOKE_AGENT_TOOL_CALLS: &str = "gen_ai.invoke_agent.tool_calls";
+/// Metric `gen_ai.execute_tool.duration` (histogram, unit `s`): The duration of a single tool execution.
+pub const METRIC_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
