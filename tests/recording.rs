@@ -211,3 +211,26 @@ fn tool_and_agent_span_macros() {
     assert_eq!(str_attr(tool, "gen_ai.tool.call.id"), "call_1");
     assert_eq!(tool.parent_span_id, agent.span_context.span_id());
 }
+
+#[test]
+fn macros_without_extra_fields() {
+    let spans = run(|| {
+        let _a = tracing_genai::agent_span!("solo").entered();
+        let _t = tracing_genai::tool_span!("t").entered();
+        let _c = tracing_genai::genai_span!("chat", "openai", "gpt-4o").entered();
+        let _d = tracing_genai::genai_span!("embeddings", "openai", "e3",).entered();
+    });
+    assert_eq!(
+        {
+            let mut n = names(&spans);
+            n.sort();
+            n
+        },
+        [
+            "chat gpt-4o",
+            "embeddings e3",
+            "execute_tool t",
+            "invoke_agent solo"
+        ]
+    );
+}
