@@ -179,6 +179,7 @@ impl<L> GenAiLayer<L> {
 
     /// Writes the final attributes, name, events and status of a closing GenAI span.
     fn finish(&self, id: &Id, mut state: GenAiSpan) {
+        state.diagnose_saturated_counts();
         self.diagnostics.record_span(&state);
         if state.operation.is_none() {
             state.diagnose(

@@ -422,6 +422,38 @@ impl GenAiSpan {
         }
     }
 
+    /// Token counts above `i64::MAX` are exported saturated (an OTLP int is an `i64`); say so.
+    pub(crate) fn diagnose_saturated_counts(&mut self) {
+        let u = &self.usage;
+        let too_big: Vec<&'static str> = [
+            (crate::semconv::GEN_AI_USAGE_INPUT_TOKENS, u.input_tokens),
+            (crate::semconv::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens),
+            (
+                crate::semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                u.cache_read_input_tokens,
+            ),
+            (
+                crate::semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+                u.cache_creation_input_tokens,
+            ),
+            (
+                crate::semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+                u.reasoning_output_tokens,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_some_and(|v| i64::try_from(v).is_err()))
+        .map(|(k, _)| k)
+        .collect();
+        for key in too_big {
+            self.diagnose(format!(
+                "{key}: above {} exported as {}",
+                i64::MAX,
+                i64::MAX
+            ));
+        }
+    }
+
     pub(crate) fn diagnose(&mut self, message: String) {
         // Bounded: a span that records garbage in a loop must not grow without limit.
         if self.diagnostics.len() < 16 && !self.diagnostics.contains(&message) {
