@@ -301,8 +301,10 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
             let s = raw.string();
             if s.eq_ignore_ascii_case("error") {
                 state.otel.status_error = true;
+                state.otel.status_ok = false;
             } else if s.eq_ignore_ascii_case("ok") {
                 state.otel.status_error = false;
+                state.otel.status_ok = true;
             }
         }
         OtelStatusDescription => state.otel.status_description = Some(raw.string()),

@@ -212,6 +212,8 @@ impl<L> GenAiLayer<L> {
                         span.add_event(sc::EXCEPTION_EVENT, attrs);
                     }
                     span.set_status(Status::error(mapping::status_description(&state)));
+                } else if state.otel.status_ok {
+                    span.set_status(Status::Ok);
                 }
                 true
             }

@@ -251,6 +251,8 @@ pub(crate) struct OtelOverrides {
     pub(crate) name: Option<String>,
     pub(crate) kind: Option<SpanKind>,
     pub(crate) status_error: bool,
+    /// `otel.status_code = "ok"`: the span status is set to `Ok` (unless it failed).
+    pub(crate) status_ok: bool,
     pub(crate) status_description: Option<String>,
 }
 
