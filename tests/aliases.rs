@@ -212,3 +212,50 @@ fn semconv_key_and_alias_together_export_once() {
     // Fields are visited in declaration order: the later one wins.
     assert_eq!(str_attr(s, "gen_ai.request.model"), "b");
 }
+
+#[test]
+fn deprecated_semconv_names_are_inputs_only() {
+    let spans = run(|| {
+        let _s = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            gen_ai.usage.prompt_tokens = 3_u64,
+            gen_ai.usage.completion_tokens = 4_u64,
+            gen_ai.usage.cache_write.input_tokens = 5_u64,
+            cached_tokens = 6_u64
+        )
+        .entered();
+    });
+    let s = &spans[0];
+    assert_eq!(i64_attr(s, "gen_ai.usage.input_tokens"), 3);
+    assert_eq!(i64_attr(s, "gen_ai.usage.output_tokens"), 4);
+    assert_eq!(i64_attr(s, "gen_ai.usage.cache_creation.input_tokens"), 5);
+    assert_eq!(i64_attr(s, "gen_ai.usage.cache_read.input_tokens"), 6);
+    for old in [
+        "gen_ai.usage.prompt_tokens",
+        "gen_ai.usage.completion_tokens",
+        "gen_ai.usage.cache_write.input_tokens",
+        "cached_tokens",
+    ] {
+        assert!(!has(s, old), "{old} exported");
+    }
+    assert!(diagnostics(s).is_empty(), "{:?}", diagnostics(s));
+}
+
+#[test]
+fn alias_recorded_late() {
+    let spans = run(|| {
+        let span = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            model = tracing::field::Empty,
+            prompt_tokens = tracing::field::Empty
+        );
+        let _g = span.enter();
+        span.record("model", "gpt-4o-mini");
+        span.record("prompt_tokens", 9_u64);
+    });
+    let s = find(&spans, "chat gpt-4o-mini");
+    assert_eq!(i64_attr(s, "gen_ai.usage.input_tokens"), 9);
+    assert!(!has(s, "model") && !has(s, "prompt_tokens"));
+}

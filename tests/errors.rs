@@ -229,3 +229,35 @@ fn error_in_child_non_genai_span_does_not_fail_parent() {
     let llm = find(&spans, "chat m");
     assert!(!is_error(llm));
 }
+
+#[test]
+fn otel_status_code_ok_sets_ok_like_tracing_opentelemetry() {
+    let spans = run(|| {
+        let _s = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            otel.status_code = "ok"
+        )
+        .entered();
+    });
+    assert_eq!(spans[0].status, Status::Ok);
+    assert!(!has(&spans[0], "error.type"));
+    let plain = run_plain(|| {
+        let _s = tracing::info_span!("x", otel.status_code = "ok").entered();
+    });
+    assert_eq!(plain[0].status, Status::Ok);
+}
+
+#[test]
+fn error_wins_over_status_ok() {
+    let spans = run(|| {
+        let _s = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            otel.status_code = "ok",
+            error = "boom"
+        )
+        .entered();
+    });
+    assert!(is_error(&spans[0]));
+}
