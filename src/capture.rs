@@ -307,7 +307,12 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
                 state.otel.status_ok = true;
             }
         }
-        OtelStatusDescription => state.otel.status_description = Some(raw.string()),
+        OtelStatusDescription => {
+            // As in tracing-opentelemetry, a status description means the span failed.
+            state.otel.status_description = Some(raw.string());
+            state.otel.status_error = true;
+            state.otel.status_ok = false;
+        }
     }
 }
 

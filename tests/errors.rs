@@ -261,3 +261,26 @@ fn error_wins_over_status_ok() {
     });
     assert!(is_error(&spans[0]));
 }
+
+#[test]
+fn otel_status_description_alone_fails_the_span_like_tracing_opentelemetry() {
+    let spans = run(|| {
+        let _s = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            otel.status_description = "bad gateway"
+        )
+        .entered();
+    });
+    let plain = run_plain(|| {
+        let _s = tracing::info_span!("x", otel.status_description = "bad gateway").entered();
+    });
+    assert_eq!(spans[0].status, plain[0].status);
+    assert_eq!(
+        spans[0].status,
+        Status::Error {
+            description: "bad gateway".into()
+        }
+    );
+    assert_eq!(str_attr(&spans[0], "error.type"), "_OTHER");
+}

@@ -121,3 +121,29 @@ fn events_inside_genai_span_are_kept() {
         s.events
     );
 }
+
+/// A per-layer filter around the GenAI layer: filtered-out spans are not exported, the rest
+/// are still mapped (and the typed helpers reach them through the filter).
+#[test]
+fn filtered_genai_layer_still_maps() {
+    use tracing_genai::GenAiSpanExt;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+    let h = Harness::new();
+    let subscriber = tracing_subscriber::registry().with(
+        h.genai_layer()
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+    );
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            gen_ai.request.model = "m"
+        );
+        assert!(span.record_token_usage(1, 2));
+        let _d = tracing::debug_span!("dbg", gen_ai.operation.name = "chat").entered();
+    });
+    let spans = h.spans();
+    assert_eq!(names(&spans), ["chat m"]);
+    assert_eq!(i64_attr(&spans[0], "gen_ai.usage.output_tokens"), 2);
+}
