@@ -97,6 +97,21 @@ fn operation_recorded_late_sets_name_and_kind() {
 }
 
 #[test]
+fn operation_recorded_before_enter_sets_client_kind() {
+    let spans = run(|| {
+        let span = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = Empty,
+            gen_ai.request.model = "m"
+        );
+        span.record("gen_ai.operation.name", "chat");
+        let _g = span.enter();
+    });
+    assert_eq!(spans[0].name, "chat m");
+    assert_eq!(spans[0].span_kind, SpanKind::Client);
+}
+
+#[test]
 fn ext_helpers_work_without_declared_fields() {
     let spans = run(|| {
         let span = tracing::info_span!(
