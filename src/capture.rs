@@ -60,13 +60,10 @@ impl Raw<'_> {
         }
     }
 
-    /// A non-negative count that fits an OTLP int. Strings are parsed; floats must be whole.
+    /// A non-negative count. Strings are parsed; floats must be whole. Counts above `i64::MAX`
+    /// are kept and exported saturated with a diagnostic (see `diagnose_saturated_counts`).
     fn count(&self) -> Result<u64, &'static str> {
-        let v = self.unsigned()?;
-        if v > i64::MAX as u64 {
-            return Err("too large for an OTLP int");
-        }
-        Ok(v)
+        self.unsigned()
     }
 
     fn unsigned(&self) -> Result<u64, &'static str> {

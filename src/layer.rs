@@ -249,7 +249,8 @@ impl<L> GenAiLayer<L> {
         };
         let mut visitor = crate::diagnostics::ErrorEventVisitor::default();
         event.record(&mut visitor);
-        state.set_error(visitor.error_type, visitor.message);
+        let message = visitor.message();
+        state.set_error(visitor.error_type, message);
     }
 }
 

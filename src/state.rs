@@ -377,6 +377,11 @@ impl GenAiSpan {
     }
 
     /// The span kind: an explicit `otel.kind`, else the operation's default.
+    ///
+    /// While the operation is unknown the kind is `CLIENT` (most GenAI spans are calls to a
+    /// model). OpenTelemetry fixes a span's kind when the span starts (its first `enter`), so
+    /// an `INTERNAL` operation recorded later than that keeps `CLIENT`: declare the operation
+    /// at creation, as the macros do.
     pub fn kind(&self) -> SpanKind {
         if let Some(kind) = &self.otel.kind {
             return kind.clone();
@@ -384,7 +389,7 @@ impl GenAiSpan {
         self.operation
             .as_ref()
             .map(Operation::default_kind)
-            .unwrap_or(SpanKind::Internal)
+            .unwrap_or(SpanKind::Client)
     }
 
     /// Whether the span is marked as failed.

@@ -284,3 +284,22 @@ fn otel_status_description_alone_fails_the_span_like_tracing_opentelemetry() {
     );
     assert_eq!(str_attr(&spans[0], "error.type"), "_OTHER");
 }
+
+#[test]
+fn error_event_with_error_field_uses_the_error_text() {
+    let io = std::io::Error::other("connection reset by peer");
+    let spans = run(|| {
+        let _s = tracing::info_span!("llm", gen_ai.operation.name = "chat").entered();
+        tracing::error!(
+            error = &io as &(dyn std::error::Error + 'static),
+            "calling provider"
+        );
+    });
+    let s = &spans[0];
+    assert!(is_error(s));
+    let exception = event(s, "exception").expect("exception event");
+    assert_eq!(
+        event_attr(exception, "exception.message").as_deref(),
+        Some("connection reset by peer")
+    );
+}

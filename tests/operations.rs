@@ -247,3 +247,33 @@ fn span_rule_recognises_spans_without_operation_field() {
     let other = r.span("complete");
     assert_eq!(str_attr(other, "model"), "x");
 }
+
+#[test]
+fn operation_recorded_late_but_before_enter_sets_kind() {
+    let spans = run(|| {
+        let span = tracing::info_span!(
+            "tool",
+            gen_ai.operation.name = tracing::field::Empty,
+            gen_ai.tool.name = "lookup"
+        );
+        span.record("gen_ai.operation.name", "execute_tool");
+        let _e = span.entered();
+    });
+    assert_eq!(spans[0].name, "execute_tool lookup");
+    assert_eq!(spans[0].span_kind, opentelemetry::trace::SpanKind::Internal);
+}
+
+#[test]
+fn operation_unknown_at_start_defaults_to_client() {
+    let spans = run(|| {
+        let span = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = tracing::field::Empty,
+            gen_ai.request.model = "m"
+        );
+        let _e = span.enter();
+        span.record("gen_ai.operation.name", "chat");
+    });
+    assert_eq!(spans[0].name, "chat m");
+    assert_eq!(spans[0].span_kind, opentelemetry::trace::SpanKind::Client);
+}
