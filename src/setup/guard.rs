@@ -47,6 +47,59 @@ pub struct ShutdownReport {
     pub elapsed: Duration,
     pub(crate) endpoint: Option<String>,
     pub(crate) timeout: Duration,
+    /// Result of a TCP probe of the endpoint when nothing could be delivered.
+    pub(crate) probe: Option<Probe>,
+}
+
+/// What a TCP connect to the endpoint found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Probe {
+    Reachable,
+    Refused,
+    Unreachable(String),
+}
+
+/// Connects to the endpoint's host and port (bounded by `timeout`, DNS included).
+fn probe(endpoint: &str, timeout: Duration) -> Option<Probe> {
+    let (scheme, rest) = endpoint.split_once("://")?;
+    let authority = rest.split('/').next()?.rsplit('@').next()?.to_owned();
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let target = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        authority
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    let (tx, rx) = sync_channel(1);
+    std::thread::Builder::new()
+        .name("tracing-genai-probe".into())
+        .spawn(move || {
+            use std::net::ToSocketAddrs as _;
+            let result = match target.to_socket_addrs() {
+                Err(e) => Probe::Unreachable(format!("cannot resolve {target}: {e}")),
+                Ok(addrs) => {
+                    let mut outcome = Probe::Unreachable(format!("no address for {target}"));
+                    for addr in addrs {
+                        match std::net::TcpStream::connect_timeout(&addr, timeout) {
+                            Ok(_) => {
+                                outcome = Probe::Reachable;
+                                break;
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                                outcome = Probe::Refused
+                            }
+                            Err(e) => outcome = Probe::Unreachable(e.to_string()),
+                        }
+                    }
+                    outcome
+                }
+            };
+            let _ = tx.send(result);
+        })
+        .ok()?;
+    rx.recv_timeout(timeout + Duration::from_millis(100)).ok()
 }
 
 impl ShutdownReport {
@@ -83,36 +136,27 @@ impl ShutdownReport {
         let endpoint = self.endpoint.as_deref().unwrap_or("the exporter");
         let error = self.error.clone().unwrap_or_default();
         let lower = error.to_ascii_lowercase();
-        let refused = [
-            "connection refused",
-            "connect error",
-            "tcp connect",
-            "error trying to connect",
-            "dns error",
-            "error sending request",
-        ]
-        .iter()
-        .any(|needle| lower.contains(needle));
-        Some(if refused {
-            format!(
-                "no collector at {endpoint} (connection refused: {})",
-                short(&error)
-            )
-        } else if self.timed_out
-            || lower.contains("timeout")
-            || lower.contains("timed out")
-            || lower.contains("deadline")
-        {
-            format!(
-                "the collector at {endpoint} did not answer within {:?}",
-                self.timeout
-            )
-        } else if self.failed > 0 {
-            format!("export to {endpoint} failed: {}", short(&error))
-        } else {
-            "the span queue was full (raise OTEL_BSP_MAX_QUEUE_SIZE) or spans were still in flight"
+        Some(
+            if self.probe == Some(Probe::Refused) || lower.contains("connection refused") {
+                format!("no collector at {endpoint} (connection refused)")
+            } else if let Some(Probe::Unreachable(why)) = &self.probe {
+                format!("cannot reach {endpoint} ({why})")
+            } else if self.timed_out
+                || lower.contains("timeout")
+                || lower.contains("timed out")
+                || lower.contains("deadline")
+            {
+                format!(
+                    "the collector at {endpoint} did not answer within {:?}",
+                    self.timeout
+                )
+            } else if self.failed > 0 {
+                format!("export to {endpoint} failed: {}", short(&error))
+            } else {
+                "the span queue was full (raise OTEL_BSP_MAX_QUEUE_SIZE) or spans were still in flight"
                 .to_owned()
-        })
+            },
+        )
     }
 
     /// What to do about lost spans (`None` when complete).
@@ -299,6 +343,13 @@ impl TelemetryGuard {
         let ended = self.counters.ended.load(Ordering::Acquire);
         let exported = self.counters.exported.load(Ordering::Acquire);
         let failed = self.counters.failed.load(Ordering::Acquire);
+        // Nothing delivered: find out whether anything listens there, to say why.
+        let probe = match &self.endpoint {
+            Some(endpoint) if failed > 0 && exported == 0 => {
+                probe(endpoint, Duration::from_millis(500))
+            }
+            _ => None,
+        };
         let report = ShutdownReport {
             destination: self.destination.clone(),
             ended,
@@ -310,6 +361,7 @@ impl TelemetryGuard {
             elapsed: started.elapsed(),
             endpoint: self.endpoint.clone(),
             timeout,
+            probe,
         };
         let outcome = if report.is_complete() {
             Ok(report)

@@ -65,7 +65,7 @@ pub type PipelineLayer<S> =
 /// let (layer, guard) = pipeline.layer();
 /// let subscriber = tracing_subscriber::registry().with(layer);
 /// tracing::subscriber::with_default(subscriber, || {
-///     let _span = tracing_genai::genai_span!("chat", "openai", "gpt-4o").entered();
+///     let _span = tracing_genai::genai_span!("chat", "openai", "gpt-4o", gen_ai.request.seed = 1_i64).entered();
 /// });
 /// guard.shutdown().unwrap();
 /// ```
