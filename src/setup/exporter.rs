@@ -284,6 +284,7 @@ mod grpc {
                         }
                     };
                     runtime.block_on(async move {
+                        #[cfg_attr(not(any(feature = "gzip", feature = "tls")), allow(unused_mut))]
                         let mut builder = opentelemetry_otlp::SpanExporter::builder()
                             .with_tonic()
                             .with_endpoint(endpoint_for_thread.clone())
