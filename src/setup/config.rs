@@ -118,6 +118,7 @@ pub enum Compression {
 pub struct Config {
     pub(crate) env: EnvSettings,
     pub(crate) service_name: Option<String>,
+    pub(crate) default_service_name: Option<String>,
     pub(crate) resource_attributes: Vec<KeyValue>,
     pub(crate) exporter: Option<ExporterKind>,
     pub(crate) protocol: Option<Protocol>,
@@ -147,6 +148,7 @@ impl Default for Config {
         Config {
             env: EnvSettings::default(),
             service_name: None,
+            default_service_name: None,
             resource_attributes: Vec::new(),
             exporter: None,
             protocol: None,
@@ -247,6 +249,20 @@ impl Config {
     /// ```
     pub fn with_service_name(mut self, name: impl Into<String>) -> Self {
         self.service_name = Some(name.into());
+        self
+    }
+
+    /// Sets `service.name` only if neither code nor `OTEL_SERVICE_NAME` /
+    /// `OTEL_RESOURCE_ATTRIBUTES` set one (instead of `unknown_service:<executable>`).
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::from_env_vars([("OTEL_SERVICE_NAME", "ops-name")])
+    ///     .unwrap()
+    ///     .with_default_service_name("my-app");
+    /// assert_eq!(config.service_name(), "ops-name");
+    /// ```
+    pub fn with_default_service_name(mut self, name: impl Into<String>) -> Self {
+        self.default_service_name = Some(name.into());
         self
     }
 
@@ -517,6 +533,7 @@ impl Config {
         self.service_name
             .clone()
             .or_else(|| self.env.service_name.clone())
+            .or_else(|| self.default_service_name.clone())
             .unwrap_or_else(|| {
                 let exe = std::env::current_exe()
                     .ok()

@@ -191,16 +191,23 @@ fn short(s: &str) -> String {
 
 impl fmt::Display for ShutdownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_complete() {
+            return write!(
+                f,
+                "tracing-genai: {} of {} spans exported to {}",
+                self.exported, self.ended, self.destination
+            );
+        }
         write!(
             f,
-            "tracing-genai: {} of {} spans exported ({}), {} dropped, {} failed",
-            self.exported, self.ended, self.destination, self.dropped, self.failed
+            "tracing-genai: {} of {} spans exported, {} failed, {} dropped",
+            self.exported, self.ended, self.failed, self.dropped
         )?;
         if let Some(reason) = self.reason() {
-            write!(f, "; {reason}")?;
+            write!(f, "\n  why: {reason}")?;
         }
         if let Some(hint) = self.hint() {
-            write!(f, ". To fix: {hint}")?;
+            write!(f, "\n  fix: {hint}")?;
         }
         Ok(())
     }
