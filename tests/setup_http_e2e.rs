@@ -26,6 +26,13 @@ fn http_export_end_to_end() {
     .with_header("x-team", "core")
     .with_shutdown_timeout(Duration::from_secs(10));
     let guard = tracing_genai::setup(config).unwrap();
+    let second = tracing_genai::setup(
+        tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None),
+    );
+    assert!(matches!(
+        second,
+        Err(tracing_genai::SetupError::SubscriberAlreadySet)
+    ));
 
     otlp::emit_sample_trace();
     // Nothing was exported yet: the batch delay has not elapsed.
