@@ -643,6 +643,10 @@ impl Config {
         }
     }
 
+    #[cfg_attr(
+        not(any(feature = "otlp-http", feature = "otlp-grpc")),
+        allow(dead_code)
+    )]
     pub(crate) fn compression(&self) -> Option<Compression> {
         self.compression.or(self.env.compression).flatten()
     }

@@ -72,12 +72,14 @@ pub enum SetupError {
 #[error("{report}")]
 #[non_exhaustive]
 pub struct ShutdownError {
-    report: ShutdownReport,
+    report: Box<ShutdownReport>,
 }
 
 impl ShutdownError {
     pub(crate) fn new(report: ShutdownReport) -> Self {
-        ShutdownError { report }
+        ShutdownError {
+            report: Box::new(report),
+        }
     }
 
     /// The counts and the reason.

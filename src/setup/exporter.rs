@@ -10,7 +10,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
-#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+#[cfg(feature = "otlp-http")]
 use super::config::Compression;
 use super::config::{Config, Protocol};
 use super::error::SetupError;
