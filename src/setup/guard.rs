@@ -333,8 +333,8 @@ impl TelemetryGuard {
                     Ok(Ok(())) => {}
                     Ok(Err(err)) => {
                         let text = err.to_string();
-                        timed_out = text.to_ascii_lowercase().contains("timeout")
-                            || text.contains("Timeout");
+                        let lower = text.to_ascii_lowercase();
+                        timed_out = lower.contains("timeout") || lower.contains("timed out");
                         shutdown_error = Some(text);
                     }
                     Err(RecvTimeoutError::Timeout) => timed_out = true,
@@ -352,8 +352,15 @@ impl TelemetryGuard {
         let failed = self.counters.failed.load(Ordering::Acquire);
         // Nothing delivered: find out whether anything listens there, to say why.
         let probe = match &self.endpoint {
+            // Within what is left of the shutdown budget.
             Some(endpoint) if failed > 0 && exported == 0 => {
-                probe(endpoint, Duration::from_millis(500))
+                let left = timeout.saturating_sub(started.elapsed());
+                let budget = left
+                    .saturating_sub(Duration::from_millis(150))
+                    .min(Duration::from_millis(500));
+                (!budget.is_zero())
+                    .then(|| probe(endpoint, budget))
+                    .flatten()
             }
             _ => None,
         };
