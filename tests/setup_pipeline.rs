@@ -92,3 +92,28 @@ fn always_off_sampler_exports_nothing_and_reports_complete() {
     assert_eq!((report.ended, report.exported), (0, 0));
     assert_eq!(receiver.attempts(), 0);
 }
+
+#[test]
+fn http_pipeline_inside_current_thread_runtime() {
+    let receiver = otlp::start_http(Behavior::Accept);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async {
+        // Built, used and shut down on the runtime's only thread.
+        let config = tracing_genai::Config::default().with_endpoint(receiver.http_base());
+        let (layer, guard) = config.build().unwrap().layer();
+        let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+        drop(tracing_genai::genai_span!(
+            "chat",
+            "openai",
+            "gpt-4o",
+            gen_ai.request.seed = 7_i64
+        ));
+        tokio::task::yield_now().await;
+        guard.shutdown()
+    });
+    assert_eq!(report.unwrap().exported, 1);
+    assert_eq!(receiver.spans()[0].span.name, "chat gpt-4o");
+}

@@ -246,8 +246,11 @@ pub fn start_grpc(behavior: Behavior) -> Receiver {
     runtime_thread("otlp-grpc-receiver", move || async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         let incoming = tonic::transport::server::TcpIncoming::from(listener);
+        let server = TraceServiceServer::new(service);
+        #[cfg(feature = "gzip")]
+        let server = server.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
         let _ = tonic::transport::Server::builder()
-            .add_service(TraceServiceServer::new(service))
+            .add_service(server)
             .serve_with_incoming(incoming)
             .await;
     });
