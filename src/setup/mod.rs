@@ -11,6 +11,8 @@ mod env;
 mod error;
 mod exporter;
 mod guard;
+mod kinds;
+mod resolve;
 
 use std::sync::Arc;
 
