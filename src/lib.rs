@@ -64,9 +64,7 @@ pub use setup::{
     SetupError, ShutdownError, ShutdownReport, TelemetryGuard, EXCLUDED_TARGETS,
 };
 pub use span_ext::GenAiSpanExt;
-pub use state::{
-    Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage,
-};
+pub use state::{Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage};
 pub use value::FieldValue;
 
 /// The OpenTelemetry API crate this crate is built against (use it to avoid version mixes).
