@@ -9,6 +9,8 @@ mod layer;
 mod mapper;
 mod mapping;
 pub mod semconv;
+#[cfg(feature = "setup")]
+mod setup;
 mod span_ext;
 mod state;
 mod value;
@@ -20,6 +22,11 @@ pub use fields::{GenAiField, DEFAULT_ALIASES};
 pub use layer::GenAiLayer;
 pub use mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes};
 pub use mapping::DIAGNOSTICS_ATTRIBUTE;
+#[cfg(feature = "setup")]
+pub use setup::{
+    setup, Compression, Config, ConfigLayer, ExporterKind, Pipeline, PipelineLayer, Protocol,
+    SetupError, ShutdownError, ShutdownReport, TelemetryGuard, EXCLUDED_TARGETS,
+};
 pub use span_ext::GenAiSpanExt;
 pub use state::{
     Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage,

@@ -2,6 +2,9 @@
 //! layer) exporting to an in-memory exporter, and helpers to inspect the exported spans.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "setup")]
+pub mod otlp;
+
 use std::future::Future;
 use std::sync::Arc;
 
