@@ -39,25 +39,36 @@
 
 mod capture;
 mod config;
+mod cost;
 mod diagnostics;
 mod fields;
+mod inherit;
 mod layer;
 mod mapper;
 mod mapping;
+pub mod metrics;
+mod retry;
+mod rollup;
 pub mod semconv;
 mod span_ext;
 mod state;
+mod stream;
 mod value;
 
 pub use capture::normalize_provider;
 pub use config::{layer, SpanRule};
+pub use cost::{ModelPrice, PriceTable, PriceTableError};
 pub use diagnostics::{Diagnostics, DiagnosticsSnapshot};
 pub use fields::{GenAiField, DEFAULT_ALIASES};
 pub use layer::GenAiLayer;
 pub use mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes};
 pub use mapping::DIAGNOSTICS_ATTRIBUTE;
+pub use retry::GenAiRetryExt;
 pub use span_ext::GenAiSpanExt;
-pub use state::{Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage};
+pub use state::{
+    Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage,
+};
+pub use stream::{GenAiStreamExt, InstrumentedStream, StreamAccumulator, StreamRecorder};
 pub use value::FieldValue;
 
 /// The OpenTelemetry API crate this crate is built against (use it to avoid version mixes).
