@@ -60,8 +60,16 @@ impl Raw<'_> {
         }
     }
 
-    /// A non-negative count. Strings are parsed; floats must be whole.
+    /// A non-negative count that fits an OTLP int. Strings are parsed; floats must be whole.
     fn count(&self) -> Result<u64, &'static str> {
+        let v = self.unsigned()?;
+        if v > i64::MAX as u64 {
+            return Err("too large for an OTLP int");
+        }
+        Ok(v)
+    }
+
+    fn unsigned(&self) -> Result<u64, &'static str> {
         match *self {
             Raw::U64(v) => Ok(v),
             Raw::I64(v) => u64::try_from(v).map_err(|_| "negative"),
