@@ -142,9 +142,6 @@ fn short_type_name(full: &str) -> String {
 /// ```
 #[macro_export]
 macro_rules! genai_span {
-    ($operation:expr, $provider:expr, $model:expr $(,)?) => {
-        $crate::genai_span!($operation, $provider, $model,)
-    };
     ($operation:expr, $provider:expr, $model:expr, $($fields:tt)*) => {
         $crate::__private::tracing::info_span!(
             "gen_ai",
@@ -162,6 +159,9 @@ macro_rules! genai_span {
             $($fields)*
         )
     };
+    ($operation:expr, $provider:expr, $model:expr) => {
+        $crate::genai_span!($operation, $provider, $model,)
+    };
 }
 
 /// Creates an `INFO` span for a tool execution: `execute_tool {name}`, kind `INTERNAL`.
@@ -171,7 +171,6 @@ macro_rules! genai_span {
 /// ```
 #[macro_export]
 macro_rules! tool_span {
-    ($name:expr $(,)?) => { $crate::tool_span!($name,) };
     ($name:expr, $($fields:tt)*) => {
         $crate::__private::tracing::info_span!(
             "execute_tool",
@@ -181,6 +180,7 @@ macro_rules! tool_span {
             $($fields)*
         )
     };
+    ($name:expr) => { $crate::tool_span!($name,) };
 }
 
 /// Creates an `INFO` span for an in-process agent run: `invoke_agent {name}`, kind `INTERNAL`.
@@ -190,7 +190,6 @@ macro_rules! tool_span {
 /// ```
 #[macro_export]
 macro_rules! agent_span {
-    ($name:expr $(,)?) => { $crate::agent_span!($name,) };
     ($name:expr, $($fields:tt)*) => {
         $crate::__private::tracing::info_span!(
             "invoke_agent",
@@ -200,6 +199,7 @@ macro_rules! agent_span {
             $($fields)*
         )
     };
+    ($name:expr) => { $crate::agent_span!($name,) };
 }
 
 #[cfg(test)]
