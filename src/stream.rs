@@ -21,7 +21,8 @@
 //! A stream dropped before it ended ends its span at once, with `error` added to
 //! `gen_ai.response.finish_reasons`, `tracing_genai.stream.cancelled = true`, the chunk count,
 //! and a `tracing_genai.stream.cancelled` event. Cancellation by the consumer is not marked as a
-//! failure (no error status): the consumer chose to stop.
+//! failure (no error status): the consumer chose to stop. A consumer that stops right after
+//! an error item has not cancelled: the call is failed, with `error` in the finish reasons.
 //!
 //! Code that is not a `Stream` uses [`StreamRecorder`] directly.
 
@@ -368,6 +369,9 @@ impl StreamRecorder {
         let acc = std::mem::take(&mut self.acc);
         let gaps = std::mem::take(&mut self.gaps);
         let chunks = self.chunks;
+        // A consumer that stops after an error item did not cancel: the call failed.
+        let ended_early = cancelled;
+        let cancelled = cancelled && acc.error.is_none();
         span.with_genai_state(move |s| {
             s.request.stream = Some(true);
             let usage = &mut s.usage;
@@ -392,7 +396,7 @@ impl StreamRecorder {
                 }
             }
             let mut reasons = acc.finish_reasons;
-            if cancelled && !reasons.iter().any(|r| r == "error") {
+            if ended_early && !reasons.iter().any(|r| r == "error") {
                 reasons.push("error".to_string());
             }
             if !reasons.is_empty() {
@@ -491,8 +495,12 @@ where
         let _guard = this.entered.as_ref().map(tracing::Span::enter);
         match this.inner.poll_next(cx) {
             Poll::Ready(Some(item)) => {
-                this.recorder.chunk();
+                let had_error = this.recorder.acc.error.is_some();
                 (this.on_item)(&item, &mut this.recorder.acc);
+                // An item that reported a new error is not an output chunk.
+                if had_error || this.recorder.acc.error.is_none() {
+                    this.recorder.chunk();
+                }
                 Poll::Ready(Some(item))
             }
             Poll::Ready(None) => {
