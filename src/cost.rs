@@ -236,7 +236,8 @@ impl PriceTable {
             Some(prefix) => {
                 self.prefixes.retain(|(p, _)| p != prefix);
                 self.prefixes.push((prefix.to_string(), price));
-                self.prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+                self.prefixes
+                    .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
             }
             None => {
                 self.exact.insert(model, price);
@@ -386,13 +387,13 @@ mod tests {
     use super::*;
 
     fn usage(input: u64, output: u64, cr: u64, cw: u64, reasoning: u64) -> Usage {
-        let mut u = Usage::default();
-        u.input_tokens = Some(input);
-        u.output_tokens = Some(output);
-        u.cache_read_input_tokens = Some(cr);
-        u.cache_creation_input_tokens = Some(cw);
-        u.reasoning_output_tokens = Some(reasoning);
-        u
+        Usage {
+            input_tokens: Some(input),
+            output_tokens: Some(output),
+            cache_read_input_tokens: Some(cr),
+            cache_creation_input_tokens: Some(cw),
+            reasoning_output_tokens: Some(reasoning),
+        }
     }
 
     #[test]
