@@ -1,6 +1,7 @@
 #![doc = include_str!("crate_docs.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod agents;
 mod capture;
 mod config;
 mod cost;

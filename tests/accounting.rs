@@ -331,3 +331,56 @@ fn inherits_values_recorded_later_on_the_outer_span_before_the_call() {
         Some(Value::I64(77))
     );
 }
+
+#[test]
+fn agent_workflow_and_tool_call_macros() {
+    let h = Harness::new();
+    h.run(|| {
+        let wf = tracing_genai::workflow_span!("trip", gen_ai.conversation.id = "conv-1");
+        let _w = wf.enter();
+        {
+            let c = tracing_genai::create_agent_span!("planner", gen_ai.provider.name = "openai");
+            c.record("gen_ai.agent.id", "asst_1");
+        }
+        let agent = tracing_genai::agent_span!(
+            "planner",
+            gen_ai.agent.id = "asst_1",
+            gen_ai.agent.description = "plans trips"
+        );
+        let _a = agent.enter();
+        // The model asked for a tool call {id: "call_9", name: "get_weather"}.
+        let tool = tracing_genai::tool_call_span!("get_weather", "call_9");
+        let _t = tool.enter();
+    });
+    let tool = h.span("execute_tool get_weather");
+    assert_eq!(tool.span_kind, opentelemetry::trace::SpanKind::Internal);
+    assert_eq!(
+        attr(&tool, "gen_ai.tool.call.id"),
+        Some(Value::from("call_9"))
+    );
+    assert_eq!(
+        attr(&tool, "gen_ai.tool.type"),
+        Some(Value::from("function"))
+    );
+    let created = h.span("create_agent planner");
+    assert_eq!(
+        attr(&created, "gen_ai.agent.id"),
+        Some(Value::from("asst_1"))
+    );
+    assert_eq!(created.span_kind, opentelemetry::trace::SpanKind::Client);
+    let agent = h.span("invoke_agent planner");
+    assert_eq!(
+        attr(&agent, "gen_ai.agent.description"),
+        Some(Value::from("plans trips"))
+    );
+    assert_eq!(
+        attr(&agent, "tracing_genai.agent.tool_calls"),
+        Some(Value::I64(1))
+    );
+    let wf = h.span("invoke_workflow trip");
+    assert_eq!(
+        attr(&wf, "gen_ai.conversation.id"),
+        Some(Value::from("conv-1"))
+    );
+    assert_eq!(attr(&wf, "gen_ai.workflow.name"), Some(Value::from("trip")));
+}
