@@ -102,7 +102,7 @@ async fn main() {
         for kv in &span.attributes {
             println!("  {} = {}", kv.key, kv.value);
         }
-        for event in &span.events {
+        for event in span.events.iter() {
             let attrs: Vec<String> = event
                 .attributes
                 .iter()

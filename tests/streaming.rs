@@ -321,3 +321,11 @@ fn unfinished_manual_recorder_is_cancelled() {
         Some(Value::I64(2))
     );
 }
+
+#[test]
+fn wrapper_and_recorder_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let s = slow(chunks()).instrument_genai(llm_span(), on_chunk);
+    assert_send(&s);
+    assert_send(&StreamRecorder::new(llm_span()));
+}
