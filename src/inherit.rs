@@ -125,18 +125,37 @@ pub(crate) fn capture_plain<S>(
     }
 }
 
-fn genai_value(state: &GenAiSpan, name: &str) -> Option<(&'static str, FieldValue)> {
-    if name == crate::semconv::GEN_AI_CONVERSATION_ID {
-        return state
+/// The value of `name` on a GenAI span's state: a GenAI attribute (through the alias table)
+/// or an ordinary field.
+fn genai_value(
+    state: &GenAiSpan,
+    name: &str,
+    config: &LayerConfig,
+) -> Option<(&'static str, FieldValue)> {
+    match config.aliases.get(name) {
+        Some(GenAiField::ConversationId) => state
             .conversation_id
             .clone()
-            .map(|v| (crate::semconv::GEN_AI_CONVERSATION_ID, FieldValue::Str(v)));
+            .map(|v| (crate::semconv::GEN_AI_CONVERSATION_ID, FieldValue::Str(v))),
+        Some(GenAiField::Content) => None,
+        Some(field) => {
+            let key = field.key();
+            let attrs = crate::mapping::attributes(state);
+            let value = match attrs.get(key)? {
+                opentelemetry::Value::String(s) => FieldValue::Str(s.to_string()),
+                opentelemetry::Value::I64(v) => FieldValue::I64(*v),
+                opentelemetry::Value::F64(v) => FieldValue::F64(*v),
+                opentelemetry::Value::Bool(v) => FieldValue::Bool(*v),
+                _ => return None,
+            };
+            Some((key, value))
+        }
+        None => state
+            .fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, v)| (*n, v.clone())),
     }
-    state
-        .fields
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(n, v)| (*n, v.clone()))
 }
 
 fn raw(value: &FieldValue) -> Raw<'_> {
@@ -163,13 +182,13 @@ pub(crate) fn inherit_into<S>(
         return;
     };
     for name in list.0.iter() {
-        if genai_value(state, name).is_some() {
+        if genai_value(state, name, config).is_some() {
             continue;
         }
         let found = span.scope().skip(1).find_map(|ancestor| {
             let ext = ancestor.extensions();
             if let Some(parent) = ext.get::<GenAiSpan>() {
-                if let Some(found) = genai_value(parent, name) {
+                if let Some(found) = genai_value(parent, name, config) {
                     return Some(found);
                 }
             }

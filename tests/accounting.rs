@@ -384,3 +384,31 @@ fn agent_workflow_and_tool_call_macros() {
     );
     assert_eq!(attr(&wf, "gen_ai.workflow.name"), Some(Value::from("trip")));
 }
+
+#[test]
+fn genai_attributes_can_be_inherited_from_genai_ancestors() {
+    let h = Harness::with(|l| l.with_inherited_fields(["gen_ai.agent.name"]));
+    h.run(|| {
+        let agent = tracing_genai::agent_span!("planner");
+        let _a = agent.enter();
+        {
+            let tool = tracing_genai::tool_call_span!("get_weather", "call_1");
+            let _t = tool.enter();
+        }
+        let own = tracing_genai::tool_call_span!("search", "call_2", gen_ai.agent.name = "other");
+        let _o = own.enter();
+    });
+    assert_eq!(
+        attr(&h.span("execute_tool get_weather"), "gen_ai.agent.name"),
+        Some(Value::from("planner"))
+    );
+    assert_eq!(
+        attr(&h.span("execute_tool search"), "gen_ai.agent.name"),
+        Some(Value::from("other"))
+    );
+    let m = h.metric("gen_ai.execute_tool.duration");
+    assert_eq!(
+        m.point(&[("gen_ai.tool.name", "get_weather")]).attrs["gen_ai.agent.name"],
+        "planner"
+    );
+}
