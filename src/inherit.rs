@@ -208,8 +208,14 @@ pub(crate) fn inherit_into<S>(
 
 impl<L> GenAiLayer<L> {
     /// Copies these fields onto each new GenAI span that does not record them itself, from its
-    /// nearest ancestor span that did (GenAI or not), also across spawned tasks. See the
-    /// [`inherit`](self) rules.
+    /// nearest ancestor span that did (GenAI or not), also across spawned tasks.
+    ///
+    /// Names are ordinary field names (`request_id`) or GenAI names and aliases
+    /// (`gen_ai.conversation.id`, `gen_ai.agent.name`). When the list is not empty the layer
+    /// keeps the values of the listed fields (only those) of ordinary spans too; an empty list
+    /// costs nothing. A span entered in a spawned task (`tokio::spawn(fut.instrument(span))`)
+    /// has its creator's spans as ancestors, so values cross task boundaries. Values recorded
+    /// on an ancestor after the GenAI span was created are not seen.
     ///
     /// ```
     /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()

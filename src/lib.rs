@@ -4,7 +4,7 @@
 mod agents;
 mod capture;
 mod config;
-mod cost;
+pub mod cost;
 mod diagnostics;
 mod fields;
 mod inherit;
@@ -12,12 +12,12 @@ mod layer;
 mod mapper;
 mod mapping;
 pub mod metrics;
-mod retry;
-mod rollup;
+pub mod retry;
+pub mod rollup;
 pub mod semconv;
 mod span_ext;
 mod state;
-mod stream;
+pub mod stream;
 mod value;
 
 pub use capture::normalize_provider;

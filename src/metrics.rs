@@ -47,20 +47,38 @@ use crate::semconv as sc;
 use crate::state::{GenAiSpan, Operation};
 
 /// Bucket boundaries of `gen_ai.client.token.usage`.
+///
+/// ```
+/// assert_eq!(tracing_genai::metrics::TOKEN_BUCKETS.last(), Some(&67108864.0));
+/// ```
 pub const TOKEN_BUCKETS: &[f64] = &[
     1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
     16777216.0, 67108864.0,
 ];
 
 /// Bucket boundaries of the histograms in seconds.
+///
+/// ```
+/// assert_eq!(tracing_genai::metrics::DURATION_BUCKETS[0], 0.01);
+/// ```
 pub const DURATION_BUCKETS: &[f64] = &[
     0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];
 
-/// Bucket boundaries of `gen_ai.invoke_agent.inference_calls` and `tool_calls`.
+/// Bucket boundaries of `gen_ai.invoke_agent.inference_calls` and `tool_calls` (our choice:
+/// the conventions give none).
+///
+/// ```
+/// assert_eq!(tracing_genai::metrics::CALL_COUNT_BUCKETS[0], 0.0);
+/// ```
 pub const CALL_COUNT_BUCKETS: &[f64] = &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 
 /// The instrumentation scope name used for the global meter.
+///
+/// ```
+/// let meter = opentelemetry::global::meter(tracing_genai::metrics::METER_NAME);
+/// # drop(meter);
+/// ```
 pub const METER_NAME: &str = "tracing-genai";
 
 #[derive(Clone, Debug, Default)]

@@ -1,5 +1,5 @@
 //! Per-span accounting done when a GenAI span closes: its cost (from the
-//! [`PriceTable`](crate::PriceTable)), the roll-up of its usage and cost into the enclosing
+//! [`PriceTable`]), the roll-up of its usage and cost into the enclosing
 //! agent or workflow run, and the inference/tool call counts of agent runs.
 //!
 //! # Roll-up rules
