@@ -186,3 +186,29 @@ fn metrics_can_be_turned_off() {
     assert!(h.collect_metrics().is_empty());
     assert_eq!(h.finished_spans().len(), 1);
 }
+
+#[test]
+fn default_layer_records_through_the_global_meter() {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let exporter = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
+    let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+        .with_reader(opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone()).build())
+        .build();
+    // Installed before the first GenAI span closes, as documented.
+    opentelemetry::global::set_meter_provider(provider.clone());
+    let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    let subscriber =
+        tracing_subscriber::registry().with(tracing_genai::layer().with_tracer(tracer.tracer("t")));
+    tracing::subscriber::with_default(subscriber, || chat(true));
+    provider.force_flush().unwrap();
+    let metrics = exporter.get_finished_metrics().unwrap();
+    let scope = metrics[0].scope_metrics().next().unwrap();
+    assert_eq!(scope.scope().name(), "tracing-genai");
+    let names: Vec<&str> = scope.metrics().map(|m| m.name()).collect();
+    assert!(
+        names.contains(&"gen_ai.client.operation.duration"),
+        "{names:?}"
+    );
+}
