@@ -60,13 +60,10 @@ impl Raw<'_> {
         }
     }
 
-    /// A non-negative count that fits an OTLP int. Strings are parsed; floats must be whole.
+    /// A non-negative count. Strings are parsed; floats must be whole. Counts above `i64::MAX`
+    /// are kept and exported saturated with a diagnostic (see `diagnose_saturated_counts`).
     fn count(&self) -> Result<u64, &'static str> {
-        let v = self.unsigned()?;
-        if v > i64::MAX as u64 {
-            return Err("too large for an OTLP int");
-        }
-        Ok(v)
+        self.unsigned()
     }
 
     fn unsigned(&self) -> Result<u64, &'static str> {
@@ -309,11 +306,18 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
             let s = raw.string();
             if s.eq_ignore_ascii_case("error") {
                 state.otel.status_error = true;
+                state.otel.status_ok = false;
             } else if s.eq_ignore_ascii_case("ok") {
                 state.otel.status_error = false;
+                state.otel.status_ok = true;
             }
         }
-        OtelStatusDescription => state.otel.status_description = Some(raw.string()),
+        OtelStatusDescription => {
+            // As in tracing-opentelemetry, a status description means the span failed.
+            state.otel.status_description = Some(raw.string());
+            state.otel.status_error = true;
+            state.otel.status_ok = false;
+        }
     }
 }
 

@@ -82,15 +82,24 @@ impl Diagnostics {
 /// Reads the message and error class of an ERROR event inside a GenAI span.
 #[derive(Default)]
 pub(crate) struct ErrorEventVisitor {
-    pub(crate) message: Option<String>,
+    log_message: Option<String>,
+    error_message: Option<String>,
     pub(crate) error_type: Option<String>,
 }
 
 impl ErrorEventVisitor {
+    /// The exception message: the error's own text when the event carried one
+    /// (`error!(error = &e, "context")`), else the log message.
+    pub(crate) fn message(&self) -> Option<String> {
+        self.error_message
+            .clone()
+            .or_else(|| self.log_message.clone())
+    }
+
     fn put(&mut self, field: &Field, value: String) {
         match field.name() {
-            "message" => self.message = Some(value),
-            "error" | "exception.message" if self.message.is_none() => self.message = Some(value),
+            "message" => self.log_message = Some(value),
+            "error" | "exception.message" => self.error_message = Some(value),
             "error.type" | "error_type" | "exception.type" => self.error_type = Some(value),
             _ => {}
         }

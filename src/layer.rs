@@ -179,6 +179,7 @@ impl<L> GenAiLayer<L> {
 
     /// Writes the final attributes, name, events and status of a closing GenAI span.
     fn finish(&self, id: &Id, mut state: GenAiSpan) {
+        state.diagnose_saturated_counts();
         self.diagnostics.record_span(&state);
         if state.operation.is_none() {
             state.diagnose(
@@ -216,6 +217,8 @@ impl<L> GenAiLayer<L> {
                         span.add_event(sc::EXCEPTION_EVENT, attrs);
                     }
                     span.set_status(Status::error(mapping::status_description(&state)));
+                } else if state.otel.status_ok {
+                    span.set_status(Status::Ok);
                 }
                 true
             }
@@ -251,7 +254,8 @@ impl<L> GenAiLayer<L> {
         };
         let mut visitor = crate::diagnostics::ErrorEventVisitor::default();
         event.record(&mut visitor);
-        state.set_error(visitor.error_type, visitor.message);
+        let message = visitor.message();
+        state.set_error(visitor.error_type, message);
     }
 }
 

@@ -11,8 +11,8 @@ use crate::state::GenAiSpan;
 pub const DIAGNOSTICS_ATTRIBUTE: &str = "tracing_genai.diagnostics";
 
 fn int(v: u64) -> i64 {
-    // Counts above i64::MAX cannot be represented as an OTLP int. Field capture rejects them
-    // with a diagnostic; state edited directly through `with_genai_state` saturates.
+    // Counts above i64::MAX cannot be represented as an OTLP int: saturate (the layer adds a
+    // diagnostic at close, see `GenAiSpan::diagnose_saturated_counts`).
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 

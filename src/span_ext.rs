@@ -159,7 +159,8 @@ macro_rules! genai_span {
             $($fields)*
         )
     };
-    ($operation:expr, $provider:expr, $model:expr) => {
+    // After the arm above, so that the added trailing comma cannot match this arm again.
+    ($operation:expr, $provider:expr, $model:expr $(,)?) => {
         $crate::genai_span!($operation, $provider, $model,)
     };
 }
@@ -180,7 +181,8 @@ macro_rules! tool_span {
             $($fields)*
         )
     };
-    ($name:expr) => { $crate::tool_span!($name,) };
+    // After the arm above, so that the added trailing comma cannot match this arm again.
+    ($name:expr $(,)?) => { $crate::tool_span!($name,) };
 }
 
 /// Creates an `INFO` span for an in-process agent run: `invoke_agent {name}`, kind `INTERNAL`.
@@ -199,7 +201,8 @@ macro_rules! agent_span {
             $($fields)*
         )
     };
-    ($name:expr) => { $crate::agent_span!($name,) };
+    // After the arm above, so that the added trailing comma cannot match this arm again.
+    ($name:expr $(,)?) => { $crate::agent_span!($name,) };
 }
 
 #[cfg(test)]

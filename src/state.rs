@@ -251,6 +251,8 @@ pub(crate) struct OtelOverrides {
     pub(crate) name: Option<String>,
     pub(crate) kind: Option<SpanKind>,
     pub(crate) status_error: bool,
+    /// `otel.status_code = "ok"`: the span status is set to `Ok` (unless it failed).
+    pub(crate) status_ok: bool,
     pub(crate) status_description: Option<String>,
 }
 
@@ -377,6 +379,11 @@ impl GenAiSpan {
     }
 
     /// The span kind: an explicit `otel.kind`, else the operation's default.
+    ///
+    /// While the operation is unknown the kind is `CLIENT` (most GenAI spans are calls to a
+    /// model). OpenTelemetry fixes a span's kind when the span starts (its first `enter`), so
+    /// an `INTERNAL` operation recorded later than that keeps `CLIENT`: declare the operation
+    /// at creation, as the macros do.
     pub fn kind(&self) -> SpanKind {
         if let Some(kind) = &self.otel.kind {
             return kind.clone();
@@ -384,7 +391,7 @@ impl GenAiSpan {
         self.operation
             .as_ref()
             .map(Operation::default_kind)
-            .unwrap_or(SpanKind::Internal)
+            .unwrap_or(SpanKind::Client)
     }
 
     /// Whether the span is marked as failed.
@@ -421,6 +428,38 @@ impl GenAiSpan {
         match self.fields.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
             None => self.fields.push((name, value)),
+        }
+    }
+
+    /// Token counts above `i64::MAX` are exported saturated (an OTLP int is an `i64`); say so.
+    pub(crate) fn diagnose_saturated_counts(&mut self) {
+        let u = &self.usage;
+        let too_big: Vec<&'static str> = [
+            (crate::semconv::GEN_AI_USAGE_INPUT_TOKENS, u.input_tokens),
+            (crate::semconv::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens),
+            (
+                crate::semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                u.cache_read_input_tokens,
+            ),
+            (
+                crate::semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+                u.cache_creation_input_tokens,
+            ),
+            (
+                crate::semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+                u.reasoning_output_tokens,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_some_and(|v| i64::try_from(v).is_err()))
+        .map(|(k, _)| k)
+        .collect();
+        for key in too_big {
+            self.diagnose(format!(
+                "{key}: above {} exported as {}",
+                i64::MAX,
+                i64::MAX
+            ));
         }
     }
 

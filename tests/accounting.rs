@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use opentelemetry::trace::Status;
 use opentelemetry::Value;
-use support::{attr, Harness};
+use support::metrics::{attr, Harness};
 use tracing::Instrument;
 use tracing_genai::{GenAiField, GenAiRetryExt, GenAiSpanExt, ModelPrice, PriceTable};
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::{stream, StreamExt};
-use support::Harness;
+use support::metrics::Harness;
 use tracing_genai::semconv::EXTENSIONS;
 use tracing_genai::{GenAiRetryExt, GenAiSpanExt, GenAiStreamExt, ModelPrice, PriceTable};
 

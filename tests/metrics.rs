@@ -5,7 +5,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use support::Harness;
+use support::metrics::Harness;
 use tracing_genai::{GenAiField, GenAiSpanExt};
 
 // Boundaries from the GenAI semantic-convention documents (the pinned yaml has none).

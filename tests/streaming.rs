@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::{stream, StreamExt};
 use opentelemetry::trace::Status;
 use opentelemetry::Value;
-use support::{attr, Harness};
+use support::metrics::{attr, Harness};
 use tracing_genai::{GenAiStreamExt, StreamRecorder, Usage};
 
 #[derive(Clone, Debug)]

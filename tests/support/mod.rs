@@ -1,214 +1,261 @@
-//! Shared test harness: a GenAI layer over in-memory span and metric exporters.
+//! The shared test harness: a subscriber with the GenAI layer (or a plain tracing-opentelemetry
+//! layer) exporting to an in-memory exporter, and helpers to inspect the exported spans.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
+/// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
+pub mod metrics;
 
-use opentelemetry::metrics::MeterProvider as _;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
-use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+use std::future::Future;
+use std::sync::Arc;
+
+use opentelemetry::trace::{Status, TracerProvider as _};
+use opentelemetry::{Array, Value};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider, SpanData};
+use tracing::Dispatch;
+use tracing_genai::{Diagnostics, GenAiLayer};
+use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Registry;
 
-/// The layer type the harness builds (for `configure` closures).
-pub type TestLayer =
-    tracing_genai::GenAiLayer<tracing_opentelemetry::OpenTelemetryLayer<Registry, SdkTracer>>;
+/// The GenAI layer type the harness installs.
+pub type Genai = GenAiLayer<OpenTelemetryLayer<Registry, SdkTracer>>;
 
-/// In-memory spans and metrics behind a GenAI layer.
+/// An in-memory exporter behind a simple (synchronous) span processor.
 pub struct Harness {
-    pub spans: InMemorySpanExporter,
-    pub metrics: InMemoryMetricExporter,
-    pub tracer_provider: SdkTracerProvider,
-    pub meter_provider: SdkMeterProvider,
-    pub dispatch: tracing::Dispatch,
+    pub exporter: InMemorySpanExporter,
+    pub provider: SdkTracerProvider,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Harness {
-    /// A layer with a tracer and a meter, configured further by `configure`.
-    pub fn with(configure: impl FnOnce(TestLayer) -> TestLayer) -> Self {
-        let spans = InMemorySpanExporter::default();
-        let tracer_provider = SdkTracerProvider::builder()
-            .with_simple_exporter(spans.clone())
-            .build();
-        let metrics = InMemoryMetricExporter::default();
-        let meter_provider = SdkMeterProvider::builder()
-            .with_reader(PeriodicReader::builder(metrics.clone()).build())
-            .build();
-        let layer = tracing_genai::layer()
-            .with_tracer(tracer_provider.tracer("test"))
-            .with_meter(meter_provider.meter("tracing-genai"));
-        let subscriber = tracing_subscriber::registry().with(configure(layer));
-        Harness {
-            spans,
-            metrics,
-            tracer_provider,
-            meter_provider,
-            dispatch: tracing::Dispatch::new(subscriber),
-        }
-    }
-
     pub fn new() -> Self {
-        Harness::with(|l| l)
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        Harness { exporter, provider }
     }
 
-    /// Runs `f` with the harness subscriber as the default.
-    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-        tracing::dispatcher::with_default(&self.dispatch, f)
+    pub fn tracer(&self) -> SdkTracer {
+        self.provider.tracer("test")
     }
 
-    pub fn finished_spans(&self) -> Vec<SpanData> {
-        self.spans.get_finished_spans().unwrap()
+    /// `tracing_genai::layer().with_tracer(provider.tracer("test"))`.
+    pub fn genai_layer(&self) -> Genai {
+        tracing_genai::layer().with_tracer(self.tracer())
     }
 
-    /// The one finished span called `name`.
-    pub fn span(&self, name: &str) -> SpanData {
-        let mut all: Vec<SpanData> = self
-            .finished_spans()
-            .into_iter()
-            .filter(|s| s.name == name)
-            .collect();
-        assert_eq!(all.len(), 1, "expected one span named {name:?}");
-        all.remove(0)
+    /// A plain tracing-opentelemetry layer on the same provider.
+    pub fn plain_layer(&self) -> OpenTelemetryLayer<Registry, SdkTracer> {
+        tracing_opentelemetry::layer().with_tracer(self.tracer())
     }
 
-    /// Flushes and returns every metric collected so far (cumulative).
-    pub fn collect_metrics(&self) -> Vec<MetricInfo> {
-        self.metrics.reset();
-        self.meter_provider.force_flush().unwrap();
-        let all = self.metrics.get_finished_metrics().unwrap();
-        all.last().map(convert).unwrap_or_default()
-    }
-
-    /// The metric called `name` (panics if absent).
-    pub fn metric(&self, name: &str) -> MetricInfo {
-        self.collect_metrics()
-            .into_iter()
-            .find(|m| m.name == name)
-            .unwrap_or_else(|| panic!("no metric {name}"))
+    /// Flushes and returns every exported span.
+    pub fn spans(&self) -> Vec<SpanData> {
+        self.provider.force_flush().unwrap();
+        self.exporter.get_finished_spans().unwrap()
     }
 }
 
-/// Attribute value of a span as a string, if present.
-pub fn attr(span: &SpanData, key: &str) -> Option<opentelemetry::Value> {
+/// What one harness run produced.
+pub struct Run<R = ()> {
+    pub spans: Vec<SpanData>,
+    pub diagnostics: Arc<Diagnostics>,
+    pub value: R,
+}
+
+impl<R> Run<R> {
+    pub fn span(&self, name: &str) -> &SpanData {
+        find(&self.spans, name)
+    }
+    pub fn only(&self) -> &SpanData {
+        assert_eq!(
+            self.spans.len(),
+            1,
+            "expected exactly one span, got {:?}",
+            names(&self.spans)
+        );
+        &self.spans[0]
+    }
+}
+
+/// Runs `f` under a subscriber with the default GenAI layer; returns the exported spans.
+pub fn run(f: impl FnOnce()) -> Vec<SpanData> {
+    run_with(|l| l, f).spans
+}
+
+/// Runs `f` under a subscriber whose GenAI layer was customised by `customize` (mappers,
+/// aliases, rules).
+pub fn run_with<R>(customize: impl FnOnce(Genai) -> Genai, f: impl FnOnce() -> R) -> Run<R> {
+    let h = Harness::new();
+    let layer = customize(h.genai_layer());
+    let diagnostics = layer.diagnostics();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let value = tracing::subscriber::with_default(subscriber, f);
+    Run {
+        spans: h.spans(),
+        diagnostics,
+        value,
+    }
+}
+
+/// Runs `f` under a subscriber with only the plain tracing-opentelemetry layer.
+pub fn run_plain(f: impl FnOnce()) -> Vec<SpanData> {
+    let h = Harness::new();
+    let subscriber = tracing_subscriber::registry().with(h.plain_layer());
+    tracing::subscriber::with_default(subscriber, f);
+    h.spans()
+}
+
+/// Runs the future built by `f` on a multi-thread tokio runtime (2 workers) where every worker
+/// thread and the calling thread use the GenAI subscriber as their default, so spans created in
+/// spawned tasks are seen by the layer.
+pub fn run_async<F, Fut>(customize: impl FnOnce(Genai) -> Genai, f: F) -> Run<Fut::Output>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future,
+{
+    let h = Harness::new();
+    let layer = customize(h.genai_layer());
+    let diagnostics = layer.diagnostics();
+    let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
+    let value = {
+        let worker_dispatch = dispatch.clone();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .on_thread_start(move || {
+                // The worker thread keeps this default until it exits with the runtime.
+                std::mem::forget(tracing::dispatcher::set_default(&worker_dispatch));
+            })
+            .build()
+            .unwrap();
+        let _guard = tracing::dispatcher::set_default(&dispatch);
+        let value = runtime.block_on(f());
+        runtime.shutdown_timeout(std::time::Duration::from_secs(10));
+        value
+    };
+    Run {
+        spans: h.spans(),
+        diagnostics,
+        value,
+    }
+}
+
+// ---- inspection helpers -------------------------------------------------------------------
+
+pub fn names(spans: &[SpanData]) -> Vec<String> {
+    spans.iter().map(|s| s.name.to_string()).collect()
+}
+
+/// The one span named `name` (panics if none or several).
+pub fn find<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
+    let mut it = spans.iter().filter(|s| s.name == name);
+    let found = it
+        .next()
+        .unwrap_or_else(|| panic!("no span named {name:?} in {:?}", names(spans)));
+    assert!(it.next().is_none(), "several spans named {name:?}");
+    found
+}
+
+pub fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
     span.attributes
         .iter()
         .find(|kv| kv.key.as_str() == key)
-        .map(|kv| kv.value.clone())
+        .map(|kv| &kv.value)
 }
 
-/// One data point, simplified.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Point {
-    pub attrs: BTreeMap<String, String>,
-    /// Histogram count (0 for sums).
-    pub count: u64,
-    /// Histogram sum or counter value.
-    pub sum: f64,
-    /// Histogram bucket boundaries (empty for sums).
-    pub bounds: Vec<f64>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+pub fn count(span: &SpanData, key: &str) -> usize {
+    span.attributes
+        .iter()
+        .filter(|kv| kv.key.as_str() == key)
+        .count()
 }
 
-/// One metric, simplified.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MetricInfo {
-    pub name: String,
-    pub unit: String,
-    /// `histogram` or `sum`.
-    pub kind: &'static str,
-    /// `f64` or `u64`.
-    pub value_type: &'static str,
-    pub points: Vec<Point>,
+pub fn has(span: &SpanData, key: &str) -> bool {
+    count(span, key) > 0
 }
 
-impl MetricInfo {
-    /// The single point whose attributes contain all of `attrs`.
-    pub fn point(&self, attrs: &[(&str, &str)]) -> Point {
-        let found: Vec<&Point> = self
-            .points
-            .iter()
-            .filter(|p| {
-                attrs
-                    .iter()
-                    .all(|(k, v)| p.attrs.get(*k).map(String::as_str) == Some(*v))
-            })
-            .collect();
-        assert_eq!(
-            found.len(),
-            1,
-            "{}: points matching {attrs:?}: {:?}",
-            self.name,
-            self.points
-        );
-        found[0].clone()
+pub fn str_attr(span: &SpanData, key: &str) -> String {
+    match attr(span, key) {
+        Some(Value::String(s)) => s.as_str().to_string(),
+        other => panic!("{key}: expected a string attribute, got {other:?}"),
     }
 }
 
-fn attrs<'a>(it: impl Iterator<Item = &'a opentelemetry::KeyValue>) -> BTreeMap<String, String> {
-    it.map(|kv| (kv.key.to_string(), kv.value.to_string()))
-        .collect()
+pub fn i64_attr(span: &SpanData, key: &str) -> i64 {
+    match attr(span, key) {
+        Some(Value::I64(v)) => *v,
+        other => panic!("{key}: expected an I64 attribute, got {other:?}"),
+    }
 }
 
-fn convert(rm: &ResourceMetrics) -> Vec<MetricInfo> {
-    let mut out = Vec::new();
-    for scope in rm.scope_metrics() {
-        for m in scope.metrics() {
-            let (kind, value_type, points) = match m.data() {
-                AggregatedMetrics::F64(d) => {
-                    let (k, p) = points(d, |v| v);
-                    (k, "f64", p)
-                }
-                AggregatedMetrics::U64(d) => {
-                    let (k, p) = points(d, |v| v as f64);
-                    (k, "u64", p)
-                }
-                AggregatedMetrics::I64(d) => {
-                    let (k, p) = points(d, |v| v as f64);
-                    (k, "i64", p)
-                }
-            };
-            out.push(MetricInfo {
-                name: m.name().to_string(),
-                unit: m.unit().to_string(),
-                kind,
-                value_type,
-                points,
-            });
-        }
+pub fn f64_attr(span: &SpanData, key: &str) -> f64 {
+    match attr(span, key) {
+        Some(Value::F64(v)) => *v,
+        other => panic!("{key}: expected an F64 attribute, got {other:?}"),
     }
-    out
 }
 
-fn points<T: Copy>(d: &MetricData<T>, f: impl Fn(T) -> f64) -> (&'static str, Vec<Point>) {
-    match d {
-        MetricData::Histogram(h) => (
-            "histogram",
-            h.data_points()
-                .map(|p| Point {
-                    attrs: attrs(p.attributes()),
-                    count: p.count(),
-                    sum: f(p.sum()),
-                    bounds: p.bounds().collect(),
-                    min: p.min().map(&f),
-                    max: p.max().map(&f),
-                })
-                .collect(),
-        ),
-        MetricData::Sum(s) => (
-            "sum",
-            s.data_points()
-                .map(|p| Point {
-                    attrs: attrs(p.attributes()),
-                    count: 0,
-                    sum: f(p.value()),
-                    bounds: Vec::new(),
-                    min: None,
-                    max: None,
-                })
-                .collect(),
-        ),
-        _ => ("other", Vec::new()),
+pub fn bool_attr(span: &SpanData, key: &str) -> bool {
+    match attr(span, key) {
+        Some(Value::Bool(v)) => *v,
+        other => panic!("{key}: expected a Bool attribute, got {other:?}"),
     }
+}
+
+pub fn strings_attr(span: &SpanData, key: &str) -> Vec<String> {
+    match attr(span, key) {
+        Some(Value::Array(Array::String(v))) => v.iter().map(|s| s.as_str().to_string()).collect(),
+        other => panic!("{key}: expected a string array attribute, got {other:?}"),
+    }
+}
+
+/// Asserts every attribute key of `span` appears exactly once.
+pub fn assert_unique_keys(span: &SpanData) {
+    let mut keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+    keys.sort_unstable();
+    for w in keys.windows(2) {
+        assert_ne!(w[0], w[1], "duplicate key {} on span {}", w[0], span.name);
+    }
+}
+
+/// The `tracing_genai.diagnostics` messages of a span (empty if none).
+pub fn diagnostics(span: &SpanData) -> Vec<String> {
+    if has(span, tracing_genai::DIAGNOSTICS_ATTRIBUTE) {
+        strings_attr(span, tracing_genai::DIAGNOSTICS_ATTRIBUTE)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Asserts some diagnostic of `span` contains `needle`.
+pub fn assert_diagnostic(span: &SpanData, needle: &str) {
+    let d = diagnostics(span);
+    assert!(
+        d.iter().any(|m| m.contains(needle)),
+        "no diagnostic containing {needle:?} in {d:?}"
+    );
+}
+
+pub fn is_error(span: &SpanData) -> bool {
+    matches!(span.status, Status::Error { .. })
+}
+
+/// The attributes of the first event named `name`.
+pub fn event<'a>(span: &'a SpanData, name: &str) -> Option<&'a opentelemetry::trace::Event> {
+    span.events.events.iter().find(|e| e.name == name)
+}
+
+pub fn event_attr(event: &opentelemetry::trace::Event, key: &str) -> Option<String> {
+    event
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.as_str().into_owned())
 }
