@@ -15,6 +15,8 @@ pub mod metrics;
 pub mod retry;
 pub mod rollup;
 pub mod semconv;
+#[cfg(feature = "setup")]
+mod setup;
 mod span_ext;
 mod state;
 pub mod stream;
@@ -29,6 +31,11 @@ pub use layer::GenAiLayer;
 pub use mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes};
 pub use mapping::DIAGNOSTICS_ATTRIBUTE;
 pub use retry::GenAiRetryExt;
+#[cfg(feature = "setup")]
+pub use setup::{
+    setup, Compression, Config, ConfigLayer, ExporterKind, Pipeline, PipelineLayer, Protocol,
+    SetupError, ShutdownError, ShutdownReport, TelemetryGuard, EXCLUDED_TARGETS,
+};
 pub use span_ext::GenAiSpanExt;
 pub use state::{
     Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage,

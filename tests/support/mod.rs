@@ -4,6 +4,8 @@
 
 /// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
 pub mod metrics;
+#[cfg(feature = "setup")]
+pub mod otlp;
 
 use std::future::Future;
 use std::sync::Arc;

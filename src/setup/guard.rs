@@ -1,0 +1,400 @@
+//! [`TelemetryGuard`]: time-bounded, idempotent shutdown with a report of what was delivered.
+
+use std::fmt;
+use std::io::Write as _;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{sync_channel, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+use super::config::ExporterKind;
+use super::error::ShutdownError;
+use super::exporter::Counters;
+
+/// What shutdown delivered. Printed with `{}` it is a one-line summary that, when spans were
+/// lost, says why and what to do.
+///
+/// ```
+/// let guard = tracing_genai::Config::default()
+///     .with_exporter(tracing_genai::ExporterKind::None)
+///     .build()
+///     .unwrap()
+///     .guard;
+/// let report = guard.shutdown().unwrap();
+/// assert_eq!((report.ended, report.exported, report.dropped, report.failed), (0, 0, 0, 0));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Where spans were sent, e.g. `otlp http/protobuf http://localhost:4318/v1/traces`.
+    pub destination: String,
+    /// Spans ended (and sampled) while the pipeline ran.
+    pub ended: u64,
+    /// Spans the exporter delivered.
+    pub exported: u64,
+    /// Spans whose export request failed (after retries).
+    pub failed: u64,
+    /// Spans never handed to the exporter: queue full, or still queued/in flight when the
+    /// shutdown timeout expired.
+    pub dropped: u64,
+    /// Shutdown hit its timeout.
+    pub timed_out: bool,
+    /// The last export or shutdown error, if any.
+    pub error: Option<String>,
+    /// How long shutdown took.
+    pub elapsed: Duration,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) timeout: Duration,
+    /// Result of a TCP probe of the endpoint when nothing could be delivered.
+    pub(crate) probe: Option<Probe>,
+}
+
+/// What a TCP connect to the endpoint found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Probe {
+    Reachable,
+    Refused,
+    Unreachable(String),
+}
+
+/// Connects to the endpoint's host and port (bounded by `timeout`, DNS included).
+fn probe(endpoint: &str, timeout: Duration) -> Option<Probe> {
+    let (scheme, rest) = endpoint.split_once("://")?;
+    let authority = rest.split('/').next()?.rsplit('@').next()?.to_owned();
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let target = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        authority
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    let (tx, rx) = sync_channel(1);
+    std::thread::Builder::new()
+        .name("tracing-genai-probe".into())
+        .spawn(move || {
+            use std::net::ToSocketAddrs as _;
+            let result = match target.to_socket_addrs() {
+                Err(e) => Probe::Unreachable(format!("cannot resolve {target}: {e}")),
+                Ok(addrs) => {
+                    let mut outcome = Probe::Unreachable(format!("no address for {target}"));
+                    for addr in addrs {
+                        match std::net::TcpStream::connect_timeout(&addr, timeout) {
+                            Ok(_) => {
+                                outcome = Probe::Reachable;
+                                break;
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                                outcome = Probe::Refused
+                            }
+                            Err(e) => outcome = Probe::Unreachable(e.to_string()),
+                        }
+                    }
+                    outcome
+                }
+            };
+            let _ = tx.send(result);
+        })
+        .ok()?;
+    rx.recv_timeout(timeout + Duration::from_millis(100)).ok()
+}
+
+impl ShutdownReport {
+    /// Every ended span was exported and shutdown finished in time.
+    ///
+    /// ```
+    /// # let guard = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None).build().unwrap().guard;
+    /// assert!(guard.shutdown().unwrap().is_complete());
+    /// ```
+    pub fn is_complete(&self) -> bool {
+        !self.timed_out && self.exported >= self.ended && self.failed == 0
+    }
+
+    /// Spans not delivered (`failed + dropped`).
+    ///
+    /// ```
+    /// # let guard = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None).build().unwrap().guard;
+    /// assert_eq!(guard.shutdown().unwrap().lost(), 0);
+    /// ```
+    pub fn lost(&self) -> u64 {
+        self.failed + self.dropped
+    }
+
+    /// Why spans were lost, in words (`None` when complete).
+    ///
+    /// ```
+    /// # let guard = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None).build().unwrap().guard;
+    /// assert_eq!(guard.shutdown().unwrap().reason(), None);
+    /// ```
+    pub fn reason(&self) -> Option<String> {
+        if self.is_complete() {
+            return None;
+        }
+        let endpoint = self.endpoint.as_deref().unwrap_or("the exporter");
+        let error = self.error.clone().unwrap_or_default();
+        let lower = error.to_ascii_lowercase();
+        Some(
+            if self.probe == Some(Probe::Refused) || lower.contains("connection refused") {
+                format!("no collector at {endpoint} (connection refused)")
+            } else if let Some(Probe::Unreachable(why)) = &self.probe {
+                format!("cannot reach {endpoint} ({why})")
+            } else if self.timed_out
+                || lower.contains("timeout")
+                || lower.contains("timed out")
+                || lower.contains("deadline")
+            {
+                format!(
+                    "the collector at {endpoint} did not answer within {:?}",
+                    self.timeout
+                )
+            } else if self.failed > 0 {
+                format!("export to {endpoint} failed: {}", short(&error))
+            } else {
+                "the span queue was full (raise OTEL_BSP_MAX_QUEUE_SIZE) or spans were still in flight"
+                .to_owned()
+            },
+        )
+    }
+
+    /// What to do about lost spans (`None` when complete).
+    ///
+    /// ```
+    /// # let guard = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None).build().unwrap().guard;
+    /// assert_eq!(guard.shutdown().unwrap().hint(), None);
+    /// ```
+    pub fn hint(&self) -> Option<&'static str> {
+        if self.is_complete() {
+            return None;
+        }
+        Some(if self.failed > 0 || self.timed_out {
+            "start a collector with `docker compose up -d` (Jaeger, UI at http://localhost:16686), point OTEL_EXPORTER_OTLP_ENDPOINT at yours, or set OTEL_TRACES_EXPORTER=console"
+        } else {
+            "raise OTEL_BSP_MAX_QUEUE_SIZE or lower OTEL_BSP_SCHEDULE_DELAY"
+        })
+    }
+}
+
+fn short(s: &str) -> String {
+    const MAX: usize = 300;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+impl fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_complete() {
+            return write!(
+                f,
+                "tracing-genai: {} of {} spans exported to {}",
+                self.exported, self.ended, self.destination
+            );
+        }
+        write!(
+            f,
+            "tracing-genai: {} of {} spans exported, {} failed, {} dropped",
+            self.exported, self.ended, self.failed, self.dropped
+        )?;
+        if let Some(reason) = self.reason() {
+            write!(f, "\n  why: {reason}")?;
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, "\n  fix: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+type Outcome = Result<ShutdownReport, ShutdownError>;
+
+/// Owns the telemetry pipeline. Call [`TelemetryGuard::shutdown`] at the end of `main`; if
+/// you do not, `Drop` flushes with a short timeout (best effort) and prints what was lost.
+///
+/// ```
+/// let guard = tracing_genai::Config::default()
+///     .with_exporter(tracing_genai::ExporterKind::None)
+///     .build()
+///     .unwrap()
+///     .guard;
+/// let first = guard.shutdown();
+/// assert_eq!(first, guard.shutdown()); // idempotent
+/// ```
+#[must_use = "dropping the guard shuts telemetry down immediately; keep it until the end of main and call shutdown()"]
+pub struct TelemetryGuard {
+    provider: SdkTracerProvider,
+    counters: Arc<Counters>,
+    kind: ExporterKind,
+    destination: String,
+    endpoint: Option<String>,
+    shutdown_timeout: Duration,
+    drop_timeout: Duration,
+    outcome: Mutex<Option<Outcome>>,
+}
+
+impl fmt::Debug for TelemetryGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TelemetryGuard")
+            .field("destination", &self.destination)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TelemetryGuard {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        provider: SdkTracerProvider,
+        counters: Arc<Counters>,
+        kind: ExporterKind,
+        destination: String,
+        endpoint: Option<String>,
+        shutdown_timeout: Duration,
+        drop_timeout: Duration,
+    ) -> Self {
+        TelemetryGuard {
+            provider,
+            counters,
+            kind,
+            destination,
+            endpoint,
+            shutdown_timeout,
+            drop_timeout,
+            outcome: Mutex::new(None),
+        }
+    }
+
+    /// The tracer provider (e.g. for other instrumentation that wants OpenTelemetry tracers).
+    ///
+    /// ```
+    /// use opentelemetry::trace::TracerProvider as _;
+    /// # let guard = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None).build().unwrap().guard;
+    /// let tracer = guard.provider().tracer("other");
+    /// # drop(tracer);
+    /// ```
+    pub fn provider(&self) -> &SdkTracerProvider {
+        &self.provider
+    }
+
+    /// Flushes every ended span and stops the pipeline, within the configured shutdown timeout
+    /// (default 5 s) whatever the collector does and whatever the calling context (inside a
+    /// multi-thread or current-thread tokio runtime, plain `main`, during unwinding).
+    /// Idempotent: later calls return the first result.
+    ///
+    /// ```
+    /// let guard = tracing_genai::Config::default()
+    ///     .with_exporter(tracing_genai::ExporterKind::None)
+    ///     .build()
+    ///     .unwrap()
+    ///     .guard;
+    /// match guard.shutdown() {
+    ///     Ok(report) => println!("{report}"),
+    ///     Err(err) => eprintln!("{err}"),
+    /// }
+    /// ```
+    pub fn shutdown(&self) -> Result<ShutdownReport, ShutdownError> {
+        self.shutdown_within(self.shutdown_timeout)
+    }
+
+    fn shutdown_within(&self, timeout: Duration) -> Outcome {
+        let mut slot = match self.outcome.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(outcome) = slot.as_ref() {
+            return outcome.clone();
+        }
+        let started = Instant::now();
+        let mut timed_out = false;
+        let mut shutdown_error = None;
+        if self.kind != ExporterKind::None {
+            // On its own thread: the SDK's shutdown blocks, and must never run on (and stall) a
+            // runtime thread of the caller.
+            let (tx, rx) = sync_channel(1);
+            let provider = self.provider.clone();
+            // The SDK waits `timeout` for its worker; keep a margin for our own bookkeeping.
+            let inner_timeout = timeout
+                .saturating_sub(Duration::from_millis(50))
+                .max(Duration::from_millis(1));
+            let spawned = std::thread::Builder::new()
+                .name("tracing-genai-shutdown".into())
+                .spawn(move || {
+                    let _ = tx.send(provider.shutdown_with_timeout(inner_timeout));
+                });
+            match spawned {
+                Ok(_) => match rx.recv_timeout(timeout) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => {
+                        let text = err.to_string();
+                        let lower = text.to_ascii_lowercase();
+                        timed_out = lower.contains("timeout") || lower.contains("timed out");
+                        shutdown_error = Some(text);
+                    }
+                    Err(RecvTimeoutError::Timeout) => timed_out = true,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        shutdown_error = Some("the shutdown thread stopped".into())
+                    }
+                },
+                Err(err) => {
+                    shutdown_error = Some(format!("could not start the shutdown thread: {err}"))
+                }
+            }
+        }
+        let ended = self.counters.ended.load(Ordering::Acquire);
+        let exported = self.counters.exported.load(Ordering::Acquire);
+        let failed = self.counters.failed.load(Ordering::Acquire);
+        // Nothing delivered: find out whether anything listens there, to say why.
+        let probe = match &self.endpoint {
+            // Within what is left of the shutdown budget.
+            Some(endpoint) if failed > 0 && exported == 0 => {
+                let left = timeout.saturating_sub(started.elapsed());
+                let budget = left
+                    .saturating_sub(Duration::from_millis(150))
+                    .min(Duration::from_millis(500));
+                (!budget.is_zero())
+                    .then(|| probe(endpoint, budget))
+                    .flatten()
+            }
+            _ => None,
+        };
+        let report = ShutdownReport {
+            destination: self.destination.clone(),
+            ended,
+            exported,
+            failed,
+            dropped: ended.saturating_sub(exported + failed),
+            timed_out,
+            error: self.counters.last_error().or(shutdown_error),
+            elapsed: started.elapsed(),
+            endpoint: self.endpoint.clone(),
+            timeout,
+            probe,
+        };
+        let outcome = if report.is_complete() {
+            Ok(report)
+        } else {
+            Err(ShutdownError::new(report))
+        };
+        *slot = Some(outcome.clone());
+        outcome
+    }
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        let already = self.outcome.lock().map(|o| o.is_some()).unwrap_or(true);
+        if already {
+            return;
+        }
+        if let Err(err) = self.shutdown_within(self.drop_timeout) {
+            let _ = writeln!(std::io::stderr(), "{err}");
+        }
+    }
+}
