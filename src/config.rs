@@ -39,6 +39,7 @@ pub(crate) struct LayerConfig {
     pub(crate) aliases: AliasTable,
     pub(crate) rules: Vec<SpanRule>,
     pub(crate) mappers: Vec<MapperSlot>,
+    pub(crate) accounting: crate::rollup::AccountingConfig,
 }
 
 impl LayerConfig {

@@ -187,6 +187,11 @@ impl<L> GenAiLayer<L> {
                     .to_string(),
             );
         }
+        let accounting = &self.config.accounting;
+        let prices = accounting.prices.as_deref();
+        accounting
+            .metrics
+            .record(&state, state.started.elapsed(), prices);
         let mut attrs = mapping::attributes(&state);
         let mut failures = Vec::new();
         for mapper in &self.config.mappers {
@@ -288,6 +293,11 @@ where
     fn on_new_span(&self, attrs: &SpanAttributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let meta = attrs.metadata();
         if !self.is_genai(meta) {
+            if !self.config.accounting.inherit.is_empty() {
+                crate::inherit::capture_plain(&self.config.accounting.inherit, id, &ctx, |v| {
+                    attrs.record(v)
+                });
+            }
             return self.otel.on_new_span(attrs, id, ctx);
         }
         let mut state = GenAiSpan::new(meta.name(), meta.target());
@@ -298,6 +308,9 @@ where
             state: &mut state,
             aliases: &self.config.aliases,
         });
+        if !self.config.accounting.inherit.is_empty() {
+            crate::inherit::inherit_into(&mut state, id, &ctx, &self.config);
+        }
         let kind = state.kind();
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(state);
@@ -346,6 +359,11 @@ where
                 None
             }
         };
+        if captured.is_none() && !self.config.accounting.inherit.is_empty() {
+            crate::inherit::capture_plain(&self.config.accounting.inherit, id, &ctx, |v| {
+                values.record(v)
+            });
+        }
         match captured {
             None => self.otel.on_record(id, values, ctx),
             Some(Some(kind)) => self.forward_kind(id, &kind, ctx),
@@ -376,7 +394,8 @@ where
         let state = ctx
             .span(&id)
             .and_then(|span| span.extensions_mut().remove::<GenAiSpan>());
-        if let Some(state) = state {
+        if let Some(mut state) = state {
+            crate::rollup::on_close(&mut state, &id, &ctx, &self.config.accounting);
             self.finish(&id, state);
         }
         self.otel.on_close(id, ctx)

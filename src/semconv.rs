@@ -193,3 +193,55 @@ pub const METRIC_INVOKE_AGENT_INFERENCE_CALLS: &str = "gen_ai.invoke_agent.infer
 pub const METRIC_INVOKE_AGENT_TOOL_CALLS: &str = "gen_ai.invoke_agent.tool_calls";
 /// Metric `gen_ai.execute_tool.duration` (histogram, unit `s`): The duration of a single tool execution.
 pub const METRIC_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
+
+// Extensions: names tracing-genai emits that the GenAI registry does not (yet) define.
+// Everything here is documented as our extension; the registry conformance test consults
+// [`EXTENSIONS`].
+
+/// `gen_ai.usage.cost` (double): the cost of the call (or, on `invoke_agent`/`invoke_workflow`
+/// spans, of the whole run), in the currency of the configured [`PriceTable`](crate::PriceTable).
+/// Our extension, not in the registry.
+pub const GEN_AI_USAGE_COST: &str = "gen_ai.usage.cost";
+/// `tracing_genai.stream.cancelled` (boolean): the consumer dropped the stream before it ended.
+pub const TG_STREAM_CANCELLED: &str = "tracing_genai.stream.cancelled";
+/// `tracing_genai.stream.chunks` (int): chunks received from a streamed response.
+pub const TG_STREAM_CHUNKS: &str = "tracing_genai.stream.chunks";
+/// `tracing_genai.agent.inference_calls` (int): inference calls an agent run made itself.
+pub const TG_AGENT_INFERENCE_CALLS: &str = "tracing_genai.agent.inference_calls";
+/// `tracing_genai.agent.tool_calls` (int): tool calls an agent run made itself.
+pub const TG_AGENT_TOOL_CALLS: &str = "tracing_genai.agent.tool_calls";
+/// `tracing_genai.retry.attempt` (int): the attempt that is about to start (2 = first retry).
+pub const TG_RETRY_ATTEMPT: &str = "tracing_genai.retry.attempt";
+/// `tracing_genai.retry.delay` (double): seconds waited before the attempt.
+pub const TG_RETRY_DELAY: &str = "tracing_genai.retry.delay";
+/// `tracing_genai.retry.reason` (string): why the previous attempt failed (free text).
+pub const TG_RETRY_REASON: &str = "tracing_genai.retry.reason";
+
+/// Span event: the first chunk of a streamed response arrived.
+pub const EVENT_FIRST_CHUNK: &str = "tracing_genai.first_chunk";
+/// Span event: a streamed response was dropped by its consumer before it ended.
+pub const EVENT_STREAM_CANCELLED: &str = "tracing_genai.stream.cancelled";
+/// Span event: an LLM call is retried (one per retry, inside the one logical span).
+pub const EVENT_RETRY: &str = "tracing_genai.retry";
+
+/// Metric (counter, currency unit): cost of GenAI calls priced by the price table.
+pub const METRIC_TG_CLIENT_COST: &str = "tracing_genai.client.cost";
+/// Metric (counter, `{call}`): calls whose model the price table does not know.
+pub const METRIC_TG_CLIENT_UNPRICED_CALLS: &str = "tracing_genai.client.unpriced_calls";
+
+/// Attribute keys this crate emits beyond the registry, with their type, as `(key, type)`
+/// using the registry's type names. The registry conformance test accepts exactly these.
+///
+/// ```
+/// assert!(tracing_genai::semconv::EXTENSIONS.contains(&("gen_ai.usage.cost", "double")));
+/// ```
+pub const EXTENSIONS: &[(&str, &str)] = &[
+    (GEN_AI_USAGE_COST, "double"),
+    (TG_STREAM_CANCELLED, "boolean"),
+    (TG_STREAM_CHUNKS, "int"),
+    (TG_AGENT_INFERENCE_CALLS, "int"),
+    (TG_AGENT_TOOL_CALLS, "int"),
+    (TG_RETRY_ATTEMPT, "int"),
+    (TG_RETRY_DELAY, "double"),
+    (TG_RETRY_REASON, "string"),
+];

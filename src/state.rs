@@ -306,6 +306,7 @@ pub struct GenAiSpan {
     /// When the layer first saw the span.
     pub started: Instant,
     pub(crate) otel: OtelOverrides,
+    pub(crate) accounting: crate::rollup::SpanAccounting,
     pub(crate) span_name: &'static str,
     pub(crate) target: &'static str,
 }
@@ -334,6 +335,7 @@ impl GenAiSpan {
             diagnostics: Vec::new(),
             started: Instant::now(),
             otel: OtelOverrides::default(),
+            accounting: Default::default(),
             span_name,
             target,
         }
