@@ -280,15 +280,16 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
         },
         ErrorType => state.set_error(Some(raw.string()), None),
         Error => state.set_error(None, Some(raw.string())),
-        Content => {
-            // Message content is opt-in; it is never exported from a plain field.
-        }
+        // Message content is opt-in: kept (validated) only when capture is on.
+        Content => crate::content::record_raw(state, name, raw),
         OpenAiRequestServiceTier
         | OpenAiResponseServiceTier
         | OpenAiResponseSystemFingerprint
         | OpenAiApiType => {
             let key = field.key();
-            state.provider_attributes.retain(|kv| kv.key.as_str() != key);
+            state
+                .provider_attributes
+                .retain(|kv| kv.key.as_str() != key);
             state
                 .provider_attributes
                 .push(KeyValue::new(key, raw.string()));
@@ -335,9 +336,21 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     let last = lower.rsplit(['.', '-']).next().unwrap_or(&lower);
     matches!(
         last,
-        "api_key" | "apikey" | "authorization" | "password" | "passwd" | "secret" | "token"
-            | "access_token" | "refresh_token" | "bearer" | "cookie" | "x-api-key"
-            | "client_secret" | "private_key" | "session_token"
+        "api_key"
+            | "apikey"
+            | "authorization"
+            | "password"
+            | "passwd"
+            | "secret"
+            | "token"
+            | "access_token"
+            | "refresh_token"
+            | "bearer"
+            | "cookie"
+            | "x-api-key"
+            | "client_secret"
+            | "private_key"
+            | "session_token"
     ) || lower.ends_with("_secret")
         || lower.ends_with("api_key")
         || lower.ends_with("password")

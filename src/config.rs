@@ -39,6 +39,7 @@ pub(crate) struct LayerConfig {
     pub(crate) aliases: AliasTable,
     pub(crate) rules: Vec<SpanRule>,
     pub(crate) mappers: Vec<MapperSlot>,
+    pub(crate) content: crate::content::ContentConfig,
 }
 
 impl LayerConfig {
@@ -141,7 +142,11 @@ impl<L> GenAiLayer<L> {
     /// # drop(subscriber);
     /// ```
     pub fn new(otel: L) -> Self {
-        GenAiLayer::from_parts(otel, LayerConfig::default(), Arc::new(Diagnostics::default()))
+        GenAiLayer::from_parts(
+            otel,
+            LayerConfig::default(),
+            Arc::new(Diagnostics::default()),
+        )
     }
 
     /// Replaces the wrapped layer, keeping this layer's configuration.
@@ -242,10 +247,6 @@ where
         Tracer: opentelemetry::trace::Tracer + 'static,
         Tracer::Span: Send + Sync,
     {
-        GenAiLayer::from_parts(
-            self.otel.with_tracer(tracer),
-            self.config,
-            self.diagnostics,
-        )
+        GenAiLayer::from_parts(self.otel.with_tracer(tracer), self.config, self.diagnostics)
     }
 }

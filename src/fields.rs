@@ -254,6 +254,7 @@ const CONTENT_KEYS: &[&str] = &[
     sc::GEN_AI_TOOL_DEFINITIONS,
     sc::GEN_AI_TOOL_CALL_ARGUMENTS,
     sc::GEN_AI_TOOL_CALL_RESULT,
+    crate::content::CONTENT_CAPTURE_FIELD,
 ];
 
 /// The default aliases: names used by Rust LLM clients and by older semconv versions.
@@ -294,7 +295,10 @@ pub const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
         ("cache_creation_tokens", CacheCreationInputTokens),
         ("cache_creation_input_tokens", CacheCreationInputTokens),
         ("cache_write_tokens", CacheCreationInputTokens),
-        ("gen_ai.usage.cache_write.input_tokens", CacheCreationInputTokens),
+        (
+            "gen_ai.usage.cache_write.input_tokens",
+            CacheCreationInputTokens,
+        ),
         ("reasoning_tokens", ReasoningOutputTokens),
         ("finish_reason", FinishReasons),
         ("finish_reasons", FinishReasons),

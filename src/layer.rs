@@ -194,6 +194,7 @@ impl<L> GenAiLayer<L> {
             }
         }
         let name = state.otel.name.clone().unwrap_or_else(|| state.otel_name());
+        let name = crate::content::finish(&self.config.content, &mut state, &mut attrs, name);
 
         let written = match self
             .dispatch()
@@ -287,6 +288,7 @@ where
             return self.otel.on_new_span(attrs, id, ctx);
         }
         let mut state = GenAiSpan::new(meta.name(), meta.target());
+        self.config.content.init(&mut state);
         if let Some(rule) = self.config.rule_for(meta) {
             rule.seed(&mut state);
         }

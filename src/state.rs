@@ -304,6 +304,8 @@ pub struct GenAiSpan {
     /// When the layer first saw the span.
     pub started: Instant,
     pub(crate) otel: OtelOverrides,
+    /// Message content, kept only when content capture is on (see [`crate::content`]).
+    pub(crate) content: Option<Box<crate::content::SpanContent>>,
     pub(crate) span_name: &'static str,
     pub(crate) target: &'static str,
 }
@@ -332,6 +334,7 @@ impl GenAiSpan {
             diagnostics: Vec::new(),
             started: Instant::now(),
             otel: OtelOverrides::default(),
+            content: None,
             span_name,
             target,
         }
