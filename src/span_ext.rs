@@ -142,7 +142,7 @@ fn short_type_name(full: &str) -> String {
 /// ```
 #[macro_export]
 macro_rules! genai_span {
-    ($operation:expr, $provider:expr, $model:expr $(,)?) => {
+    ($operation:expr, $provider:expr, $model:expr) => {
         $crate::genai_span!($operation, $provider, $model,)
     };
     ($operation:expr, $provider:expr, $model:expr, $($fields:tt)*) => {
@@ -171,7 +171,7 @@ macro_rules! genai_span {
 /// ```
 #[macro_export]
 macro_rules! tool_span {
-    ($name:expr $(,)?) => { $crate::tool_span!($name,) };
+    ($name:expr) => { $crate::tool_span!($name,) };
     ($name:expr, $($fields:tt)*) => {
         $crate::__private::tracing::info_span!(
             "execute_tool",
@@ -190,7 +190,7 @@ macro_rules! tool_span {
 /// ```
 #[macro_export]
 macro_rules! agent_span {
-    ($name:expr $(,)?) => { $crate::agent_span!($name,) };
+    ($name:expr) => { $crate::agent_span!($name,) };
     ($name:expr, $($fields:tt)*) => {
         $crate::__private::tracing::info_span!(
             "invoke_agent",

@@ -41,10 +41,8 @@
 //! });
 //! let spans = exporter.get_finished_spans().unwrap();
 //! let input = spans[0].attributes.iter().find(|kv| kv.key.as_str() == "gen_ai.input.messages").unwrap();
-//! assert_eq!(
-//!     input.value.as_str(),
-//!     r#"[{"role":"user","parts":[{"type":"text","content":"My key is [REDACTED]"}]}]"#
-//! );
+//! let input: serde_json::Value = serde_json::from_str(&input.value.as_str()).unwrap();
+//! assert_eq!(input[0]["parts"][0]["content"], "My key is [REDACTED]");
 //! ```
 
 mod accumulate;
