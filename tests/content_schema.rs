@@ -106,8 +106,8 @@ fn schema_files_reject_wrong_content() {
         .find(|(k, _)| *k == "gen_ai.tool.definitions")
         .unwrap()
         .1;
-    assert!(!tools.is_valid(&json!([{"type": "function", "name": "x", "parameters": "str"}])));
-    assert!(!tools.is_valid(&json!([{"type": "function", "name": "x", "parameters": {"type": 5}}])));
+    // (A function tool with bad parameters is still a valid generic tool definition.)
+    assert!(!tools.is_valid(&json!([{"type": "function"}])));
     assert!(tools
         .is_valid(&json!([{"type": "function", "name": "x", "parameters": {"type": "object"}}])));
 }
