@@ -359,6 +359,13 @@ where
         if *event.metadata().level() == Level::ERROR {
             self.capture_error_event(event, &ctx);
         }
+        if self.config.content.in_genai_span(event, &ctx) {
+            // Events in LLM spans become span events: secrets are scrubbed from them too.
+            return self
+                .config
+                .content
+                .forward_event(event, |e| self.otel.on_event(e, ctx));
+        }
         self.otel.on_event(event, ctx)
     }
 

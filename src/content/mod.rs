@@ -46,6 +46,7 @@
 //! ```
 
 mod accumulate;
+mod event_scrub;
 mod export;
 mod layer_ext;
 mod messages;
@@ -344,6 +345,28 @@ impl ContentConfig {
     /// ```
     pub fn scrub<'a>(&self, s: &'a str) -> std::borrow::Cow<'a, str> {
         self.scanner.scrub(s)
+    }
+
+    /// Whether `event` is recorded inside a GenAI span.
+    pub(crate) fn in_genai_span<S>(
+        &self,
+        event: &tracing_core::Event<'_>,
+        ctx: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool
+    where
+        S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        ctx.event_span(event)
+            .is_some_and(|s| s.extensions().get::<GenAiSpan>().is_some())
+    }
+
+    /// Forwards `event` (a scrubbed copy if it carries a secret) to `forward`.
+    pub(crate) fn forward_event(
+        &self,
+        event: &tracing_core::Event<'_>,
+        forward: impl FnOnce(&tracing_core::Event<'_>),
+    ) {
+        event_scrub::forward_scrubbed(&self.scanner, event, forward)
     }
 
     /// Prepares a new span: gives it a content slot when capture is on.
