@@ -4,8 +4,41 @@
 
 mod support;
 
-use support::{attr, run};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use opentelemetry::trace::TracerProvider as _;
+use support::attr;
 use tracing_genai::content::{ChatMessage, ContentCapture, GenAiContentExt};
+use tracing_subscriber::layer::SubscriberExt;
+
+static WARNINGS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts the warnings tracing-genai logs.
+struct CountWarnings;
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountWarnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let meta = event.metadata();
+        if *meta.level() == tracing::Level::WARN && meta.target() == "tracing_genai" {
+            WARNINGS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+fn run(
+    configure: fn(support::TestLayer) -> support::TestLayer,
+    f: impl FnOnce(),
+) -> Vec<opentelemetry_sdk::trace::SpanData> {
+    let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let layer = configure(tracing_genai::layer().with_tracer(provider.tracer("test")));
+    let subscriber = tracing_subscriber::registry()
+        .with(layer)
+        .with(CountWarnings);
+    tracing::subscriber::with_default(subscriber, f);
+    exporter.get_finished_spans().unwrap()
+}
 
 const EVENT: &str = "gen_ai.client.inference.operation.details";
 
@@ -29,6 +62,31 @@ fn observe(configure: fn(support::TestLayer) -> support::TestLayer) -> (bool, bo
 #[test]
 fn environment_variable() {
     let var = ContentCapture::ENV_VAR;
+
+    // An invalid value fails closed with exactly one warning. (Checked with a global
+    // subscriber: tracing drops events emitted inside a scoped subscriber's callbacks.)
+    std::env::set_var(var, "true");
+    let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::registry()
+            .with(tracing_genai::layer().with_tracer(provider.tracer("global")))
+            .with(CountWarnings),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+        span.record_input_messages(&[ChatMessage::user("hello")]);
+    }
+    let spans = exporter.get_finished_spans().unwrap();
+    assert_eq!(spans.len(), 3);
+    assert!(spans
+        .iter()
+        .all(|s| attr(s, "gen_ai.input.messages").is_none()));
+    assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "exactly one warning");
+
     // SAFETY (edition 2021: safe fn): this binary has a single test, no other thread reads env.
     std::env::remove_var(var);
     assert_eq!(observe(|l| l), (false, false), "unset");
@@ -55,6 +113,7 @@ fn environment_variable() {
         std::env::set_var(var, value);
         assert_eq!(observe(|l| l), expected, "{var}={value:?}");
     }
+    assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "exactly one warning");
 
     // Code overrides the environment, both ways.
     std::env::set_var(var, "SPAN_AND_EVENT");

@@ -37,7 +37,20 @@ fn scrub_otel(scanner: &SecretScanner, v: &mut OtelValue) {
     }
 }
 
+fn needs_scrub(scanner: &SecretScanner, v: &OtelValue) -> bool {
+    let dirty = |s: &str| matches!(scanner.scrub(s), std::borrow::Cow::Owned(_));
+    match v {
+        OtelValue::String(s) => dirty(s.as_str()),
+        OtelValue::Array(Array::String(items)) => items.iter().any(|s| dirty(s.as_str())),
+        _ => false,
+    }
+}
+
 fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes) {
+    // The common case (nothing to scrub) only scans; a copy is made only when needed.
+    if !attrs.iter().any(|kv| needs_scrub(scanner, &kv.value)) {
+        return;
+    }
     let items = std::mem::take(attrs).into_vec();
     let mut out = Attributes::with_capacity(items.len());
     for mut kv in items {

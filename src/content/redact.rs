@@ -433,6 +433,37 @@ mod tests {
     }
 
     #[test]
+    fn secret_names() {
+        for n in [
+            "api_key",
+            "X-Api-Key",
+            "x_api_key",
+            "OPENAI_API_KEY",
+            "password",
+            "db.password",
+            "Authorization",
+            "http.request.header.authorization",
+            "client_secret",
+            "aws_secret_access_key",
+            "access_token",
+            "refresh_token",
+            "cookie",
+            "private_key",
+        ] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in [
+            "model",
+            "max_tokens",
+            "gen_ai.usage.input_tokens",
+            "tenant_id",
+            "type",
+        ] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+
+    #[test]
     fn json_stays_valid() {
         let s = SecretScanner::default();
         let mut v: Value = serde_json::from_str(
