@@ -246,11 +246,13 @@ fn content_attributes(
         }
         match json {
             Some(json) => {
-                if outcome.changed() && (outcome.strings_cut || outcome.elements_dropped > 0) {
+                if outcome.elements_dropped > 0 {
                     state.diagnose(format!(
                         "{key}: truncated to {limit} bytes ({} oldest element(s) dropped)",
                         outcome.elements_dropped
                     ));
+                } else if outcome.strings_cut {
+                    state.diagnose(format!("{key}: truncated to {limit} bytes"));
                 }
                 remaining = remaining.saturating_sub(json.len());
                 out.push((key, Arc::<str>::from(json)));

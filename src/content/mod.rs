@@ -63,7 +63,7 @@ use serde_json::Value;
 pub use accumulate::OutputAccumulator;
 pub(crate) use export::finish;
 pub use messages::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
-pub use redact::{ContentKind, PartContext, SecretPattern, REDACTED};
+pub use redact::{ContentKind, PartContext, SecretMatcher, SecretPattern, REDACTED};
 pub use span_ext::GenAiContentExt;
 pub use truncate::TRUNCATION_MARKER;
 

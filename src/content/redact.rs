@@ -24,6 +24,9 @@ use super::messages::{MessagePart, Role};
 /// The marker that replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
 
+/// A custom secret matcher: returns the byte ranges of `s` to replace.
+pub type SecretMatcher = Arc<dyn Fn(&str) -> Vec<Range<usize>> + Send + Sync>;
+
 /// A secret pattern the scanner replaces.
 ///
 /// ```
@@ -48,7 +51,7 @@ pub enum SecretPattern {
     },
     /// A custom matcher returning byte ranges to replace (ranges not on char boundaries or out
     /// of bounds are ignored).
-    Custom(Arc<dyn Fn(&str) -> Vec<Range<usize>> + Send + Sync>),
+    Custom(SecretMatcher),
 }
 
 impl fmt::Debug for SecretPattern {

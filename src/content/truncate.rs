@@ -24,15 +24,8 @@ pub const KEEP_SHORT: usize = 64;
 /// What truncation did to one value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Outcome {
-    pub(crate) blobs_replaced: usize,
     pub(crate) strings_cut: bool,
     pub(crate) elements_dropped: usize,
-}
-
-impl Outcome {
-    pub(crate) fn changed(&self) -> bool {
-        self.blobs_replaced > 0 || self.strings_cut || self.elements_dropped > 0
-    }
 }
 
 /// Decoded size of base64 text (approximate for malformed input).
