@@ -217,3 +217,27 @@ proptest! {
         prop_assert!(total <= span_limit);
     }
 }
+
+#[test]
+fn huge_single_string_is_cut_to_the_limit() {
+    let huge = "ü".repeat(2 * 1024 * 1024); // 4 MiB of 2-byte chars
+    let spans = run(
+        |l| l.with_content_config(config(16 * 1024, 64 * 1024)),
+        || {
+            let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+            s.record_output_messages(&[OutputMessage::assistant(huge.clone(), "length")]);
+        },
+    );
+    let json = attr_str(&spans[0], "gen_ai.output.messages").unwrap();
+    assert!(
+        json.len() <= 16 * 1024 && json.len() > 15 * 1024,
+        "{}",
+        json.len()
+    );
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["finish_reason"], "length");
+    assert!(v[0]["parts"][0]["content"]
+        .as_str()
+        .unwrap()
+        .ends_with(TRUNCATION_MARKER));
+}

@@ -130,6 +130,9 @@ pub(crate) fn fit(mut v: Value, limit: usize) -> (Option<String>, Outcome) {
     if s.len() <= limit {
         return (Some(s), outcome);
     }
+    // No string longer than the whole budget can be kept: cut those first, so that the search
+    // below copies at most a few budgets' worth of text, however large the input.
+    outcome.strings_cut = cap_strings(&mut v, limit);
     // Binary search the largest string cap that fits.
     let longest = longest_string(&v);
     if longest > KEEP_SHORT {
@@ -152,7 +155,7 @@ pub(crate) fn fit(mut v: Value, limit: usize) -> (Option<String>, Outcome) {
             }
         }
         let cap = best.unwrap_or(0);
-        outcome.strings_cut = cap_strings(&mut v, cap);
+        outcome.strings_cut |= cap_strings(&mut v, cap);
         if best.is_some() {
             if let Ok(s) = serde_json::to_string(&v) {
                 if s.len() <= limit {
