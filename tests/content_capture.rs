@@ -276,3 +276,25 @@ fn accumulator_is_bounded_and_marks_truncation() {
     // The tool call's arguments did not fit: kept as a call without arguments.
     assert!(json.contains(r#""name":"f"}"#), "{json}");
 }
+
+#[test]
+fn content_in_events_inside_genai_spans_is_not_exported() {
+    for mode in [ContentCapture::NoContent, ContentCapture::SpanAndEvent] {
+        let spans = run(
+            |l| l.with_content_capture(mode),
+            || {
+                let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+                let _e = span.enter();
+                tracing::info!(
+                    gen_ai.input.messages = "EVENT-CONTENT",
+                    attempt = 2_u64,
+                    "calling model"
+                );
+            },
+        );
+        let text = dump(&spans);
+        assert!(!text.contains("EVENT-CONTENT"), "{mode:?}: {text}");
+        assert!(text.contains("calling model"), "the event itself is kept");
+        assert!(text.contains("attempt"), "other fields are kept");
+    }
+}

@@ -1,7 +1,8 @@
 //! Secret scrubbing of `tracing` events recorded inside GenAI spans (they become span events).
 //!
-//! The event is inspected; only if a field holds a secret (or is named like one) is a copy with
-//! scrubbed values forwarded instead of the original. Clean events cost one scan and no copy.
+//! The event is inspected; only if a field holds a secret (or is named like one, or is a
+//! message-content field) is a copy with scrubbed values (content fields left out) forwarded
+//! instead of the original. Clean events cost one scan and no copy.
 
 use std::fmt;
 
@@ -10,6 +11,7 @@ use tracing_core::Event;
 
 use super::redact::{SecretScanner, REDACTED};
 use crate::capture::{error_chain, is_secret_name};
+use crate::semconv as sc;
 
 enum Owned {
     Str(String),
@@ -41,8 +43,27 @@ struct Collect<'a> {
     dirty: bool,
 }
 
+/// Message content never leaves through an event's fields (it is exported, bounded and
+/// redacted, only through the span's content attributes).
+fn is_content_field(name: &str) -> bool {
+    matches!(
+        name,
+        sc::GEN_AI_INPUT_MESSAGES
+            | sc::GEN_AI_OUTPUT_MESSAGES
+            | sc::GEN_AI_SYSTEM_INSTRUCTIONS
+            | sc::GEN_AI_TOOL_DEFINITIONS
+            | sc::GEN_AI_TOOL_CALL_ARGUMENTS
+            | sc::GEN_AI_TOOL_CALL_RESULT
+    )
+}
+
 impl Collect<'_> {
     fn put(&mut self, field: &Field, v: Owned) {
+        if is_content_field(field.name()) {
+            // Left unset: the field is not exported.
+            self.dirty = true;
+            return;
+        }
         if let Some(slot) = self.values.get_mut(field.index()) {
             *slot = Some(v);
         }
