@@ -140,6 +140,8 @@ fn every_part() -> Vec<MessagePart> {
         },
         serde_json::from_value(json!({"type": "compaction", "id": "c1"})).unwrap(),
         MessagePart::Generic(generic),
+        // built without a `type`: exported with `"type": "unknown"`
+        MessagePart::Generic(Map::from_iter([("type".to_string(), json!(7))])),
     ]
 }
 

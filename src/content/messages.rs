@@ -162,7 +162,8 @@ pub enum MessagePart {
         /// Summary, if unencrypted.
         content: Option<String>,
     },
-    /// Any other part: an object whose `type` is a string (kept verbatim).
+    /// Any other part: an object whose `type` is a string (kept verbatim; serialised with
+    /// `"type": "unknown"` if built without a string `type`).
     Generic(Map<String, Value>),
 }
 
@@ -340,7 +341,17 @@ impl MessagePart {
 impl Serialize for MessagePart {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if let MessagePart::Generic(m) = self {
-            return m.serialize(s);
+            if m.get("type").is_some_and(Value::is_string) {
+                return m.serialize(s);
+            }
+            // The schema requires a string `type`: a generic part built without one gets
+            // `"unknown"`.
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("type", "unknown")?;
+            for (k, v) in m.iter().filter(|(k, _)| k.as_str() != "type") {
+                map.serialize_entry(k, v)?;
+            }
+            return map.end();
         }
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("type", self.part_type())?;
