@@ -109,28 +109,6 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
-fn push_prefix_matches(s: &str, prefix: &str, min_len: usize, out: &mut Vec<Range<usize>>) {
-    if prefix.is_empty() {
-        return;
-    }
-    let bytes = s.as_bytes();
-    let mut from = 0;
-    while let Some(i) = s[from..].find(prefix).map(|i| i + from) {
-        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        let mut end = i + prefix.len();
-        while end < bytes.len() && is_token_byte(bytes[end]) {
-            end += 1;
-        }
-        if boundary && end - (i + prefix.len()) >= min_len {
-            out.push(i..end);
-        }
-        from = end.max(i + 1);
-        while from < s.len() && !s.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-}
-
 fn is_bearer_byte(b: u8) -> bool {
     is_token_byte(b) || matches!(b, b'.' | b'~' | b'+' | b'/' | b'=')
 }
@@ -139,7 +117,8 @@ fn push_bearer_matches(s: &str, out: &mut Vec<Range<usize>>) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i + 7 <= bytes.len() {
-        if bytes[i..i + 6].eq_ignore_ascii_case(b"bearer")
+        if bytes[i] | 0x20 == b'b'
+            && bytes[i..i + 6].eq_ignore_ascii_case(b"bearer")
             && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
         {
             let mut j = i + 6;
@@ -237,29 +216,78 @@ fn push_key_value_matches(s: &str, out: &mut Vec<Range<usize>>) {
 #[derive(Clone, Debug)]
 pub(crate) struct SecretScanner {
     patterns: Vec<SecretPattern>,
+    /// Whether a byte starts some prefix pattern: one pass over the text finds all prefixes.
+    first: [bool; 256],
 }
 
 impl Default for SecretScanner {
     fn default() -> Self {
-        SecretScanner {
-            patterns: builtin_patterns(),
+        let mut scanner = SecretScanner {
+            patterns: Vec::new(),
+            first: [false; 256],
+        };
+        for p in builtin_patterns() {
+            scanner.add(p);
         }
+        scanner
     }
 }
 
 impl SecretScanner {
     pub(crate) fn add(&mut self, p: SecretPattern) {
+        if let SecretPattern::Prefix { prefix, .. } = &p {
+            if let Some(&b) = prefix.as_bytes().first() {
+                self.first[usize::from(b)] = true;
+            }
+        }
         self.patterns.push(p);
+    }
+
+    /// All prefix patterns, in one pass: at each word boundary whose byte starts a prefix, the
+    /// longest matching token.
+    fn push_prefix_matches(&self, s: &str, out: &mut Vec<Range<usize>>) {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !self.first[usize::from(bytes[i])] || (i > 0 && bytes[i - 1].is_ascii_alphanumeric())
+            {
+                i += 1;
+                continue;
+            }
+            let mut matched: Option<usize> = None;
+            for p in &self.patterns {
+                let SecretPattern::Prefix { prefix, min_len } = p else {
+                    continue;
+                };
+                if prefix.is_empty() || !bytes[i..].starts_with(prefix.as_bytes()) {
+                    continue;
+                }
+                let body = i + prefix.len();
+                let mut end = body;
+                while end < bytes.len() && is_token_byte(bytes[end]) {
+                    end += 1;
+                }
+                if end - body >= *min_len {
+                    matched = Some(matched.map_or(end, |m| m.max(end)));
+                }
+            }
+            match matched {
+                Some(end) => {
+                    out.push(i..end);
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
     }
 
     /// `s` with every secret replaced by [`REDACTED`]; borrowed when nothing matched.
     pub(crate) fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
         let mut ranges = Vec::new();
+        self.push_prefix_matches(s, &mut ranges);
         for p in &self.patterns {
             match p {
-                SecretPattern::Prefix { prefix, min_len } => {
-                    push_prefix_matches(s, prefix, *min_len, &mut ranges)
-                }
+                SecretPattern::Prefix { .. } => {}
                 SecretPattern::Custom(f) => {
                     let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(s)));
                     match found {
@@ -276,7 +304,9 @@ impl SecretScanner {
             }
         }
         push_bearer_matches(s, &mut ranges);
-        push_key_value_matches(s, &mut ranges);
+        if s.as_bytes().iter().any(|&b| b == b':' || b == b'=') {
+            push_key_value_matches(s, &mut ranges);
+        }
         if ranges.is_empty() {
             return Cow::Borrowed(s);
         }
@@ -419,6 +449,11 @@ mod tests {
     #[test]
     fn known_secrets() {
         assert_eq!(scrub("key sk-abcdefghijklmnop1234 ok"), "key [REDACTED] ok");
+        assert_eq!(scrub("a sk-short b"), "a sk-short b");
+        assert_eq!(
+            scrub("(ghp_abcdefghijklmnopqrstuv) AIzaSyA1234567890abcdefghijklmnopqrstu"),
+            "([REDACTED]) [REDACTED]"
+        );
         assert_eq!(scrub("k=sk-ant-api03-abcdefghijklmnopqrst"), "k=[REDACTED]");
         assert_eq!(scrub("AKIAABCDEFGHIJKLMNOP"), "[REDACTED]");
         assert_eq!(
