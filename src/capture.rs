@@ -287,9 +287,7 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
         | OpenAiResponseSystemFingerprint
         | OpenAiApiType => {
             let key = field.key();
-            state
-                .provider_attributes
-                .retain(|kv| kv.key.as_str() != key);
+            state.provider_attributes.retain(|kv| kv.key.as_str() != key);
             state
                 .provider_attributes
                 .push(KeyValue::new(key, raw.string()));

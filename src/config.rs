@@ -142,11 +142,7 @@ impl<L> GenAiLayer<L> {
     /// # drop(subscriber);
     /// ```
     pub fn new(otel: L) -> Self {
-        GenAiLayer::from_parts(
-            otel,
-            LayerConfig::default(),
-            Arc::new(Diagnostics::default()),
-        )
+        GenAiLayer::from_parts(otel, LayerConfig::default(), Arc::new(Diagnostics::default()))
     }
 
     /// Replaces the wrapped layer, keeping this layer's configuration.
@@ -247,6 +243,10 @@ where
         Tracer: opentelemetry::trace::Tracer + 'static,
         Tracer::Span: Send + Sync,
     {
-        GenAiLayer::from_parts(self.otel.with_tracer(tracer), self.config, self.diagnostics)
+        GenAiLayer::from_parts(
+            self.otel.with_tracer(tracer),
+            self.config,
+            self.diagnostics,
+        )
     }
 }

@@ -90,7 +90,9 @@ impl ErrorEventVisitor {
     fn put(&mut self, field: &Field, value: String) {
         match field.name() {
             "message" => self.message = Some(value),
-            "error" | "exception.message" if self.message.is_none() => self.message = Some(value),
+            "error" | "exception.message" if self.message.is_none() => {
+                self.message = Some(value)
+            }
             "error.type" | "error_type" | "exception.type" => self.error_type = Some(value),
             _ => {}
         }

@@ -295,10 +295,7 @@ pub const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
         ("cache_creation_tokens", CacheCreationInputTokens),
         ("cache_creation_input_tokens", CacheCreationInputTokens),
         ("cache_write_tokens", CacheCreationInputTokens),
-        (
-            "gen_ai.usage.cache_write.input_tokens",
-            CacheCreationInputTokens,
-        ),
+        ("gen_ai.usage.cache_write.input_tokens", CacheCreationInputTokens),
         ("reasoning_tokens", ReasoningOutputTokens),
         ("finish_reason", FinishReasons),
         ("finish_reasons", FinishReasons),

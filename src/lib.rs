@@ -58,9 +58,7 @@ pub use layer::GenAiLayer;
 pub use mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes};
 pub use mapping::DIAGNOSTICS_ATTRIBUTE;
 pub use span_ext::GenAiSpanExt;
-pub use state::{
-    Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage,
-};
+pub use state::{Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage};
 pub use value::FieldValue;
 
 /// The OpenTelemetry API crate this crate is built against (use it to avoid version mixes).

@@ -29,10 +29,7 @@ pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
     let s = |v: &String| Value::from(v.clone());
 
     if let Some(op) = &state.operation {
-        put(
-            sc::GEN_AI_OPERATION_NAME,
-            Value::from(op.as_str().to_string()),
-        );
+        put(sc::GEN_AI_OPERATION_NAME, Value::from(op.as_str().to_string()));
     }
     if let Some(v) = &state.provider {
         put(sc::GEN_AI_PROVIDER_NAME, s(v));

@@ -60,8 +60,7 @@ pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
 /// `gen_ai.usage.cache_read.input_tokens` (int): The number of input tokens served from a provider-managed cache.
 pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
 /// `gen_ai.usage.cache_creation.input_tokens` (int): The number of input tokens written to a provider-managed cache.
-pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str =
-    "gen_ai.usage.cache_creation.input_tokens";
+pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
 /// `gen_ai.usage.output_tokens` (int): The number of tokens used in the GenAI response (completion).
 pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
 /// `gen_ai.usage.reasoning.output_tokens` (int): The number of output tokens used for reasoning (e.g. chain-of-thought, extended thinking).
@@ -176,11 +175,9 @@ pub const METRIC_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 /// Metric `gen_ai.client.operation.duration` (histogram, unit `s`): GenAI operation duration.
 pub const METRIC_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
 /// Metric `gen_ai.client.operation.time_to_first_chunk` (histogram, unit `s`): Time to receive the first chunk, measured from when the client issues the generation request to when the first chunk is received in the response stream.
-pub const METRIC_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str =
-    "gen_ai.client.operation.time_to_first_chunk";
+pub const METRIC_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str = "gen_ai.client.operation.time_to_first_chunk";
 /// Metric `gen_ai.client.operation.time_per_output_chunk` (histogram, unit `s`): Time per output chunk, recorded for each chunk received after the first one, measured as the time elapsed from the end of the previous chunk to the end of the current chunk.
-pub const METRIC_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
-    "gen_ai.client.operation.time_per_output_chunk";
+pub const METRIC_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str = "gen_ai.client.operation.time_per_output_chunk";
 /// Metric `gen_ai.server.request.duration` (histogram, unit `s`): Generative AI server request duration such as time-to-last byte or last output token.
 pub const METRIC_SERVER_REQUEST_DURATION: &str = "gen_ai.server.request.duration";
 /// Metric `gen_ai.server.time_per_output_token` (histogram, unit `s`): Time per output token generated after the first token for successful responses.
