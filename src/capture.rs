@@ -285,9 +285,8 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
         },
         ErrorType => state.set_error(Some(raw.string()), None),
         Error => state.set_error(None, Some(raw.string())),
-        Content => {
-            // Message content is opt-in; it is never exported from a plain field.
-        }
+        // Message content is opt-in: kept (validated) only when capture is on.
+        Content => crate::content::record_raw(state, name, raw),
         OpenAiRequestServiceTier
         | OpenAiResponseServiceTier
         | OpenAiResponseSystemFingerprint
@@ -345,28 +344,35 @@ fn parse_kind(s: &str) -> Option<SpanKind> {
 
 /// Whether an ordinary field name looks like it holds a secret; such fields are never kept.
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let last = lower.rsplit(['.', '-']).next().unwrap_or(&lower);
+    // `X-Api-Key` and `x_api_key` alike; judge the last dotted segment (`http.authorization`).
+    let lower = name.to_ascii_lowercase().replace('-', "_");
+    let last = lower.rsplit('.').next().unwrap_or(&lower);
     matches!(
         last,
-        "api_key"
-            | "apikey"
-            | "authorization"
-            | "password"
-            | "passwd"
+        "authorization"
+            | "proxy_authorization"
             | "secret"
             | "token"
-            | "access_token"
-            | "refresh_token"
             | "bearer"
             | "cookie"
-            | "x-api-key"
-            | "client_secret"
-            | "private_key"
-            | "session_token"
-    ) || lower.ends_with("_secret")
-        || lower.ends_with("api_key")
-        || lower.ends_with("password")
+            | "set_cookie"
+            | "credential"
+            | "credentials"
+            | "pwd"
+    ) || [
+        "api_key",
+        "apikey",
+        "password",
+        "passwd",
+        "_secret",
+        "secret_key",
+        "access_key",
+        "private_key",
+        "_token",
+        "auth_token",
+    ]
+    .iter()
+    .any(|suffix| last.ends_with(suffix))
 }
 
 /// The visitor that feeds a span's fields into its [`GenAiSpan`].

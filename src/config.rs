@@ -40,6 +40,7 @@ pub(crate) struct LayerConfig {
     pub(crate) rules: Vec<SpanRule>,
     pub(crate) mappers: Vec<MapperSlot>,
     pub(crate) accounting: crate::rollup::AccountingConfig,
+    pub(crate) content: crate::content::ContentConfig,
 }
 
 impl LayerConfig {

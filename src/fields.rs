@@ -254,6 +254,7 @@ const CONTENT_KEYS: &[&str] = &[
     sc::GEN_AI_TOOL_DEFINITIONS,
     sc::GEN_AI_TOOL_CALL_ARGUMENTS,
     sc::GEN_AI_TOOL_CALL_RESULT,
+    crate::content::CONTENT_CAPTURE_FIELD,
 ];
 
 /// The default aliases: names used by Rust LLM clients and by older semconv versions.

@@ -200,6 +200,7 @@ impl<L> GenAiLayer<L> {
             }
         }
         let name = state.otel.name.clone().unwrap_or_else(|| state.otel_name());
+        let name = crate::content::finish(&self.config.content, &mut state, &mut attrs, name);
 
         let written = match self
             .dispatch()
@@ -301,6 +302,7 @@ where
             return self.otel.on_new_span(attrs, id, ctx);
         }
         let mut state = GenAiSpan::new(meta.name(), meta.target());
+        self.config.content.init(&mut state);
         if let Some(rule) = self.config.rule_for(meta) {
             rule.seed(&mut state);
         }
@@ -378,6 +380,13 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         if *event.metadata().level() == Level::ERROR {
             self.capture_error_event(event, &ctx);
+        }
+        if self.config.content.in_genai_span(event, &ctx) {
+            // Events in LLM spans become span events: secrets are scrubbed from them too.
+            return self
+                .config
+                .content
+                .forward_event(event, |e| self.otel.on_event(e, ctx));
         }
         self.otel.on_event(event, ctx)
     }

@@ -5,6 +5,7 @@ mod agents;
 mod capture;
 mod config;
 pub mod cost;
+pub mod content;
 mod diagnostics;
 mod fields;
 mod inherit;

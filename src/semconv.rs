@@ -124,6 +124,10 @@ pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
 pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
 /// `gen_ai.output.messages` (any): Messages returned by the model where each message represents a specific model response (choice, candidate).
 pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+/// Event `gen_ai.client.inference.operation.details` (opt-in): the details of an inference call,
+/// including its message content when content capture sends events.
+pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS_EVENT: &str =
+    "gen_ai.client.inference.operation.details";
 /// `gen_ai.evaluation.name` (string): The name of the evaluation metric used for the GenAI response.
 pub const GEN_AI_EVALUATION_NAME: &str = "gen_ai.evaluation.name";
 /// `gen_ai.evaluation.score.value` (double): The evaluation score returned by the evaluator.

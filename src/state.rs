@@ -307,6 +307,8 @@ pub struct GenAiSpan {
     pub started: Instant,
     pub(crate) otel: OtelOverrides,
     pub(crate) accounting: crate::rollup::SpanAccounting,
+    /// Message content, kept only when content capture is on (see [`crate::content`]).
+    pub(crate) content: Option<Box<crate::content::SpanContent>>,
     pub(crate) span_name: &'static str,
     pub(crate) target: &'static str,
 }
@@ -336,6 +338,7 @@ impl GenAiSpan {
             started: Instant::now(),
             otel: OtelOverrides::default(),
             accounting: Default::default(),
+            content: None,
             span_name,
             target,
         }

@@ -4,6 +4,7 @@
 
 /// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
 pub mod metrics;
+pub mod content;
 #[cfg(feature = "setup")]
 pub mod otlp;
 

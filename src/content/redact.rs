@@ -1,0 +1,516 @@
+//! Secret scrubbing (always on) and the user's redaction hook.
+//!
+//! The built-in scanner is hand-written (no regex): it replaces, with [`REDACTED`],
+//! - tokens starting with a known secret prefix (`sk-`, `sk-ant-`, `AKIA`, `ASIA`, `ghp_`,
+//!   `github_pat_`, `xoxb-`, `AIza`, `hf_`, ... and any prefix you add);
+//! - the token after `Bearer ` (any case);
+//! - the value after a secret-like key followed by `:` or `=` (`Authorization: Basic x`,
+//!   `api_key=x`, `"password": "x"`), keys judged like span field names.
+//!
+//! In JSON values (message content), object members whose key looks like a secret get their
+//! value replaced too, whatever its type.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::capture::is_secret_name;
+
+use super::messages::{MessagePart, Role};
+
+/// The marker that replaces a secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// A custom secret matcher: returns the byte ranges of `s` to replace.
+pub type SecretMatcher = Arc<dyn Fn(&str) -> Vec<Range<usize>> + Send + Sync>;
+
+/// A secret pattern the scanner replaces.
+///
+/// ```
+/// use tracing_genai::content::SecretPattern;
+///
+/// let p = SecretPattern::prefix("acme_", 12);
+/// let custom = SecretPattern::custom(|s: &str| {
+///     s.find("INTERNAL-").map(|i| vec![i..(i + 17).min(s.len())]).unwrap_or_default()
+/// });
+/// # drop((p, custom));
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum SecretPattern {
+    /// A token starting with `prefix` (at a word boundary) followed by at least `min_len`
+    /// characters of `[A-Za-z0-9_-]`.
+    Prefix {
+        /// The prefix, matched case-sensitively.
+        prefix: Cow<'static, str>,
+        /// Minimum number of token characters after the prefix.
+        min_len: usize,
+    },
+    /// A custom matcher returning byte ranges to replace (ranges not on char boundaries or out
+    /// of bounds are ignored).
+    Custom(SecretMatcher),
+}
+
+impl fmt::Debug for SecretPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretPattern::Prefix { prefix, min_len } => f
+                .debug_struct("Prefix")
+                .field("prefix", prefix)
+                .field("min_len", min_len)
+                .finish(),
+            SecretPattern::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
+
+impl SecretPattern {
+    /// A prefix pattern.
+    pub fn prefix(prefix: impl Into<Cow<'static, str>>, min_len: usize) -> Self {
+        SecretPattern::Prefix {
+            prefix: prefix.into(),
+            min_len,
+        }
+    }
+
+    /// A custom matcher.
+    pub fn custom(f: impl Fn(&str) -> Vec<Range<usize>> + Send + Sync + 'static) -> Self {
+        SecretPattern::Custom(Arc::new(f))
+    }
+}
+
+/// The built-in prefix patterns.
+pub(crate) fn builtin_patterns() -> Vec<SecretPattern> {
+    [
+        ("sk-", 16),
+        ("AKIA", 16),
+        ("ASIA", 16),
+        ("ghp_", 20),
+        ("gho_", 20),
+        ("ghs_", 20),
+        ("github_pat_", 20),
+        ("glpat-", 16),
+        ("xoxb-", 10),
+        ("xoxp-", 10),
+        ("AIza", 30),
+        ("hf_", 20),
+        ("rk_live_", 16),
+        ("sk_live_", 16),
+    ]
+    .into_iter()
+    .map(|(p, n)| SecretPattern::prefix(p, n))
+    .collect()
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+fn is_bearer_byte(b: u8) -> bool {
+    is_token_byte(b) || matches!(b, b'.' | b'~' | b'+' | b'/' | b'=')
+}
+
+fn push_bearer_matches(s: &str, out: &mut Vec<Range<usize>>) {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i + 7 <= bytes.len() {
+        if bytes[i] | 0x20 == b'b'
+            && bytes[i..i + 6].eq_ignore_ascii_case(b"bearer")
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+        {
+            let mut j = i + 6;
+            let ws = j;
+            while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
+                j += 1;
+            }
+            let start = j;
+            while j < bytes.len() && is_bearer_byte(bytes[j]) {
+                j += 1;
+            }
+            if j > ws && start > ws && j - start >= 8 {
+                out.push(start..j);
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+fn is_value_end(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'\\' | b',' | b';' | b'&' | b'}' | b')')
+}
+
+/// `key: value` / `key=value` where `key` looks like a secret name.
+fn push_key_value_matches(s: &str, out: &mut Vec<Range<usize>>) {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_key_byte(bytes[i]) || (i > 0 && is_key_byte(bytes[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let key_start = i;
+        while i < bytes.len() && is_key_byte(bytes[i]) {
+            i += 1;
+        }
+        let key = &s[key_start..i];
+        let mut j = i;
+        // closing quote of the key (`"`, `'`, `\"`)
+        if j < bytes.len() && bytes[j] == b'\\' && j + 1 < bytes.len() && bytes[j + 1] == b'"' {
+            j += 2;
+        } else if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
+            j += 1;
+        }
+        while j < bytes.len() && bytes[j] == b' ' {
+            j += 1;
+        }
+        if j >= bytes.len() || !(bytes[j] == b':' || bytes[j] == b'=') || !is_secret_name(key) {
+            continue;
+        }
+        j += 1;
+        while j < bytes.len() && bytes[j] == b' ' {
+            j += 1;
+        }
+        if j + 1 < bytes.len() && bytes[j] == b'\\' && bytes[j + 1] == b'"' {
+            j += 2;
+        } else if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
+            j += 1;
+        }
+        // `Authorization: Basic xyz`: skip the scheme word.
+        let word_end = {
+            let mut k = j;
+            while k < bytes.len() && bytes[k].is_ascii_alphabetic() {
+                k += 1;
+            }
+            k
+        };
+        let word = &s[j..word_end];
+        if ["basic", "bearer", "token", "digest", "apikey"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+            && word_end < bytes.len()
+            && bytes[word_end] == b' '
+        {
+            j = word_end + 1;
+        }
+        let start = j;
+        while j < bytes.len() && !is_value_end(bytes[j]) {
+            j += 1;
+        }
+        if j > start && !s[start..].starts_with(REDACTED) {
+            out.push(start..j);
+        }
+        i = j.max(i);
+    }
+}
+
+/// The always-on secret scanner.
+#[derive(Clone, Debug)]
+pub(crate) struct SecretScanner {
+    patterns: Vec<SecretPattern>,
+    /// Whether a byte starts some prefix pattern: one pass over the text finds all prefixes.
+    first: [bool; 256],
+}
+
+impl Default for SecretScanner {
+    fn default() -> Self {
+        let mut scanner = SecretScanner {
+            patterns: Vec::new(),
+            first: [false; 256],
+        };
+        for p in builtin_patterns() {
+            scanner.add(p);
+        }
+        scanner
+    }
+}
+
+impl SecretScanner {
+    pub(crate) fn add(&mut self, p: SecretPattern) {
+        if let SecretPattern::Prefix { prefix, .. } = &p {
+            if let Some(&b) = prefix.as_bytes().first() {
+                self.first[usize::from(b)] = true;
+            }
+        }
+        self.patterns.push(p);
+    }
+
+    /// All prefix patterns, in one pass: at each word boundary whose byte starts a prefix, the
+    /// longest matching token.
+    fn push_prefix_matches(&self, s: &str, out: &mut Vec<Range<usize>>) {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !self.first[usize::from(bytes[i])] || (i > 0 && bytes[i - 1].is_ascii_alphanumeric())
+            {
+                i += 1;
+                continue;
+            }
+            let mut matched: Option<usize> = None;
+            for p in &self.patterns {
+                let SecretPattern::Prefix { prefix, min_len } = p else {
+                    continue;
+                };
+                if prefix.is_empty() || !bytes[i..].starts_with(prefix.as_bytes()) {
+                    continue;
+                }
+                let body = i + prefix.len();
+                let mut end = body;
+                while end < bytes.len() && is_token_byte(bytes[end]) {
+                    end += 1;
+                }
+                if end - body >= *min_len {
+                    matched = Some(matched.map_or(end, |m| m.max(end)));
+                }
+            }
+            match matched {
+                Some(end) => {
+                    out.push(i..end);
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// `s` with every secret replaced by [`REDACTED`]; borrowed when nothing matched.
+    pub(crate) fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        let mut ranges = Vec::new();
+        self.push_prefix_matches(s, &mut ranges);
+        for p in &self.patterns {
+            match p {
+                SecretPattern::Prefix { .. } => {}
+                SecretPattern::Custom(f) => {
+                    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(s)));
+                    match found {
+                        Ok(found) => ranges.extend(found.into_iter().filter(|r| {
+                            r.start < r.end
+                                && r.end <= s.len()
+                                && s.is_char_boundary(r.start)
+                                && s.is_char_boundary(r.end)
+                        })),
+                        // A panicking matcher fails closed: the whole string is a secret.
+                        Err(_) => ranges.push(0..s.len()),
+                    }
+                }
+            }
+        }
+        push_bearer_matches(s, &mut ranges);
+        if s.as_bytes().iter().any(|&b| b == b':' || b == b'=') {
+            push_key_value_matches(s, &mut ranges);
+        }
+        if ranges.is_empty() {
+            return Cow::Borrowed(s);
+        }
+        ranges.sort_by_key(|r| r.start);
+        let mut out = String::with_capacity(s.len());
+        let mut pos = 0;
+        for r in ranges {
+            if r.end <= pos {
+                continue;
+            }
+            let start = r.start.max(pos);
+            out.push_str(&s[pos..start]);
+            if !out.ends_with(REDACTED) {
+                out.push_str(REDACTED);
+            }
+            pos = r.end;
+        }
+        out.push_str(&s[pos..]);
+        Cow::Owned(out)
+    }
+
+    /// Scrubs a string in place; returns whether it changed.
+    pub(crate) fn scrub_string(&self, s: &mut String) -> bool {
+        match self.scrub(s) {
+            Cow::Borrowed(_) => false,
+            Cow::Owned(o) => {
+                *s = o;
+                true
+            }
+        }
+    }
+
+    /// Scrubs every string and secret-keyed member of a JSON value; cuts nesting deeper than
+    /// `depth_left` (replaced by a marker string) so later passes never recurse unboundedly.
+    pub(crate) fn scrub_value(&self, v: &mut Value, depth_left: usize) {
+        match v {
+            Value::String(s) => {
+                self.scrub_string(s);
+            }
+            Value::Array(items) => {
+                if depth_left == 0 {
+                    *v = Value::String(DEPTH_MARKER.to_string());
+                    return;
+                }
+                for item in items {
+                    self.scrub_value(item, depth_left - 1);
+                }
+            }
+            Value::Object(map) => {
+                if depth_left == 0 {
+                    *v = Value::String(DEPTH_MARKER.to_string());
+                    return;
+                }
+                self.scrub_map(map, depth_left - 1);
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn scrub_map(&self, map: &mut Map<String, Value>, depth_left: usize) {
+        let keys: Vec<String> = map.keys().cloned().collect();
+        for key in keys {
+            let secret_key = is_secret_name(&key);
+            let clean_key = self.scrub(&key).into_owned();
+            let Some(mut value) = map.remove(&key) else {
+                continue;
+            };
+            if secret_key && key != "type" {
+                value = Value::String(REDACTED.to_string());
+            } else {
+                self.scrub_value(&mut value, depth_left);
+            }
+            map.insert(clean_key, value);
+        }
+    }
+}
+
+/// Replaces JSON nested deeper than the content depth limit.
+pub(crate) const DEPTH_MARKER: &str = "[truncated: nested too deep]";
+
+/// Which content attribute a part belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContentKind {
+    /// `gen_ai.system_instructions`.
+    SystemInstructions,
+    /// `gen_ai.input.messages`.
+    InputMessages,
+    /// `gen_ai.output.messages`.
+    OutputMessages,
+    /// `gen_ai.tool.call.arguments` (shown to the hook as a `tool_call` part).
+    ToolCallArguments,
+    /// `gen_ai.tool.call.result` (shown to the hook as a `tool_call_response` part).
+    ToolCallResult,
+}
+
+/// Where a part sits, for the redaction hook.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct PartContext<'a> {
+    /// The attribute.
+    pub kind: ContentKind,
+    /// The role of the message holding the part (`None` for system instructions and tool
+    /// spans).
+    pub role: Option<&'a Role>,
+    /// Index of the message in its list (0 for system instructions and tool spans).
+    pub message_index: usize,
+}
+
+/// The user's redaction hook: sees each part before any attribute is written; returns the part
+/// to keep (possibly edited) or `None` to drop it.
+pub(crate) type RedactFn =
+    Arc<dyn Fn(&PartContext<'_>, MessagePart) -> Option<MessagePart> + Send + Sync>;
+
+/// Runs the hook on one part; a panicking hook drops the part (fails closed).
+pub(crate) fn run_hook(
+    hook: &RedactFn,
+    cx: &PartContext<'_>,
+    part: MessagePart,
+    panicked: &mut bool,
+) -> Option<MessagePart> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(cx, part))) {
+        Ok(p) => p,
+        Err(_) => {
+            *panicked = true;
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn scrub(s: &str) -> String {
+        SecretScanner::default().scrub(s).into_owned()
+    }
+
+    #[test]
+    fn known_secrets() {
+        assert_eq!(scrub("key sk-abcdefghijklmnop1234 ok"), "key [REDACTED] ok");
+        assert_eq!(scrub("a sk-short b"), "a sk-short b");
+        assert_eq!(
+            scrub("(ghp_abcdefghijklmnopqrstuv) AIzaSyA1234567890abcdefghijklmnopqrstu"),
+            "([REDACTED]) [REDACTED]"
+        );
+        assert_eq!(scrub("k=sk-ant-api03-abcdefghijklmnopqrst"), "k=[REDACTED]");
+        assert_eq!(scrub("AKIAABCDEFGHIJKLMNOP"), "[REDACTED]");
+        assert_eq!(
+            scrub("Authorization: Bearer abc.def.ghijkl"),
+            "Authorization: Bearer [REDACTED]"
+        );
+        assert_eq!(
+            scrub(r#"{"password": "hunter2"}"#),
+            r#"{"password": "[REDACTED]"}"#
+        );
+        assert_eq!(scrub("api_key=abc123&x=1"), "api_key=[REDACTED]&x=1");
+        assert_eq!(scrub("max_tokens=5 task-list"), "max_tokens=5 task-list");
+        assert_eq!(scrub("ask-me-anything"), "ask-me-anything");
+        assert_eq!(scrub("password: [REDACTED]"), "password: [REDACTED]");
+    }
+
+    #[test]
+    fn secret_names() {
+        for n in [
+            "api_key",
+            "X-Api-Key",
+            "x_api_key",
+            "OPENAI_API_KEY",
+            "password",
+            "db.password",
+            "Authorization",
+            "http.request.header.authorization",
+            "client_secret",
+            "aws_secret_access_key",
+            "access_token",
+            "refresh_token",
+            "cookie",
+            "private_key",
+        ] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in [
+            "model",
+            "max_tokens",
+            "gen_ai.usage.input_tokens",
+            "tenant_id",
+            "type",
+        ] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn json_stays_valid() {
+        let s = SecretScanner::default();
+        let mut v: Value = serde_json::from_str(
+            r#"{"api_key": 12345, "q": "use sk-abcdefghijklmnopqrstuv", "nested": {"Authorization": {"x": 1}}}"#,
+        )
+        .unwrap();
+        s.scrub_value(&mut v, 32);
+        let out = serde_json::to_string(&v).unwrap();
+        assert!(!out.contains("12345") && !out.contains("sk-abc"), "{out}");
+        assert_eq!(v["nested"]["Authorization"], REDACTED);
+    }
+}
