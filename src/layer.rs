@@ -33,7 +33,8 @@ use crate::semconv as sc;
 use crate::state::GenAiSpan;
 
 /// A [`Layer`] that turns LLM spans into OpenTelemetry spans with the GenAI semantic
-/// conventions. It wraps the tracing-opentelemetry layer `L` (see the [module docs](self)).
+/// conventions. It wraps the tracing-opentelemetry layer `L`: for LLM spans it forwards the span
+/// without field values and writes the typed attributes itself when the span closes.
 ///
 /// Build it with [`layer()`](crate::layer) and configure it with the `with_*` methods.
 ///

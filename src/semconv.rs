@@ -140,7 +140,7 @@ pub const GEN_AI_EVALUATION_EXPLANATION: &str = "gen_ai.evaluation.explanation";
 pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
 /// `gen_ai.prompt.version` (string): The version of the prompt template used.
 pub const GEN_AI_PROMPT_VERSION: &str = "gen_ai.prompt.version";
-/// `gen_ai.prompt.variable` (template[string]): The variables supplied to the prompt template, the <key> being the variable name, the value being the variable value.
+/// `gen_ai.prompt.variable` (`template[string]`): The variables supplied to the prompt template, the `<key>` being the variable name, the value being the variable value.
 pub const GEN_AI_PROMPT_VARIABLE: &str = "gen_ai.prompt.variable";
 /// `gen_ai.workflow.name` (string): Human-readable name of the GenAI workflow provided by the application.
 pub const GEN_AI_WORKFLOW_NAME: &str = "gen_ai.workflow.name";
