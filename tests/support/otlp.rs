@@ -38,6 +38,8 @@ pub enum Behavior {
 #[derive(Default)]
 struct State {
     requests: Vec<ExportTraceServiceRequest>,
+    /// The undecoded request bodies (HTTP only), as received.
+    bodies: Vec<Vec<u8>>,
     headers: Vec<HashMap<String, String>>,
     attempts: usize,
     behavior: Option<Behavior>,
@@ -104,6 +106,12 @@ impl Receiver {
         s.requests.push(request);
         s.headers.push(headers);
         self.state.1.notify_all();
+    }
+
+    /// The raw bodies of the accepted HTTP requests, exactly as they came off the socket
+    /// (gRPC requests are not kept).
+    pub fn raw_bodies(&self) -> Vec<Vec<u8>> {
+        self.state.0.lock().unwrap().bodies.clone()
     }
 
     pub fn attempts(&self) -> usize {
@@ -322,6 +330,7 @@ async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Rece
                 ),
                 Answer::Accept => match ExportTraceServiceRequest::decode(body.as_slice()) {
                     Ok(request) => {
+                        receiver.state.0.lock().unwrap().bodies.push(body);
                         receiver.record(request, headers);
                         "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n".to_owned()
                     }
