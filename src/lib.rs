@@ -4,8 +4,8 @@
 mod agents;
 mod capture;
 mod config;
-pub mod cost;
 pub mod content;
+pub mod cost;
 mod diagnostics;
 mod fields;
 mod inherit;
