@@ -4,8 +4,8 @@
 mod agents;
 mod capture;
 mod config;
-pub mod content;
 pub mod cost;
+pub mod content;
 mod diagnostics;
 mod fields;
 mod inherit;

@@ -43,9 +43,7 @@ fn run(
 const EVENT: &str = "gen_ai.client.inference.operation.details";
 
 /// (content on the span, content in the event) for a layer configured by `configure`.
-fn observe(
-    configure: fn(support::content::TestLayer) -> support::content::TestLayer,
-) -> (bool, bool) {
+fn observe(configure: fn(support::content::TestLayer) -> support::content::TestLayer) -> (bool, bool) {
     let spans = run(configure, || {
         let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
         span.record_input_messages(&[ChatMessage::user("hello")]);

@@ -2,9 +2,9 @@
 //! layer) exporting to an in-memory exporter, and helpers to inspect the exported spans.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-pub mod content;
 /// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
 pub mod metrics;
+pub mod content;
 #[cfg(feature = "setup")]
 pub mod otlp;
 
