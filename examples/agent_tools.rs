@@ -2,7 +2,8 @@
 //!
 //! An agent turn: `invoke_agent` > `chat` (asks for a tool) > `execute_tool` (run on a spawned
 //! tokio task) > `chat` (final answer). Runs on a current-thread runtime, where shutdown is
-//! still safe.
+//! still safe. A `PriceTable` prices each call; the agent span rolls up the tokens and cost of
+//! its calls (`gen_ai.usage.*`, `gen_ai.usage.cost`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -28,7 +29,12 @@ async fn get_weather(city: String) -> String {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let telemetry = common::start("agent-tools", |config| config);
+    // Illustrative prices (per 1M tokens), not a quote.
+    let prices = tracing_genai::PriceTable::new("USD")
+        .with_model("gpt-4o*", tracing_genai::ModelPrice::new(2.5, 10.0));
+    let telemetry = common::start("agent-tools", |config| {
+        config.with_layer(move |layer| layer.with_prices(prices))
+    });
     let llm = common::FakeLlm;
 
     let agent = tracing_genai::agent_span!("travel_planner", gen_ai.agent.id = "agent-7");

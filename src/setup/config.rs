@@ -58,6 +58,8 @@ pub struct Config {
     pub(crate) otel_level: tracing_core::LevelFilter,
     pub(crate) print_genai_spans: bool,
     pub(crate) layer_fn: Option<LayerFn>,
+    pub(crate) metrics: Option<bool>,
+    pub(crate) metric_export_interval: Option<Duration>,
 }
 
 impl Default for Config {
@@ -88,6 +90,8 @@ impl Default for Config {
             otel_level: tracing_core::LevelFilter::INFO,
             print_genai_spans: false,
             layer_fn: None,
+            metrics: None,
+            metric_export_interval: None,
         }
     }
 }
@@ -411,6 +415,32 @@ impl Config {
     /// ```
     pub fn with_genai_printer(mut self, enabled: bool) -> Self {
         self.print_genai_spans = enabled;
+        self
+    }
+
+    /// Turns the export of the GenAI metrics on or off (overrides `OTEL_METRICS_EXPORTER`).
+    /// By default metrics are exported over OTLP whenever spans are; with metrics off the
+    /// layer records none.
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default().with_metrics(false);
+    /// assert!(!config.metrics_enabled());
+    /// ```
+    pub fn with_metrics(mut self, enabled: bool) -> Self {
+        self.metrics = Some(enabled);
+        self
+    }
+
+    /// How often metrics are exported (overrides `OTEL_METRIC_EXPORT_INTERVAL`, default 60 s).
+    /// Shutdown always exports the last values, whatever the interval.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = tracing_genai::Config::default().with_metric_export_interval(Duration::from_secs(10));
+    /// assert_eq!(config.metric_export_interval(), Duration::from_secs(10));
+    /// ```
+    pub fn with_metric_export_interval(mut self, interval: Duration) -> Self {
+        self.metric_export_interval = Some(interval);
         self
     }
 

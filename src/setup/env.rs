@@ -28,6 +28,10 @@ pub(crate) struct EnvSettings {
     pub(crate) max_queue_size: Option<usize>,
     pub(crate) max_export_batch_size: Option<usize>,
     pub(crate) export_timeout: Option<Duration>,
+    pub(crate) metrics_endpoint: Option<String>,
+    /// `OTEL_METRICS_EXPORTER`: `Some(true)` = otlp, `Some(false)` = none/console.
+    pub(crate) metrics: Option<bool>,
+    pub(crate) metric_export_interval: Option<Duration>,
 }
 
 fn invalid(var: &str, value: &str, reason: impl Into<String>) -> SetupError {
@@ -146,6 +150,40 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
     }
     if let Some(v) = var("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
         out.max_export_batch_size = Some(parse_count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", &v)?);
+    }
+    if let Some(v) = var("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+        out.metrics_endpoint = Some(check_url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &v)?);
+    }
+    if let Some(v) = var("OTEL_METRICS_EXPORTER") {
+        let first = v
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        out.metrics = Some(match first.as_str() {
+            "otlp" => true,
+            // There is no console metric exporter: console means no metric export.
+            "none" | "console" | "logging" => false,
+            _ => {
+                return Err(invalid(
+                    "OTEL_METRICS_EXPORTER",
+                    &v,
+                    "expected otlp, console or none",
+                ))
+            }
+        });
+    }
+    if let Some(v) = var("OTEL_METRIC_EXPORT_INTERVAL") {
+        let interval = parse_millis("OTEL_METRIC_EXPORT_INTERVAL", &v)?;
+        if interval.is_zero() {
+            return Err(invalid(
+                "OTEL_METRIC_EXPORT_INTERVAL",
+                &v,
+                "expected a positive whole number of milliseconds",
+            ));
+        }
+        out.metric_export_interval = Some(interval);
     }
     if let (Some(batch), Some(queue)) = (out.max_export_batch_size, out.max_queue_size) {
         if batch > queue {

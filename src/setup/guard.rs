@@ -7,11 +7,20 @@ use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use super::config::ExporterKind;
 use super::error::ShutdownError;
 use super::exporter::Counters;
+use super::meter::MetricCounters;
+
+/// The meter provider side of the pipeline.
+pub(crate) struct Meters {
+    pub(crate) provider: Option<SdkMeterProvider>,
+    pub(crate) counters: Arc<MetricCounters>,
+    pub(crate) endpoint: Option<String>,
+}
 
 /// What shutdown delivered. Printed with `{}` it is a one-line summary that, when spans were
 /// lost, says why and what to do.
@@ -45,6 +54,13 @@ pub struct ShutdownReport {
     pub error: Option<String>,
     /// How long shutdown took.
     pub elapsed: Duration,
+    /// Where metrics were sent (`None`: metrics off).
+    pub metrics_destination: Option<String>,
+    /// Whether the final metrics flush delivered (`None`: metrics off). Not part of
+    /// [`is_complete`](Self::is_complete), which is about spans.
+    pub metrics_flushed: Option<bool>,
+    /// Why the last metric export or the final flush failed, if it did.
+    pub metrics_error: Option<String>,
     pub(crate) endpoint: Option<String>,
     pub(crate) timeout: Duration,
     /// Result of a TCP probe of the endpoint when nothing could be delivered.
@@ -192,11 +208,12 @@ fn short(s: &str) -> String {
 impl fmt::Display for ShutdownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_complete() {
-            return write!(
+            write!(
                 f,
                 "tracing-genai: {} of {} spans exported to {}",
                 self.exported, self.ended, self.destination
-            );
+            )?;
+            return self.fmt_metrics(f);
         }
         write!(
             f,
@@ -209,7 +226,20 @@ impl fmt::Display for ShutdownReport {
         if let Some(hint) = self.hint() {
             write!(f, "\n  fix: {hint}")?;
         }
-        Ok(())
+        self.fmt_metrics(f)
+    }
+}
+
+impl ShutdownReport {
+    fn fmt_metrics(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.metrics_destination, self.metrics_flushed) {
+            (Some(to), Some(false)) => write!(
+                f,
+                "\n  metrics: final flush to {to} failed: {}",
+                short(self.metrics_error.as_deref().unwrap_or("unknown error"))
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -230,6 +260,7 @@ type Outcome = Result<ShutdownReport, ShutdownError>;
 #[must_use = "dropping the guard shuts telemetry down immediately; keep it until the end of main and call shutdown()"]
 pub struct TelemetryGuard {
     provider: SdkTracerProvider,
+    meters: Meters,
     counters: Arc<Counters>,
     kind: ExporterKind,
     destination: String,
@@ -252,6 +283,7 @@ impl TelemetryGuard {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         provider: SdkTracerProvider,
+        meters: Meters,
         counters: Arc<Counters>,
         kind: ExporterKind,
         destination: String,
@@ -261,6 +293,7 @@ impl TelemetryGuard {
     ) -> Self {
         TelemetryGuard {
             provider,
+            meters,
             counters,
             kind,
             destination,
@@ -281,6 +314,16 @@ impl TelemetryGuard {
     /// ```
     pub fn provider(&self) -> &SdkTracerProvider {
         &self.provider
+    }
+
+    /// The meter provider the GenAI layer records into (`None` when metrics are off).
+    ///
+    /// ```
+    /// # let guard = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None).build().unwrap().guard;
+    /// assert!(guard.meter_provider().is_none()); // no export, no metrics
+    /// ```
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.meters.provider.as_ref()
     }
 
     /// Flushes every ended span and stops the pipeline, within the configured shutdown timeout
@@ -314,6 +357,17 @@ impl TelemetryGuard {
         let started = Instant::now();
         let mut timed_out = false;
         let mut shutdown_error = None;
+        // The meter provider shuts down (exporting the last values) in parallel, on its own
+        // thread, within the same deadline.
+        let metrics_rx = self.meters.provider.clone().map(|meters| {
+            let (tx, rx) = sync_channel(1);
+            let spawned = std::thread::Builder::new()
+                .name("tracing-genai-metrics-shutdown".into())
+                .spawn(move || {
+                    let _ = tx.send(meters.shutdown());
+                });
+            spawned.map(|_| rx).map_err(|e| e.to_string())
+        });
         if self.kind != ExporterKind::None {
             // On its own thread: the SDK's shutdown blocks, and must never run on (and stall) a
             // runtime thread of the caller.
@@ -347,6 +401,42 @@ impl TelemetryGuard {
                 }
             }
         }
+        let (metrics_flushed, metrics_error) = match metrics_rx {
+            None => (None, None),
+            Some(Err(err)) => (
+                Some(false),
+                Some(format!(
+                    "could not start the metrics shutdown thread: {err}"
+                )),
+            ),
+            Some(Ok(rx)) => {
+                let left = timeout.saturating_sub(started.elapsed());
+                match rx.recv_timeout(left) {
+                    Ok(result) => {
+                        // The reader reports a failed final export as a shutdown error; the
+                        // exporter wrapper knows why.
+                        let exported = self.meters.counters.last_ok() != Some(false);
+                        match result {
+                            Ok(()) if exported => (Some(true), None),
+                            Ok(()) => (Some(false), self.meters.counters.last_error()),
+                            Err(err) => (
+                                Some(false),
+                                self.meters
+                                    .counters
+                                    .last_error()
+                                    .or_else(|| Some(err.to_string())),
+                            ),
+                        }
+                    }
+                    Err(_) => (
+                        Some(false),
+                        Some(format!(
+                            "the final metrics flush did not finish within {timeout:?}"
+                        )),
+                    ),
+                }
+            }
+        };
         let ended = self.counters.ended.load(Ordering::Acquire);
         let exported = self.counters.exported.load(Ordering::Acquire);
         let failed = self.counters.failed.load(Ordering::Acquire);
@@ -373,6 +463,9 @@ impl TelemetryGuard {
             timed_out,
             error: self.counters.last_error().or(shutdown_error),
             elapsed: started.elapsed(),
+            metrics_destination: self.meters.endpoint.clone(),
+            metrics_flushed,
+            metrics_error,
             endpoint: self.endpoint.clone(),
             timeout,
             probe,

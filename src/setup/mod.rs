@@ -12,10 +12,12 @@ mod error;
 mod exporter;
 mod guard;
 mod kinds;
+mod meter;
 mod resolve;
 
 use std::sync::Arc;
 
+use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
@@ -144,6 +146,16 @@ impl Config {
             .with_attributes(self.resource_attributes())
             .with_service_name(self.service_name())
             .build();
+        let metric_counters = Arc::new(meter::MetricCounters::default());
+        let meter_provider = if self.metrics_enabled() {
+            Some(meter::otlp_meter_provider(
+                &self,
+                resource.clone(),
+                &metric_counters,
+            )?)
+        } else {
+            None
+        };
         let mut builder = SdkTracerProvider::builder()
             .with_resource(resource)
             .with_sampler(self.sampler());
@@ -176,8 +188,13 @@ impl Config {
         let scope = InstrumentationScope::builder("tracing-genai")
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
-        let tracer = provider.tracer_with_scope(scope);
+        let tracer = provider.tracer_with_scope(scope.clone());
         let mut genai: ConfigLayer = crate::layer();
+        // Before the user's `with_layer`, which may choose another meter.
+        genai = match &meter_provider {
+            Some(meters) => genai.with_meter(meters.meter_with_scope(scope)),
+            None => genai.with_metrics(false),
+        };
         if let Some(f) = self.layer_fn.take() {
             genai = f(genai);
         }
@@ -186,8 +203,14 @@ impl Config {
             .fold(Targets::new().with_default(self.otel_level), |t, target| {
                 t.with_target(*target, LevelFilter::OFF)
             });
+        let metrics_endpoint = meter_provider.as_ref().map(|_| self.metrics_endpoint());
         let guard = guard::TelemetryGuard::new(
             provider,
+            guard::Meters {
+                provider: meter_provider,
+                counters: metric_counters,
+                endpoint: metrics_endpoint,
+            },
             counters,
             kind,
             destination,
@@ -206,7 +229,8 @@ impl Config {
 
 /// Builds the pipeline from `config`, installs it as the global `tracing` subscriber (GenAI
 /// layer, optional fmt layer filtered by `RUST_LOG`) and as the global OpenTelemetry tracer
-/// provider, and returns the guard to shut it down.
+/// provider (and, when metrics are on, meter provider), and returns the guard to shut it down.
+/// The GenAI layer records metrics through its own meter provider, not the global one.
 ///
 /// ```no_run
 /// fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -247,5 +271,8 @@ pub fn setup(config: Config) -> Result<TelemetryGuard, SetupError> {
     tracing::subscriber::set_global_default(subscriber)
         .map_err(|_| SetupError::SubscriberAlreadySet)?;
     opentelemetry::global::set_tracer_provider(guard.provider().clone());
+    if let Some(meters) = guard.meter_provider() {
+        opentelemetry::global::set_meter_provider(meters.clone());
+    }
     Ok(guard)
 }

@@ -93,6 +93,64 @@ impl Config {
         }
     }
 
+    /// Whether metrics are exported over OTLP: code ([`Config::with_metrics`]), else
+    /// `OTEL_METRICS_EXPORTER`, else whenever spans go to OTLP. Never when the SDK is disabled.
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::from_env_vars([("OTEL_METRICS_EXPORTER", "none")]).unwrap();
+    /// assert!(!config.metrics_enabled());
+    /// assert!(tracing_genai::Config::default().metrics_enabled());
+    /// ```
+    pub fn metrics_enabled(&self) -> bool {
+        if self.disabled.unwrap_or(self.env.disabled) {
+            return false;
+        }
+        self.metrics
+            .or(self.env.metrics)
+            .unwrap_or_else(|| self.exporter_kind() == ExporterKind::Otlp)
+    }
+
+    /// The effective metric export interval (default 60 s; a zero interval from code counts
+    /// as 1 ms).
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::from_env_vars([("OTEL_METRIC_EXPORT_INTERVAL", "5000")]).unwrap();
+    /// assert_eq!(config.metric_export_interval(), std::time::Duration::from_secs(5));
+    /// ```
+    pub fn metric_export_interval(&self) -> Duration {
+        self.metric_export_interval
+            .or(self.env.metric_export_interval)
+            .unwrap_or(Duration::from_secs(60))
+            .max(Duration::from_millis(1))
+    }
+
+    /// The URL metrics are sent to: `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` as is, else the base
+    /// endpoint (code, then `OTEL_EXPORTER_OTLP_ENDPOINT`) with `/v1/metrics` appended for HTTP.
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default().with_endpoint("http://otel:4318/");
+    /// assert_eq!(config.metrics_endpoint(), "http://otel:4318/v1/metrics");
+    /// ```
+    pub fn metrics_endpoint(&self) -> String {
+        let protocol = self.protocol();
+        if self.endpoint.is_none() {
+            if let Some(exact) = &self.env.metrics_endpoint {
+                return exact.clone();
+            }
+        }
+        let base = self
+            .endpoint
+            .clone()
+            .or_else(|| self.env.endpoint.clone())
+            .unwrap_or_else(|| protocol.default_endpoint().to_owned());
+        match protocol {
+            Protocol::Grpc => base,
+            Protocol::HttpProtobuf | Protocol::HttpJson => {
+                format!("{}/v1/metrics", base.trim_end_matches('/'))
+            }
+        }
+    }
+
     /// The effective headers: the environment's, then code's (code wins per name).
     ///
     /// ```

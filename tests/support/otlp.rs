@@ -8,6 +8,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -15,6 +21,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -43,6 +50,8 @@ struct State {
     headers: Vec<HashMap<String, String>>,
     attempts: usize,
     behavior: Option<Behavior>,
+    /// Metric export requests (always accepted, whatever the behavior).
+    metrics: Vec<ExportMetricsServiceRequest>,
 }
 
 /// A running receiver.
@@ -112,6 +121,38 @@ impl Receiver {
     /// (gRPC requests are not kept).
     pub fn raw_bodies(&self) -> Vec<Vec<u8>> {
         self.state.0.lock().unwrap().bodies.clone()
+    }
+
+    fn record_metrics(&self, request: ExportMetricsServiceRequest) {
+        let mut s = self.state.0.lock().unwrap();
+        s.metrics.push(request);
+        self.state.1.notify_all();
+    }
+
+    /// Number of metric export requests received.
+    pub fn metric_requests(&self) -> usize {
+        self.state.0.lock().unwrap().metrics.len()
+    }
+
+    /// Every metric received, with its scope name (all requests, in order).
+    pub fn metrics(&self) -> Vec<(String, Metric)> {
+        let s = self.state.0.lock().unwrap();
+        let mut out = Vec::new();
+        for req in &s.metrics {
+            for rm in &req.resource_metrics {
+                for sm in &rm.scope_metrics {
+                    let scope = sm
+                        .scope
+                        .as_ref()
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default();
+                    for m in &sm.metrics {
+                        out.push((scope.clone(), m.clone()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn attempts(&self) -> usize {
@@ -245,20 +286,38 @@ impl TraceService for GrpcService {
     }
 }
 
-/// A gRPC OTLP receiver on 127.0.0.1 (random port).
+struct GrpcMetrics(Receiver);
+
+#[tonic::async_trait]
+impl MetricsService for GrpcMetrics {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        self.0.record_metrics(request.into_inner());
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+/// A gRPC OTLP receiver on 127.0.0.1 (random port), traces and metrics.
 pub fn start_grpc(behavior: Behavior) -> Receiver {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let receiver = Receiver::new(listener.local_addr().unwrap(), behavior);
     let service = GrpcService(receiver.clone());
+    let metrics = GrpcMetrics(receiver.clone());
     runtime_thread("otlp-grpc-receiver", move || async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         let incoming = tonic::transport::server::TcpIncoming::from(listener);
         let server = TraceServiceServer::new(service);
         #[cfg(feature = "gzip")]
         let server = server.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let metrics = MetricsServiceServer::new(metrics);
+        #[cfg(feature = "gzip")]
+        let metrics = metrics.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
         let _ = tonic::transport::Server::builder()
             .add_service(server)
+            .add_service(metrics)
             .serve_with_incoming(incoming)
             .await;
     });
@@ -267,7 +326,8 @@ pub fn start_grpc(behavior: Behavior) -> Receiver {
 
 // ---------------------------------------------------------------- HTTP
 
-/// An HTTP/protobuf OTLP receiver on 127.0.0.1 (random port), path `/v1/traces`.
+/// An HTTP/protobuf OTLP receiver on 127.0.0.1 (random port), paths `/v1/traces` and
+/// `/v1/metrics` (metrics are always accepted).
 pub fn start_http(behavior: Behavior) -> Receiver {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -317,7 +377,15 @@ async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Rece
         let body: Vec<u8> = buf[head_end..head_end + len].to_vec();
         buf.drain(..head_end + len);
 
-        let response = if !request_line.starts_with("POST /v1/traces ") {
+        let response = if request_line.starts_with("POST /v1/metrics ") {
+            match ExportMetricsServiceRequest::decode(body.as_slice()) {
+                Ok(request) => {
+                    receiver.record_metrics(request);
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n".to_owned()
+                }
+                Err(_) => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
+            }
+        } else if !request_line.starts_with("POST /v1/traces ") {
             "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned()
         } else {
             match receiver.next_answer() {
