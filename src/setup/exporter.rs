@@ -168,8 +168,31 @@ fn http_exporter(
     protocol: Protocol,
     endpoint: &str,
 ) -> Result<opentelemetry_otlp::SpanExporter, SetupError> {
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+    configure_http(
+        opentelemetry_otlp::SpanExporter::builder().with_http(),
+        config,
+        protocol,
+        endpoint,
+    )?
+    .build()
+    .map_err(|e| SetupError::Exporter {
+        endpoint: endpoint.to_owned(),
+        reason: e.to_string(),
+    })
+}
 
+/// Applies the endpoint, protocol, timeout, headers and compression of `config` to an OTLP
+/// HTTP exporter builder (span or metric).
+#[cfg(feature = "otlp-http")]
+pub(super) fn configure_http<B>(
+    builder: B,
+    config: &Config,
+    protocol: Protocol,
+    endpoint: &str,
+) -> Result<B, SetupError>
+where
+    B: opentelemetry_otlp::WithExportConfig + opentelemetry_otlp::WithHttpConfig,
+{
     let otlp_protocol = match protocol {
         #[cfg(feature = "otlp-http-json")]
         Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
@@ -183,8 +206,7 @@ fn http_exporter(
         _ => opentelemetry_otlp::Protocol::HttpBinary,
     };
     #[cfg_attr(not(feature = "gzip"), allow(unused_mut))]
-    let mut builder = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
+    let mut builder = builder
         .with_endpoint(endpoint)
         .with_protocol(otlp_protocol)
         .with_timeout(config.timeout())
@@ -200,10 +222,7 @@ fn http_exporter(
             feature: "gzip",
         });
     }
-    builder.build().map_err(|e| SetupError::Exporter {
-        endpoint: endpoint.to_owned(),
-        reason: e.to_string(),
-    })
+    Ok(builder)
 }
 
 #[cfg(feature = "otlp-grpc")]

@@ -10,8 +10,6 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::Resource;
 
-#[cfg(feature = "otlp-http")]
-use super::config::Compression;
 use super::config::{Config, Protocol};
 use super::error::SetupError;
 
@@ -134,39 +132,14 @@ fn http_exporter(
     protocol: Protocol,
     endpoint: &str,
 ) -> Result<opentelemetry_otlp::MetricExporter, SetupError> {
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
-
-    let otlp_protocol = match protocol {
-        #[cfg(feature = "otlp-http-json")]
-        Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
-        #[cfg(not(feature = "otlp-http-json"))]
-        Protocol::HttpJson => {
-            return Err(SetupError::FeatureDisabled {
-                protocol: "http/json",
-                feature: "otlp-http-json",
-            })
-        }
-        _ => opentelemetry_otlp::Protocol::HttpBinary,
-    };
-    #[cfg_attr(not(feature = "gzip"), allow(unused_mut))]
-    let mut builder = opentelemetry_otlp::MetricExporter::builder()
-        .with_http()
-        .with_endpoint(endpoint)
-        .with_protocol(otlp_protocol)
-        .with_timeout(config.timeout())
-        .with_headers(config.headers().into_iter().collect());
-    if let Some(Compression::Gzip) = config.compression() {
-        #[cfg(feature = "gzip")]
-        {
-            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-        }
-        #[cfg(not(feature = "gzip"))]
-        return Err(SetupError::FeatureDisabled {
-            protocol: "gzip compression",
-            feature: "gzip",
-        });
-    }
-    builder.build().map_err(|e| SetupError::Exporter {
+    super::exporter::configure_http(
+        opentelemetry_otlp::MetricExporter::builder().with_http(),
+        config,
+        protocol,
+        endpoint,
+    )?
+    .build()
+    .map_err(|e| SetupError::Exporter {
         endpoint: endpoint.to_owned(),
         reason: e.to_string(),
     })
