@@ -379,17 +379,20 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        // One span lookup and a metadata check (no extension lock) for every event.
+        let in_genai_span = ctx
+            .event_span(event)
+            .is_some_and(|span| self.is_genai(span.metadata()));
+        if !in_genai_span {
+            return self.otel.on_event(event, ctx);
+        }
         if *event.metadata().level() == Level::ERROR {
             self.capture_error_event(event, &ctx);
         }
-        if self.config.content.in_genai_span(event, &ctx) {
-            // Events in LLM spans become span events: secrets are scrubbed from them too.
-            return self
-                .config
-                .content
-                .forward_event(event, |e| self.otel.on_event(e, ctx));
-        }
-        self.otel.on_event(event, ctx)
+        // Events in LLM spans become span events: secrets are scrubbed from them too.
+        self.config
+            .content
+            .forward_event(event, |e| self.otel.on_event(e, ctx))
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {

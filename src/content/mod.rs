@@ -347,19 +347,6 @@ impl ContentConfig {
         self.scanner.scrub(s)
     }
 
-    /// Whether `event` is recorded inside a GenAI span.
-    pub(crate) fn in_genai_span<S>(
-        &self,
-        event: &tracing_core::Event<'_>,
-        ctx: &tracing_subscriber::layer::Context<'_, S>,
-    ) -> bool
-    where
-        S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-    {
-        ctx.event_span(event)
-            .is_some_and(|s| s.extensions().get::<GenAiSpan>().is_some())
-    }
-
     /// Forwards `event` (a scrubbed copy if it carries a secret) to `forward`.
     pub(crate) fn forward_event(
         &self,
