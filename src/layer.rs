@@ -404,8 +404,10 @@ where
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        // Only GenAI callsites carry state: other spans close without an extension lock.
         let state = ctx
             .span(&id)
+            .filter(|span| self.is_genai(span.metadata()))
             .and_then(|span| span.extensions_mut().remove::<GenAiSpan>());
         if let Some(mut state) = state {
             crate::rollup::on_close(&mut state, &id, &ctx, &self.config.accounting);
