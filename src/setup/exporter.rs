@@ -225,6 +225,42 @@ where
     Ok(builder)
 }
 
+/// The gRPC metadata (headers), request timeout and whether to gzip, shared by the span and
+/// metric exporters.
+#[cfg(feature = "otlp-grpc")]
+pub(super) fn grpc_options(
+    config: &Config,
+) -> Result<
+    (
+        opentelemetry_otlp::tonic_types::metadata::MetadataMap,
+        std::time::Duration,
+        bool,
+    ),
+    SetupError,
+> {
+    let mut headers = http::HeaderMap::new();
+    for (k, v) in config.headers() {
+        let invalid = |e: String| SetupError::InvalidConfig {
+            setting: "headers",
+            reason: format!("{k}: {e}"),
+        };
+        let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
+            .map_err(|e| invalid(e.to_string()))?;
+        let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(e.to_string()))?;
+        headers.insert(name, value);
+    }
+    let metadata = opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
+    let gzip = config.compression() == Some(super::config::Compression::Gzip);
+    #[cfg(not(feature = "gzip"))]
+    if gzip {
+        return Err(SetupError::FeatureDisabled {
+            protocol: "gzip compression",
+            feature: "gzip",
+        });
+    }
+    Ok((metadata, config.timeout(), gzip))
+}
+
 #[cfg(feature = "otlp-grpc")]
 mod grpc {
     //! The tonic exporter needs a tokio reactor: it lives on a dedicated current-thread
@@ -238,7 +274,7 @@ mod grpc {
     use opentelemetry_sdk::trace::{SpanData, SpanExporter};
     use opentelemetry_sdk::Resource;
 
-    use super::super::config::{Compression, Config};
+    use super::super::config::Config;
     use super::super::error::SetupError;
 
     enum Job {
@@ -263,28 +299,7 @@ mod grpc {
         pub(crate) fn start(config: &Config, endpoint: &str) -> Result<GrpcBridge, SetupError> {
             use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
 
-            let mut headers = http::HeaderMap::new();
-            for (k, v) in config.headers() {
-                let invalid = |e: String| SetupError::InvalidConfig {
-                    setting: "headers",
-                    reason: format!("{k}: {e}"),
-                };
-                let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
-                    .map_err(|e| invalid(e.to_string()))?;
-                let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(e.to_string()))?;
-                headers.insert(name, value);
-            }
-            let metadata =
-                opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
-            let timeout = config.timeout();
-            let gzip = config.compression() == Some(Compression::Gzip);
-            #[cfg(not(feature = "gzip"))]
-            if gzip {
-                return Err(SetupError::FeatureDisabled {
-                    protocol: "gzip compression",
-                    feature: "gzip",
-                });
-            }
+            let (metadata, timeout, gzip) = super::super::exporter::grpc_options(config)?;
             let endpoint = endpoint.to_owned();
             let endpoint_for_thread = endpoint.clone();
             let (jobs, mut rx) = tokio::sync::mpsc::unbounded_channel::<Job>();

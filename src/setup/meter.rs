@@ -159,7 +159,7 @@ mod grpc {
     use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
     use opentelemetry_sdk::metrics::Temporality;
 
-    use super::super::config::{Compression, Config};
+    use super::super::config::Config;
     use super::super::error::SetupError;
 
     pub(crate) struct GrpcMetricBridge {
@@ -183,28 +183,7 @@ mod grpc {
         ) -> Result<GrpcMetricBridge, SetupError> {
             use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
 
-            let mut headers = http::HeaderMap::new();
-            for (k, v) in config.headers() {
-                let invalid = |e: String| SetupError::InvalidConfig {
-                    setting: "headers",
-                    reason: format!("{k}: {e}"),
-                };
-                let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
-                    .map_err(|e| invalid(e.to_string()))?;
-                let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(e.to_string()))?;
-                headers.insert(name, value);
-            }
-            let metadata =
-                opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
-            let timeout = config.timeout();
-            let gzip = config.compression() == Some(Compression::Gzip);
-            #[cfg(not(feature = "gzip"))]
-            if gzip {
-                return Err(SetupError::FeatureDisabled {
-                    protocol: "gzip compression",
-                    feature: "gzip",
-                });
-            }
+            let (metadata, timeout, gzip) = super::super::exporter::grpc_options(config)?;
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
             let (ready_tx, ready_rx) = sync_channel(1);
             std::thread::Builder::new()
