@@ -6,6 +6,7 @@ mod support;
 
 use opentelemetry::{Array, Value};
 use proptest::prelude::*;
+use support::props::{record, value};
 use support::*;
 use tracing::field::Empty;
 
@@ -367,48 +368,6 @@ const KEYS: [&str; 31] = [
     "finish_reason",
     "tenant_id",
 ];
-
-#[derive(Clone, Debug)]
-enum V {
-    S(String),
-    I(i64),
-    U(u64),
-    F(f64),
-    B(bool),
-    Big(i128),
-    List(Vec<String>),
-}
-
-fn value() -> impl Strategy<Value = V> {
-    prop_oneof![
-        ".{0,12}".prop_map(V::S),
-        prop_oneof![
-            Just("chat".to_string()),
-            Just("12".into()),
-            Just("stop,length".into())
-        ]
-        .prop_map(V::S),
-        any::<i64>().prop_map(V::I),
-        any::<u64>().prop_map(V::U),
-        any::<f64>().prop_map(V::F),
-        prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(0.5)].prop_map(V::F),
-        any::<bool>().prop_map(V::B),
-        any::<i128>().prop_map(V::Big),
-        proptest::collection::vec("[a-z,\" ]{0,6}", 0..4).prop_map(V::List),
-    ]
-}
-
-fn record(span: &tracing::Span, key: &str, v: &V) {
-    match v {
-        V::S(s) => span.record(key, s.as_str()),
-        V::I(x) => span.record(key, *x),
-        V::U(x) => span.record(key, *x),
-        V::F(x) => span.record(key, *x),
-        V::B(x) => span.record(key, *x),
-        V::Big(x) => span.record(key, *x),
-        V::List(l) => span.record(key, tracing::field::debug(l)),
-    };
-}
 
 /// The OTel value kind the registry gives each exported key.
 fn expected_kind(key: &str) -> Option<&'static str> {

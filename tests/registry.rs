@@ -5,138 +5,46 @@
 
 mod support;
 
-use std::collections::HashMap;
-
-use opentelemetry::{Array, Value};
 use opentelemetry_sdk::trace::SpanData;
 use support::*;
 use tracing::field::Empty;
 use tracing_genai::{GenAiField, GenAiSpanExt};
 
-const GEN_AI_REGISTRY: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/semconv/gen-ai-registry.yaml"
-);
-const OPENAI_REGISTRY: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/semconv/openai-registry.yaml"
-);
-
-/// One registry attribute: its declared type and, for enums, the member values.
-#[derive(Debug)]
-struct Def {
-    ty: String,
-    members: Vec<String>,
-}
-
-type Registry = HashMap<String, Def>;
-
-/// Loads a registry file; `None` (with a notice) when it is absent outside CI.
-fn load(path: &str) -> Option<Registry> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("semconv registry {path} missing in CI: {e}");
-            }
-            eprintln!("notice: {path} not found ({e}); registry conformance test skipped");
-            return None;
-        }
-    };
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
-    let mut out = HashMap::new();
-    for attr in doc["attributes"].as_sequence().unwrap() {
-        let key = attr["key"].as_str().unwrap().to_string();
-        let def = match &attr["type"] {
-            serde_yaml_ng::Value::String(s) => Def {
-                ty: s.clone(),
-                members: Vec::new(),
-            },
-            serde_yaml_ng::Value::Mapping(m) => Def {
-                ty: "enum".to_string(),
-                members: m
-                    .get("members")
-                    .and_then(|v| v.as_sequence())
-                    .unwrap()
-                    .iter()
-                    .map(|m| m["value"].as_str().unwrap().to_string())
-                    .collect(),
-            },
-            other => panic!("{key}: unexpected type {other:?}"),
-        };
-        out.insert(key, def);
-    }
-    assert!(!out.is_empty(), "{path} has no attributes");
-    Some(out)
-}
+use support::registry::{Registries, Registry};
 
 fn registries() -> Option<(Registry, Registry)> {
-    Some((load(GEN_AI_REGISTRY)?, load(OPENAI_REGISTRY)?))
+    let Registries { gen_ai, openai } = support::registry::registries()?;
+    Some((gen_ai, openai))
 }
 
-/// Whether an exported value has the OTel type that the registry type maps to.
-fn type_matches(ty: &str, value: &Value) -> bool {
-    match ty {
-        "int" => matches!(value, Value::I64(_)),
-        "double" => matches!(value, Value::F64(_)),
-        "string" | "enum" | "any" => matches!(value, Value::String(_)),
-        "string[]" => matches!(value, Value::Array(Array::String(_))),
-        "boolean" => matches!(value, Value::Bool(_)),
-        _ => false,
-    }
-}
-
-/// Checks every `gen_ai.*` and `openai.*` attribute of every span; returns how many were
-/// checked.
-fn check_spans(spans: &[SpanData], gen_ai: &Registry, openai: &Registry) -> usize {
-    let mut checked = 0;
+/// Checks every `gen_ai.*` and `openai.*` attribute of every span (type, and enum members for
+/// the well-known inputs below); returns how many were checked.
+fn check_spans(spans: &[SpanData], regs: &Registries) -> usize {
     for span in spans {
         assert_unique_keys(span);
         for kv in &span.attributes {
             let key = kv.key.as_str();
-            // Documented extensions (e.g. `gen_ai.usage.cost`) are checked against their own
-            // declared type instead of the registry.
-            if let Some((_, ty)) = tracing_genai::semconv::EXTENSIONS
-                .iter()
-                .find(|(k, _)| *k == key)
-            {
-                assert!(
-                    type_matches(ty, &kv.value),
-                    "extension {key}: declared {ty}, exported {:?}",
-                    kv.value
-                );
-                continue;
-            }
-            let reg = if key.starts_with("gen_ai.") {
-                gen_ai
+            let def = if key.starts_with("gen_ai.") {
+                regs.gen_ai.get(key)
             } else if key.starts_with("openai.") {
-                openai
+                regs.openai.get(key)
             } else {
-                continue;
+                None
             };
-            let def = reg
-                .get(key)
-                .unwrap_or_else(|| panic!("{key} (span {}) is not in the registry", span.name));
-            assert!(
-                type_matches(&def.ty, &kv.value),
-                "{key} on {}: registry type {} but exported {:?}",
-                span.name,
-                def.ty,
-                kv.value
-            );
-            if def.ty == "enum" && key != "gen_ai.operation.name" {
-                // Enum members are open sets in semconv; the inputs below are all well-known.
-                let v = kv.value.as_str();
-                assert!(
-                    def.members.iter().any(|m| *m == v),
-                    "{key} = {v:?} is not a registry member {:?}",
-                    def.members
-                );
+            if let Some(def) = def.filter(|d| d.ty == "enum") {
+                if key != "gen_ai.operation.name" {
+                    // Enum members are open sets in semconv; the inputs below are all well-known.
+                    let v = kv.value.as_str();
+                    assert!(
+                        def.members.iter().any(|m| *m == v),
+                        "{key} = {v:?} is not a registry member {:?}",
+                        def.members
+                    );
+                }
             }
-            checked += 1;
         }
     }
-    checked
+    support::registry::check_types(spans, regs)
 }
 
 fn exercise_all() -> Vec<SpanData> {
@@ -272,12 +180,12 @@ fn exercise_all() -> Vec<SpanData> {
 
 #[test]
 fn exported_keys_exist_with_registry_types() {
-    let Some((gen_ai, openai)) = registries() else {
+    let Some(regs) = support::registry::registries() else {
         return;
     };
     let spans = exercise_all();
     assert_eq!(spans.len(), 9, "{:?}", names(&spans));
-    let checked = check_spans(&spans, &gen_ai, &openai);
+    let checked = check_spans(&spans, &regs);
     // Sanity: the check saw the breadth of the mapping (so it can fail).
     assert!(checked >= 60, "only {checked} attributes checked");
     let chat = find(&spans, "chat gpt-4o");

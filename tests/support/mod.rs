@@ -5,10 +5,12 @@
 pub mod content;
 /// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
 pub mod metrics;
-/// The semconv registry and the type check of exported attributes (also used by fuzz/).
-pub mod registry;
 #[cfg(feature = "setup")]
 pub mod otlp;
+/// proptest strategies for field values of every type.
+pub mod props;
+/// The semconv registry and the type check of exported attributes (also used by fuzz/).
+pub mod registry;
 
 use std::future::Future;
 use std::sync::Arc;
