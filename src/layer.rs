@@ -12,6 +12,7 @@
 //! the span. Every other span and event goes to the inner layer untouched.
 
 use std::any::TypeId;
+use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::{Status, TraceContextExt};
@@ -37,6 +38,11 @@ use crate::state::GenAiSpan;
 /// without field values and writes the typed attributes itself when the span closes.
 ///
 /// Build it with [`layer()`](crate::layer) and configure it with the `with_*` methods.
+///
+/// Spans opened by the export pipeline itself are not forwarded to OpenTelemetry: those opened
+/// while a span is being ended on the same thread (a simple span processor exports right
+/// there, holding its exporter lock, so such a span would deadlock it when it ends) and those
+/// opened in a telemetry-suppressed OpenTelemetry context (the batch processor's thread).
 ///
 /// ```
 /// use tracing_subscriber::layer::SubscriberExt;
@@ -160,6 +166,31 @@ fn kind_str(kind: &opentelemetry::trace::SpanKind) -> &'static str {
 }
 
 const NONE: Option<&'static dyn TracingValue> = None;
+
+thread_local! {
+    /// Set while the inner layer closes a span on this thread. Ending an OpenTelemetry span
+    /// may export it right there (simple span processor, which holds its exporter lock while
+    /// exporting); a span that the export pipeline opened then and handed to OpenTelemetry
+    /// would re-enter that lock when it ends and deadlock. Such spans are not forwarded, as
+    /// the SDK suppresses its own telemetry on the batch processor's thread.
+    static EXPORTING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as exporting until dropped (restores the previous state, also on panic).
+struct ExportingGuard(bool);
+
+impl ExportingGuard {
+    fn enter() -> Self {
+        ExportingGuard(EXPORTING.with(|e| e.replace(true)))
+    }
+}
+
+impl Drop for ExportingGuard {
+    fn drop(&mut self) {
+        let previous = self.0;
+        EXPORTING.with(|e| e.set(previous));
+    }
+}
 
 impl<L> GenAiLayer<L> {
     /// Tells the inner layer the span kind (only effective before the span is first entered).
@@ -293,6 +324,11 @@ where
     }
 
     fn on_new_span(&self, attrs: &SpanAttributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if EXPORTING.with(Cell::get) || opentelemetry::Context::is_current_telemetry_suppressed() {
+            // Opened by the export pipeline (a synchronous export, or the batch processor's
+            // thread, which suppresses telemetry): not the app's telemetry, not forwarded.
+            return;
+        }
         let meta = attrs.metadata();
         if !self.is_genai(meta) {
             if !self.config.accounting.inherit.is_empty() {
@@ -413,6 +449,7 @@ where
             crate::rollup::on_close(&mut state, &id, &ctx, &self.config.accounting);
             self.finish(&id, state);
         }
+        let _exporting = ExportingGuard::enter();
         self.otel.on_close(id, ctx)
     }
 

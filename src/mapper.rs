@@ -226,6 +226,12 @@ impl IntoIterator for Attributes {
 /// panics is isolated: the span is exported without that mapper's changes and the panic is
 /// reported once per mapper (see [`Diagnostics`](crate::Diagnostics)).
 ///
+/// Mappers run while the span closes, with no lock of the layer held: they may record on other
+/// spans, log events and create spans. A span created *and closed* inside a mapper should be a
+/// root (`info_span!(parent: None, ..)`): tracing-subscriber's `Registry` never frees a span
+/// closed while another span is closing on the same thread, so a child of the current span made
+/// there would keep that span from ever closing.
+///
 /// ```
 /// use tracing_genai::{AttributeMapper, Attributes, GenAiSpan};
 ///
