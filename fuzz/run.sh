@@ -22,5 +22,5 @@ mkdir -p artifacts/layer corpus/work
 # New inputs go to a scratch corpus (not committed); the seeds are read only.
 ./target/"$host"/release/layer corpus/work corpus/layer \
   -artifact_prefix=artifacts/layer/ \
-  -max_total_time="$secs" -rss_limit_mb=2048 -max_len=4096 -timeout=20 \
+  -max_total_time="$secs" -rss_limit_mb=2048 -max_len=4096 -len_control=0 -timeout=20 \
   -print_final_stats=1

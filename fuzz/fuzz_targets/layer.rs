@@ -252,26 +252,28 @@ fn new_span(callsite: usize, parent: Option<&Span>) -> Span {
             gen_ai.input.messages = Empty, gen_ai.output.messages = Empty,
             gen_ai.tool.call.arguments = Empty, gen_ai.made.up = Empty, model = Empty,
             prompt_tokens = Empty, otel.name = Empty, otel.status_code = Empty,
-            error = Empty, tenant_id = Empty
+            error = Empty, tenant_id = Empty, fuzz.node = Empty
         },
         "agent" => {
             gen_ai.operation.name = "invoke_agent", gen_ai.agent.name = Empty,
-            gen_ai.usage.input_tokens = Empty, error.type = Empty
+            gen_ai.usage.input_tokens = Empty, error.type = Empty, fuzz.node = Empty
         },
         "chat" => {
             gen_ai.operation.name = "chat", gen_ai.provider.name = "openai",
             gen_ai.request.model = "gpt-4o", gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty, gen_ai.response.finish_reasons = Empty,
-            gen_ai.input.messages = Empty, gen_ai.output.messages = Empty
+            gen_ai.input.messages = Empty, gen_ai.output.messages = Empty, fuzz.node = Empty
         },
         "tool" => {
             gen_ai.operation.name = "execute_tool", gen_ai.tool.name = Empty,
-            gen_ai.tool.call.arguments = Empty, gen_ai.tool.call.result = Empty
+            gen_ai.tool.call.arguments = Empty, gen_ai.tool.call.result = Empty,
+            fuzz.node = Empty
         },
         "workflow" => {
-            gen_ai.operation.name = "invoke_workflow", gen_ai.workflow.name = Empty
+            gen_ai.operation.name = "invoke_workflow", gen_ai.workflow.name = Empty,
+            fuzz.node = Empty
         },
-        "plain" => { model = Empty, tenant_id = Empty },
+        "plain" => { model = Empty, tenant_id = Empty, fuzz.node = Empty },
     ])
 }
 
@@ -329,6 +331,21 @@ struct World {
     slots: Vec<Option<Span>>,
     entered: Vec<tracing::span::EnteredSpan>,
     created: usize,
+    /// Nodes (the `fuzz.node` field) that recorded an unknown `gen_ai.*` field.
+    bad: std::collections::HashSet<i64>,
+    /// Span id -> node, for the spans created so far.
+    nodes: std::collections::HashMap<u64, i64>,
+}
+
+/// The name of the field that is always bad input (an unknown `gen_ai.*` name).
+const UNKNOWN: &str = "gen_ai.made.up";
+
+impl World {
+    /// The node of a live span (span ids are unique while the span is open).
+    fn node_of(&self, span: &Span) -> Option<i64> {
+        span.id()
+            .and_then(|id| self.nodes.get(&id.into_u64()).copied())
+    }
 }
 
 impl World {
@@ -347,10 +364,20 @@ fn run_op(w: &mut World, op: Op, dispatch: &Dispatch) {
             init,
         } => {
             let parent = parent.and_then(|p| w.get(p)).cloned();
-            let span = new_span(usize::from(callsite) % CALLSITES, parent.as_ref());
+            let callsite = usize::from(callsite) % CALLSITES;
+            let span = new_span(callsite, parent.as_ref());
             w.created += 1;
+            let node = w.created as i64;
+            span.record("fuzz.node", node);
+            if let Some(id) = span.id() {
+                w.nodes.insert(id.into_u64(), node);
+            }
             for (field, val) in init.iter().take(32) {
-                record(&span, NAMES[usize::from(*field) % NAMES.len()], val);
+                let name = NAMES[usize::from(*field) % NAMES.len()];
+                record(&span, name, val);
+                if name == UNKNOWN && callsite == 0 {
+                    w.bad.insert(node);
+                }
             }
             let slot = usize::from(callsite) % MAX_SLOTS;
             if let Some(free) = w.slots.iter_mut().find(|s| s.is_none()) {
@@ -361,7 +388,13 @@ fn run_op(w: &mut World, op: Op, dispatch: &Dispatch) {
         }
         Op::Record { span, field, val } => {
             if let Some(s) = w.get(span) {
-                record(s, NAMES[usize::from(field) % NAMES.len()], &val);
+                let name = NAMES[usize::from(field) % NAMES.len()];
+                record(s, name, &val);
+                if name == UNKNOWN && s.metadata().is_some_and(|m| m.name() == "fuzz") {
+                    if let Some(node) = w.node_of(s) {
+                        w.bad.insert(node);
+                    }
+                }
             }
         }
         Op::Genai { span, field, val } => {
@@ -486,11 +519,13 @@ fuzz_target!(|input: Input| {
     }
     let diagnostics = layer.diagnostics();
     let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
-    let created = tracing::dispatcher::with_default(&dispatch, || {
+    let (created, bad) = tracing::dispatcher::with_default(&dispatch, || {
         let mut w = World {
             slots: (0..MAX_SLOTS).map(|_| None).collect(),
             entered: Vec::new(),
             created: 0,
+            bad: Default::default(),
+            nodes: Default::default(),
         };
         for op in input.ops.into_iter().take(MAX_OPS) {
             run_op(&mut w, op, &dispatch);
@@ -500,7 +535,7 @@ fuzz_target!(|input: Input| {
         while let Some(g) = w.entered.pop() {
             drop(g);
         }
-        w.created
+        (w.created, w.bad)
     });
     drop(dispatch);
     provider.force_flush().unwrap();
@@ -513,6 +548,25 @@ fuzz_target!(|input: Input| {
     );
     assert_eq!(diagnostics.snapshot().unwritten_spans, 0);
     registry::check_types(&spans, regs);
+    // Bad input leaves a diagnostic.
+    for span in &spans {
+        let node = span
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "fuzz.node");
+        if let Some(opentelemetry::Value::I64(node)) = node.map(|kv| &kv.value) {
+            if bad.contains(node) {
+                let d = span
+                    .attributes
+                    .iter()
+                    .find(|kv| kv.key.as_str() == tracing_genai::DIAGNOSTICS_ATTRIBUTE);
+                assert!(
+                    d.is_some(),
+                    "node {node}: {UNKNOWN} recorded, no diagnostic"
+                );
+            }
+        }
+    }
     // Plain spans are tracing-opentelemetry's (it appends a re-recorded field again).
     for span in spans.iter().filter(|s| s.name != "plain") {
         let mut keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
