@@ -379,7 +379,7 @@ fn run_op(w: &mut World, op: Op, dispatch: &Dispatch) {
                     w.bad.insert(node);
                 }
             }
-            let slot = usize::from(callsite) % MAX_SLOTS;
+            let slot = callsite % MAX_SLOTS;
             if let Some(free) = w.slots.iter_mut().find(|s| s.is_none()) {
                 *free = Some(span);
             } else {
