@@ -3,6 +3,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod content;
+/// The four checks of every fault scenario (non-blocking, bounded shutdown, accounting, summary).
+#[cfg(feature = "setup")]
+pub mod faults;
 /// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
 pub mod metrics;
 #[cfg(feature = "setup")]

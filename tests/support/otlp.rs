@@ -1,7 +1,9 @@
 //! In-process OTLP receivers on 127.0.0.1:0 (gRPC via tonic, HTTP/protobuf via a tiny HTTP/1.1
 //! server) that decode `ExportTraceServiceRequest`s, record headers, and can be told to fail
-//! (503/429 with Retry-After) or to hang. Each receiver runs on its own runtime thread, so it
-//! works the same from plain tests and from inside any tokio runtime.
+//! (503/429 with Retry-After, 500/INTERNAL), to hang, or to refuse requests over a size limit;
+//! a receiver can be stopped and started again on the same port (a collector restart). Each
+//! receiver runs on its own runtime thread, so it works the same from plain tests and from
+//! inside any tokio runtime.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,8 +33,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub enum Behavior {
     /// Accept everything.
     Accept,
-    /// Answer the first `times` requests with `status` (HTTP code; gRPC: UNAVAILABLE) and a
-    /// Retry-After of `retry_after_secs`, then accept.
+    /// Answer the first `times` requests with `status` (HTTP code; gRPC: INTERNAL for 500,
+    /// UNAVAILABLE otherwise) and a Retry-After of `retry_after_secs`, then accept
+    /// (`times: usize::MAX`: always fail).
     FailFirst {
         times: usize,
         status: u16,
@@ -40,6 +43,9 @@ pub enum Behavior {
     },
     /// Never answer.
     Hang,
+    /// Accept requests up to this many bytes; refuse larger ones (HTTP 413; gRPC: the
+    /// server's max decoding message size).
+    MaxBytes(usize),
 }
 
 #[derive(Default)]
@@ -49,6 +55,8 @@ struct State {
     bodies: Vec<Vec<u8>>,
     headers: Vec<HashMap<String, String>>,
     attempts: usize,
+    /// When each attempt arrived.
+    attempt_times: Vec<Instant>,
     behavior: Option<Behavior>,
     /// Metric export requests (always accepted, whatever the behavior).
     metrics: Vec<ExportMetricsServiceRequest>,
@@ -59,6 +67,20 @@ struct State {
 pub struct Receiver {
     pub addr: SocketAddr,
     state: Arc<(Mutex<State>, Condvar)>,
+    kind: Kind,
+    server: Arc<Mutex<Option<Server>>>,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Grpc,
+    Http,
+}
+
+/// The running server thread of a receiver and how to stop it.
+struct Server {
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// A decoded span with its resource's `service.name`.
@@ -70,7 +92,7 @@ pub struct ReceivedSpan {
 }
 
 impl Receiver {
-    fn new(addr: SocketAddr, behavior: Behavior) -> Self {
+    fn new(addr: SocketAddr, behavior: Behavior, kind: Kind) -> Self {
         let state = State {
             behavior: Some(behavior),
             ..State::default()
@@ -78,7 +100,65 @@ impl Receiver {
         Receiver {
             addr,
             state: Arc::new((Mutex::new(state), Condvar::new())),
+            kind,
+            server: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Serves on `listener` from a new runtime thread.
+    fn serve(&self, listener: std::net::TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let receiver = self.clone();
+        let thread = std::thread::Builder::new()
+            .name("otlp-receiver".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    let server = async move {
+                        match receiver.kind {
+                            Kind::Grpc => serve_grpc(listener, receiver).await,
+                            Kind::Http => serve_http(listener, receiver).await,
+                        }
+                    };
+                    tokio::select! {
+                        _ = server => {}
+                        _ = stopped => {}
+                    }
+                });
+                // Dropping the runtime cancels every connection task: sockets close.
+            })
+            .unwrap();
+        *self.server.lock().unwrap() = Some(Server { stop, thread });
+    }
+
+    /// Stops the receiver (a collector going down): the listener and every open connection
+    /// are closed when this returns. Recorded spans are kept.
+    pub fn stop(&self) {
+        if let Some(server) = self.server.lock().unwrap().take() {
+            let _ = server.stop.send(());
+            server.thread.join().unwrap();
+        }
+    }
+
+    /// Starts the receiver again on the same address (after [`stop`](Self::stop)).
+    pub fn start_again(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let listener = loop {
+            match std::net::TcpListener::bind(self.addr) {
+                Ok(listener) => break listener,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("cannot bind {} again: {e}", self.addr),
+            }
+        };
+        self.serve(listener);
     }
 
     pub fn http_base(&self) -> String {
@@ -90,11 +170,14 @@ impl Receiver {
     }
 
     /// What to do with the next request (counts the attempt).
-    fn next_answer(&self) -> Answer {
+    fn next_answer(&self, body_len: usize) -> Answer {
         let mut s = self.state.0.lock().unwrap();
         s.attempts += 1;
+        s.attempt_times.push(Instant::now());
         match s.behavior.clone().unwrap_or(Behavior::Accept) {
             Behavior::Accept => Answer::Accept,
+            Behavior::MaxBytes(max) if body_len > max => Answer::Fail(413, 0),
+            Behavior::MaxBytes(_) => Answer::Accept,
             Behavior::Hang => Answer::Hang,
             Behavior::FailFirst {
                 times,
@@ -153,6 +236,11 @@ impl Receiver {
             }
         }
         out
+    }
+
+    /// When each export attempt arrived, in order.
+    pub fn attempt_times(&self) -> Vec<Instant> {
+        self.state.0.lock().unwrap().attempt_times.clone()
     }
 
     pub fn attempts(&self) -> usize {
@@ -234,22 +322,6 @@ pub fn attr<'a>(span: &'a Span, key: &str) -> Option<&'a any_value::Value> {
         .and_then(|v| v.value.as_ref())
 }
 
-fn runtime_thread<F>(name: &str, f: impl FnOnce() -> F + Send + 'static)
-where
-    F: std::future::Future<Output = ()> + 'static,
-{
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(f());
-        })
-        .unwrap();
-}
-
 // ---------------------------------------------------------------- gRPC
 
 struct GrpcService(Receiver);
@@ -260,11 +332,12 @@ impl TraceService for GrpcService {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        match self.0.next_answer() {
+        match self.0.next_answer(0) {
             Answer::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 Err(tonic::Status::unavailable("hung"))
             }
+            Answer::Fail(500, _) => Err(tonic::Status::internal("told to fail")),
             Answer::Fail(_, _) => Err(tonic::Status::unavailable("told to fail")),
             Answer::Accept => {
                 let headers = request
@@ -302,26 +375,29 @@ impl MetricsService for GrpcMetrics {
 /// A gRPC OTLP receiver on 127.0.0.1 (random port), traces and metrics.
 pub fn start_grpc(behavior: Behavior) -> Receiver {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior);
-    let service = GrpcService(receiver.clone());
-    let metrics = GrpcMetrics(receiver.clone());
-    runtime_thread("otlp-grpc-receiver", move || async move {
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        let incoming = tonic::transport::server::TcpIncoming::from(listener);
-        let server = TraceServiceServer::new(service);
-        #[cfg(feature = "gzip")]
-        let server = server.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-        let metrics = MetricsServiceServer::new(metrics);
-        #[cfg(feature = "gzip")]
-        let metrics = metrics.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-        let _ = tonic::transport::Server::builder()
-            .add_service(server)
-            .add_service(metrics)
-            .serve_with_incoming(incoming)
-            .await;
-    });
+    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior, Kind::Grpc);
+    receiver.serve(listener);
     receiver
+}
+
+async fn serve_grpc(listener: tokio::net::TcpListener, receiver: Receiver) {
+    let max_bytes = match receiver.state.0.lock().unwrap().behavior {
+        Some(Behavior::MaxBytes(max)) => max,
+        _ => 64 * 1024 * 1024,
+    };
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let server =
+        TraceServiceServer::new(GrpcService(receiver.clone())).max_decoding_message_size(max_bytes);
+    #[cfg(feature = "gzip")]
+    let server = server.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let metrics = MetricsServiceServer::new(GrpcMetrics(receiver));
+    #[cfg(feature = "gzip")]
+    let metrics = metrics.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let _ = tonic::transport::Server::builder()
+        .add_service(server)
+        .add_service(metrics)
+        .serve_with_incoming(incoming)
+        .await;
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -330,16 +406,15 @@ pub fn start_grpc(behavior: Behavior) -> Receiver {
 /// `/v1/metrics` (metrics are always accepted).
 pub fn start_http(behavior: Behavior) -> Receiver {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior);
-    let shared = receiver.clone();
-    runtime_thread("otlp-http-receiver", move || async move {
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_http_connection(stream, shared.clone()));
-        }
-    });
+    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior, Kind::Http);
+    receiver.serve(listener);
     receiver
+}
+
+async fn serve_http(listener: tokio::net::TcpListener, receiver: Receiver) {
+    while let Ok((stream, _)) = listener.accept().await {
+        tokio::spawn(serve_http_connection(stream, receiver.clone()));
+    }
 }
 
 async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Receiver) {
@@ -388,13 +463,13 @@ async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Rece
         } else if !request_line.starts_with("POST /v1/traces ") {
             "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned()
         } else {
-            match receiver.next_answer() {
+            match receiver.next_answer(body.len()) {
                 Answer::Hang => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                     return;
                 }
                 Answer::Fail(status, retry_after) => format!(
-                    "HTTP/1.1 {status} Unavailable\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\n\r\n"
+                    "HTTP/1.1 {status} Refused\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\n\r\n"
                 ),
                 Answer::Accept => match ExportTraceServiceRequest::decode(body.as_slice()) {
                     Ok(request) => {
@@ -410,6 +485,23 @@ async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Rece
             return;
         }
     }
+}
+
+/// A loopback address that accepts TCP connections and never reads or answers (a collector
+/// whose process is stuck). The connections stay open until the test process exits.
+pub fn start_blackhole() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::Builder::new()
+        .name("otlp-blackhole".into())
+        .spawn(move || {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+        })
+        .unwrap();
+    addr
 }
 
 /// A loopback address where nothing listens (connection refused).
