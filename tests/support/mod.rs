@@ -2,6 +2,9 @@
 //! layer) exporting to an in-memory exporter, and helpers to inspect the exported spans.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// A counting global allocator and RSS readings (memory test and bench).
+#[allow(unsafe_code)]
+pub mod alloc;
 pub mod content;
 /// The four checks of every fault scenario (non-blocking, bounded shutdown, accounting, summary).
 #[cfg(feature = "setup")]
