@@ -22,7 +22,7 @@ const STEP: u64 = 5_000;
 /// Allowed growth of live heap bytes after warm-up. The default queue (2048 spans of a few KiB)
 /// is full by the end of warm-up; what remains is allocator noise and the exporter's retry
 /// state. A leak of 400 bytes per span would exceed it (25,000 spans after warm-up), and so would a
-/// queue without a bound (checked by hand with `with_max_queue_size(1_000_000)`: +28 MiB over 20,000 spans).
+/// queue without a bound (checked by hand with `with_max_queue_size(1_000_000)`: +28 MiB over 25,000 spans).
 const LIVE_GROWTH_BOUND: u64 = 8 * 1024 * 1024;
 /// Allowed RSS growth after warm-up (generous: RSS also counts fragmentation and stacks).
 const RSS_GROWTH_BOUND: u64 = 64 * 1024 * 1024;

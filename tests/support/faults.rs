@@ -59,6 +59,20 @@ pub fn emit_with(dispatch: &Dispatch, n: u64, marker: u64, payload: &str) -> Dur
 /// One LLM call span with the usual GenAI fields (15 attributes with the operation, provider,
 /// model and span kind), ended before returning.
 pub fn llm_span(input_tokens: u64, payload: &str) {
+    drop(chat_span(input_tokens, payload));
+}
+
+/// [`llm_span`] with one user message of `content` (exported when content capture is on).
+pub fn llm_span_with_content(input_tokens: u64, content: &str) {
+    use tracing_genai::content::{ChatMessage, GenAiContentExt};
+
+    let span = chat_span(input_tokens, "");
+    span.record_input_messages(&[ChatMessage::user(content)]);
+    drop(span);
+}
+
+/// The span of [`llm_span`], not yet ended.
+pub fn chat_span(input_tokens: u64, payload: &str) -> tracing::Span {
     use tracing_genai::GenAiSpanExt;
 
     let span = tracing_genai::genai_span!(
@@ -77,7 +91,7 @@ pub fn llm_span(input_tokens: u64, payload: &str) {
     span.record("gen_ai.response.model", "gpt-4o-2024-08-06");
     span.record_token_usage(input_tokens, 256);
     span.record_finish_reasons(["stop"]);
-    drop(span);
+    span
 }
 
 /// What shutdown returned, how long it took and the summary line.

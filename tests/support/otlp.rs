@@ -46,6 +46,8 @@ pub enum Behavior {
     /// Accept requests up to this many bytes; refuse larger ones (HTTP 413; gRPC: the
     /// server's max decoding message size).
     MaxBytes(usize),
+    /// Accept, and only count the spans (benchmarks: nothing is kept).
+    CountOnly,
 }
 
 #[derive(Default)]
@@ -55,6 +57,8 @@ struct State {
     bodies: Vec<Vec<u8>>,
     headers: Vec<HashMap<String, String>>,
     attempts: usize,
+    /// Spans received (every accepted request, including `CountOnly` ones).
+    span_count: u64,
     /// When each attempt arrived.
     attempt_times: Vec<Instant>,
     behavior: Option<Behavior>,
@@ -178,6 +182,7 @@ impl Receiver {
             Behavior::Accept => Answer::Accept,
             Behavior::MaxBytes(max) if body_len > max => Answer::Fail(413, 0),
             Behavior::MaxBytes(_) => Answer::Accept,
+            Behavior::CountOnly => Answer::Count,
             Behavior::Hang => Answer::Hang,
             Behavior::FailFirst {
                 times,
@@ -195,6 +200,7 @@ impl Receiver {
 
     fn record(&self, request: ExportTraceServiceRequest, headers: HashMap<String, String>) {
         let mut s = self.state.0.lock().unwrap();
+        s.span_count += span_count(&request);
         s.requests.push(request);
         s.headers.push(headers);
         self.state.1.notify_all();
@@ -243,6 +249,31 @@ impl Receiver {
         self.state.0.lock().unwrap().attempt_times.clone()
     }
 
+    /// Counts the spans of an accepted request without keeping it.
+    fn count(&self, request: &ExportTraceServiceRequest) {
+        let mut s = self.state.0.lock().unwrap();
+        s.span_count += span_count(request);
+        self.state.1.notify_all();
+    }
+
+    /// Spans received so far (also with [`Behavior::CountOnly`]).
+    pub fn span_count(&self) -> u64 {
+        self.state.0.lock().unwrap().span_count
+    }
+
+    /// Waits (bounded) until at least `n` spans were received; returns the count.
+    pub fn wait_for_count(&self, n: u64, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        let mut s = self.state.0.lock().unwrap();
+        loop {
+            let now = Instant::now();
+            if s.span_count >= n || now >= deadline {
+                return s.span_count;
+            }
+            s = self.state.1.wait_timeout(s, deadline - now).unwrap().0;
+        }
+    }
+
     pub fn attempts(&self) -> usize {
         self.state.0.lock().unwrap().attempts
     }
@@ -274,8 +305,18 @@ impl Receiver {
 
 enum Answer {
     Accept,
+    Count,
     Fail(u16, u32),
     Hang,
+}
+
+fn span_count(request: &ExportTraceServiceRequest) -> u64 {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len() as u64)
+        .sum()
 }
 
 fn flatten(requests: &[ExportTraceServiceRequest]) -> Vec<ReceivedSpan> {
@@ -338,6 +379,10 @@ impl TraceService for GrpcService {
                 Err(tonic::Status::unavailable("hung"))
             }
             Answer::Fail(500, _) => Err(tonic::Status::internal("told to fail")),
+            Answer::Count => {
+                self.0.count(request.get_ref());
+                Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+            }
             Answer::Fail(_, _) => Err(tonic::Status::unavailable("told to fail")),
             Answer::Accept => {
                 let headers = request
@@ -471,6 +516,13 @@ async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Rece
                 Answer::Fail(status, retry_after) => format!(
                     "HTTP/1.1 {status} Refused\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\n\r\n"
                 ),
+                Answer::Count => match ExportTraceServiceRequest::decode(body.as_slice()) {
+                    Ok(request) => {
+                        receiver.count(&request);
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n".to_owned()
+                    }
+                    Err(_) => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                },
                 Answer::Accept => match ExportTraceServiceRequest::decode(body.as_slice()) {
                     Ok(request) => {
                         receiver.state.0.lock().unwrap().bodies.push(body);
