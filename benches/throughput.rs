@@ -3,7 +3,7 @@
 //! 512, delay 5 s), and where the batch queue starts dropping:
 //!
 //! 1. saturated: one thread emits LLM spans as fast as it can for a few seconds;
-//! 2. rate ramp: the thread emits at a fixed rate for a few seconds, the rate doubling each
+//! 2. rate ramp: the thread emits at a fixed rate for a few seconds, the rate growing 1.5x each
 //!    step; the first rate with `dropped > 0` is the sustained drop point;
 //! 3. bursts: an idle pipeline gets `B` spans back to back; the first `B` with `dropped > 0`
 //!    is the burst drop point.
@@ -118,7 +118,7 @@ fn main() {
         if r.produced_per_sec < rate * 0.9 {
             break;
         }
-        rate *= 2.0;
+        rate *= 1.5;
     }
 
     println!("\n| burst (spans back to back, idle pipeline) | ended | exported | dropped |");
