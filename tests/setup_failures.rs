@@ -1,12 +1,15 @@
 //! Exit is safe when the collector is down, hung or throttling; span end never blocks.
-//! Uses the build-without-installing path, so tests here can share one binary.
+//! Uses the build-without-installing path, so tests here can share one binary. The fault
+//! scenarios also make the four checks of `support::faults`; tests/setup_faults.rs has the
+//! full matrix.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(feature = "otlp-http")]
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use support::faults;
 use support::otlp::{self, Behavior};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -37,15 +40,12 @@ fn collector_down_reports_why_and_what_to_do() {
         .with_endpoint(format!("http://{addr}"))
         .with_timeout(Duration::from_secs(2))
         .with_shutdown_timeout(Duration::from_secs(5));
-    let guard = with_pipeline(config, || emit_chats(5));
-    let started = Instant::now();
+    let (dispatch, guard) = faults::pipeline(config);
+    faults::emit(&dispatch, 5, 0);
+    // Bounded by the configured timeout (plus thread bookkeeping), counts add up.
+    let out = faults::shutdown(&guard, Duration::from_secs(5));
+    assert!(out.report.failed > 0, "{}", out.summary);
     let err = guard.shutdown().unwrap_err();
-    // Bounded by the configured timeout (plus thread bookkeeping).
-    assert!(
-        started.elapsed() < Duration::from_secs(7),
-        "{:?}",
-        started.elapsed()
-    );
     let report = err.report();
     assert_eq!((report.ended, report.exported), (5, 0), "{report}");
     assert_eq!(report.lost(), 5);
@@ -72,27 +72,16 @@ fn hung_collector_neither_blocks_spans_nor_shutdown() {
         .with_max_queue_size(16)
         .with_max_export_batch_size(4)
         .with_shutdown_timeout(Duration::from_secs(1));
-    let emitted = Instant::now();
-    let guard = with_pipeline(config, || emit_chats(500));
-    // Had span end waited for the hung export (60 s timeout), this would not hold.
-    assert!(
-        emitted.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        emitted.elapsed()
-    );
+    let (dispatch, guard) = faults::pipeline(config);
+    // Had span end waited for the hung export (60 s timeout), this would exceed its bound.
+    faults::emit(&dispatch, 500, 0);
     assert!(
         receiver.attempts() >= 1,
         "the exporter should be stuck on the hung collector"
     );
 
-    let started = Instant::now();
-    let err = guard.shutdown().unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-    let report = err.report();
+    let out = faults::shutdown(&guard, Duration::from_secs(1));
+    let report = &out.report;
     assert_eq!(report.ended, 500);
     assert_eq!(report.exported, 0);
     // Bounded memory: the queue holds 16, the rest were dropped, never buffered.
@@ -112,8 +101,9 @@ fn http_503_and_429_are_retried_honouring_retry_after() {
             .with_endpoint(receiver.http_base())
             .with_timeout(Duration::from_secs(8))
             .with_shutdown_timeout(Duration::from_secs(10));
-        let guard = with_pipeline(config, || emit_chats(3));
-        let report = guard.shutdown().unwrap();
+        let (dispatch, guard) = faults::pipeline(config);
+        faults::emit(&dispatch, 3, 0);
+        let report = faults::shutdown(&guard, Duration::from_secs(10)).report;
         assert_eq!(
             (report.exported, report.failed),
             (3, 0),

@@ -1,4 +1,6 @@
 //! gRPC transport: collector down or hung, shutdown from plain `main` (no runtime) and twice.
+//! Each scenario also makes the four checks of `support::faults`; tests/setup_faults.rs has
+//! the full matrix.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(feature = "otlp-grpc")]
 
@@ -6,16 +8,23 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use support::faults;
 use support::otlp::{self, Behavior};
-use tracing_subscriber::layer::SubscriberExt;
 
-fn run(config: tracing_genai::Config, n: usize) -> tracing_genai::TelemetryGuard {
-    let (layer, guard) = config
-        .with_protocol(tracing_genai::Protocol::Grpc)
-        .build()
-        .unwrap()
-        .layer();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+/// Emits `n` spans through a gRPC pipeline (asserting they did not block) and shuts down
+/// (asserting the time bound, the accounting and the summary).
+fn run(
+    config: tracing_genai::Config,
+    timeout: Duration,
+    n: u64,
+) -> (tracing_genai::TelemetryGuard, faults::Shutdown) {
+    let (dispatch, guard) = faults::pipeline(
+        config
+            .with_protocol(tracing_genai::Protocol::Grpc)
+            .with_shutdown_timeout(timeout),
+    );
+    let started = Instant::now();
+    tracing::dispatcher::with_default(&dispatch, || {
         for _ in 0..n {
             drop(tracing_genai::genai_span!(
                 "embeddings",
@@ -25,26 +34,27 @@ fn run(config: tracing_genai::Config, n: usize) -> tracing_genai::TelemetryGuard
             ));
         }
     });
-    guard
+    assert!(
+        started.elapsed() < faults::EMIT_BOUND,
+        "{:?}",
+        started.elapsed()
+    );
+    let out = faults::shutdown(&guard, timeout);
+    (guard, out)
 }
 
 #[test]
 fn grpc_collector_down_without_runtime() {
     let addr = otlp::closed_port();
-    let guard = run(
+    let (guard, out) = run(
         tracing_genai::Config::default()
             .with_endpoint(format!("http://{addr}"))
-            .with_timeout(Duration::from_secs(2))
-            .with_shutdown_timeout(Duration::from_secs(4)),
+            .with_timeout(Duration::from_secs(2)),
+        Duration::from_secs(4),
         4,
     );
-    let started = Instant::now();
+    assert_eq!(out.report.failed, 4, "{}", out.summary);
     let err = guard.shutdown().unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(6),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(err.report().exported, 0);
     assert_eq!(err.report().ended, 4);
     assert!(
@@ -58,22 +68,16 @@ fn grpc_collector_down_without_runtime() {
 #[test]
 fn grpc_hung_collector_shutdown_is_bounded() {
     let receiver = otlp::start_grpc(Behavior::Hang);
-    let guard = run(
+    let (_guard, out) = run(
         tracing_genai::Config::default()
             .with_endpoint(receiver.http_base())
-            .with_timeout(Duration::from_secs(60))
-            .with_shutdown_timeout(Duration::from_secs(1)),
+            .with_timeout(Duration::from_secs(60)),
+        Duration::from_secs(1),
         3,
     );
-    let started = Instant::now();
-    let err = guard.shutdown().unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(err.report().timed_out, "{err}");
-    assert_eq!(err.report().exported, 0);
+    let r = &out.report;
+    assert!(r.timed_out, "{r}");
+    assert_eq!((r.exported, r.dropped), (0, 3), "{r}");
 }
 
 #[test]
@@ -83,14 +87,14 @@ fn grpc_unavailable_is_retried() {
         status: 503,
         retry_after_secs: 0,
     });
-    let guard = run(
+    let (_guard, out) = run(
         tracing_genai::Config::default()
             .with_endpoint(receiver.http_base())
-            .with_timeout(Duration::from_secs(5))
-            .with_shutdown_timeout(Duration::from_secs(8)),
+            .with_timeout(Duration::from_secs(5)),
+        Duration::from_secs(8),
         2,
     );
-    let report = guard.shutdown().unwrap();
+    let report = out.report;
     assert_eq!(report.exported, 2, "{report}");
     assert_eq!(receiver.attempts(), 2);
 }

@@ -273,6 +273,7 @@ mod grpc {
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use opentelemetry_sdk::trace::{SpanData, SpanExporter};
     use opentelemetry_sdk::Resource;
+    use tokio::sync::mpsc::error::TrySendError;
 
     use super::super::config::Config;
     use super::super::error::SetupError;
@@ -282,10 +283,16 @@ mod grpc {
         Resource(Resource),
     }
 
+    /// Batches that may wait for the runtime thread. The batch thread waits for each reply
+    /// (with a timeout), so more than one waits only when an export outlived that timeout
+    /// (retries against a hung collector); beyond this many, a batch fails at once instead
+    /// of piling up in memory for as long as the collector stays hung.
+    const MAX_PENDING: usize = 2;
+
     /// A [`SpanExporter`] that forwards to the tonic exporter on its own runtime thread.
     #[derive(Debug)]
     pub(crate) struct GrpcBridge {
-        jobs: tokio::sync::mpsc::UnboundedSender<Job>,
+        jobs: tokio::sync::mpsc::Sender<Job>,
         timeout: Duration,
     }
 
@@ -302,7 +309,7 @@ mod grpc {
             let (metadata, timeout, gzip) = super::super::exporter::grpc_options(config)?;
             let endpoint = endpoint.to_owned();
             let endpoint_for_thread = endpoint.clone();
-            let (jobs, mut rx) = tokio::sync::mpsc::unbounded_channel::<Job>();
+            let (jobs, mut rx) = tokio::sync::mpsc::channel::<Job>(MAX_PENDING);
             let (ready_tx, ready_rx) = sync_channel::<Result<(), String>>(1);
             std::thread::Builder::new()
                 .name("tracing-genai-otlp-grpc".into())
@@ -375,9 +382,16 @@ mod grpc {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
             // Called on the batch processor's own thread: blocking here is fine.
             let (reply, answer) = sync_channel(1);
-            self.jobs.send(Job::Export(batch, reply)).map_err(|_| {
-                OTelSdkError::InternalFailure("the gRPC exporter thread has stopped".into())
-            })?;
+            self.jobs
+                .try_send(Job::Export(batch, reply))
+                .map_err(|e| match e {
+                    TrySendError::Full(_) => OTelSdkError::InternalFailure(format!(
+                        "{MAX_PENDING} earlier exports are still in flight (the collector does not answer)"
+                    )),
+                    TrySendError::Closed(_) => {
+                        OTelSdkError::InternalFailure("the gRPC exporter thread has stopped".into())
+                    }
+                })?;
             match answer.recv_timeout(self.timeout + Duration::from_millis(250)) {
                 Ok(result) => result,
                 Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(self.timeout)),
@@ -388,7 +402,8 @@ mod grpc {
         }
 
         fn set_resource(&mut self, resource: &Resource) {
-            let _ = self.jobs.send(Job::Resource(resource.clone()));
+            // Called once, before any export: the channel has room.
+            let _ = self.jobs.try_send(Job::Resource(resource.clone()));
         }
     }
 }

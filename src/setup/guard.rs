@@ -151,28 +151,36 @@ impl ShutdownReport {
         }
         let endpoint = self.endpoint.as_deref().unwrap_or("the exporter");
         let error = self.error.clone().unwrap_or_default();
-        let lower = error.to_ascii_lowercase();
-        Some(
-            if self.probe == Some(Probe::Refused) || lower.contains("connection refused") {
-                format!("no collector at {endpoint} (connection refused)")
-            } else if let Some(Probe::Unreachable(why)) = &self.probe {
-                format!("cannot reach {endpoint} ({why})")
-            } else if self.timed_out
-                || lower.contains("timeout")
-                || lower.contains("timed out")
-                || lower.contains("deadline")
-            {
-                format!(
-                    "the collector at {endpoint} did not answer within {:?}",
-                    self.timeout
-                )
-            } else if self.failed > 0 {
-                format!("export to {endpoint} failed: {}", short(&error))
-            } else {
+        // Some spans arrived: the collector was there, for part of the run at least.
+        let partly = if self.exported > 0 {
+            " for part of the run"
+        } else {
+            ""
+        };
+        Some(match self.cause() {
+            Cause::Refused if self.exported > 0 => {
+                format!("the collector at {endpoint} was down for part of the run (connection refused)")
+            }
+            Cause::Refused => format!("no collector at {endpoint} (connection refused)"),
+            Cause::Unreachable(why) => format!("cannot reach {endpoint}{partly} ({why})"),
+            Cause::Slow => format!(
+                "the collector at {endpoint} did not answer within {:?}",
+                self.timeout
+            ),
+            Cause::TooLarge => format!(
+                "the collector at {endpoint} refused batches as too large: {}",
+                short(&error)
+            ),
+            Cause::Throttled => format!(
+                "the collector at {endpoint} throttled exports beyond the export timeout: {}",
+                short(&error)
+            ),
+            Cause::Failed => format!("export to {endpoint} failed{partly}: {}", short(&error)),
+            Cause::QueueFull => {
                 "the span queue was full (raise OTEL_BSP_MAX_QUEUE_SIZE) or spans were still in flight"
-                .to_owned()
-            },
-        )
+                    .to_owned()
+            }
+        })
     }
 
     /// What to do about lost spans (`None` when complete).
@@ -185,12 +193,73 @@ impl ShutdownReport {
         if self.is_complete() {
             return None;
         }
-        Some(if self.failed > 0 || self.timed_out {
-            "start a collector with `docker compose up -d` (Jaeger, UI at http://localhost:16686), point OTEL_EXPORTER_OTLP_ENDPOINT at yours, or set OTEL_TRACES_EXPORTER=console"
-        } else {
-            "raise OTEL_BSP_MAX_QUEUE_SIZE or lower OTEL_BSP_SCHEDULE_DELAY"
+        const START_ONE: &str = "start a collector with `docker compose up -d` (Jaeger, UI at http://localhost:16686), point OTEL_EXPORTER_OTLP_ENDPOINT at yours, or set OTEL_TRACES_EXPORTER=console";
+        Some(match self.cause() {
+            Cause::Refused | Cause::Unreachable(_) if self.exported > 0 => {
+                "spans ended while the collector was unreachable are not kept; run the collector next to the app (or behind a load balancer) so that restarts do not lose data"
+            }
+            Cause::Refused | Cause::Unreachable(_) => START_ONE,
+            Cause::Slow if self.exported > 0 => {
+                "the collector is slow or overloaded: raise OTEL_EXPORTER_OTLP_TIMEOUT and the shutdown timeout, or lower the span volume (OTEL_TRACES_SAMPLER)"
+            }
+            Cause::Slow => START_ONE,
+            Cause::TooLarge => {
+                "lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE, cap captured message content (ContentConfig::max_span_bytes), or raise the collector's request size limit"
+            }
+            Cause::Throttled => {
+                "the collector is overloaded: scale it, or lower the span volume (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1)"
+            }
+            Cause::Failed => {
+                "check the collector's logs, and that OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL name an OTLP receiver (4318: http/protobuf, 4317: grpc) and OTEL_EXPORTER_OTLP_HEADERS its credentials"
+            }
+            Cause::QueueFull => "raise OTEL_BSP_MAX_QUEUE_SIZE or lower OTEL_BSP_SCHEDULE_DELAY",
         })
     }
+
+    /// Classifies the loss from the last error, the probe and the counts.
+    fn cause(&self) -> Cause {
+        let lower = self
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let status = |code: &str| {
+            lower.contains(&format!("status code: {code}")) || lower.contains(&format!(" {code} "))
+        };
+        if self.probe == Some(Probe::Refused) || lower.contains("connection refused") {
+            Cause::Refused
+        } else if let Some(Probe::Unreachable(why)) = &self.probe {
+            Cause::Unreachable(why.clone())
+        } else if lower.contains("network error") || lower.contains("connection reset") {
+            Cause::Unreachable("network error".to_owned())
+        } else if self.timed_out
+            || lower.contains("timeout")
+            || lower.contains("timed out")
+            || lower.contains("deadline")
+        {
+            Cause::Slow
+        } else if self.failed == 0 {
+            Cause::QueueFull
+        } else if status("413") || lower.contains("outofrange") || lower.contains("too large") {
+            Cause::TooLarge
+        } else if status("429") || lower.contains("resourceexhausted") {
+            Cause::Throttled
+        } else {
+            Cause::Failed
+        }
+    }
+}
+
+/// Why spans were lost (see [`ShutdownReport::reason`]).
+#[derive(Debug)]
+enum Cause {
+    Refused,
+    Unreachable(String),
+    Slow,
+    TooLarge,
+    Throttled,
+    Failed,
+    QueueFull,
 }
 
 fn short(s: &str) -> String {

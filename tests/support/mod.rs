@@ -2,7 +2,13 @@
 //! layer) exporting to an in-memory exporter, and helpers to inspect the exported spans.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// A counting global allocator and RSS readings (memory test and bench).
+#[allow(unsafe_code)]
+pub mod alloc;
 pub mod content;
+/// The four checks of every fault scenario (non-blocking, bounded shutdown, accounting, summary).
+#[cfg(feature = "setup")]
+pub mod faults;
 /// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
 pub mod metrics;
 #[cfg(feature = "setup")]

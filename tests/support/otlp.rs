@@ -1,7 +1,9 @@
 //! In-process OTLP receivers on 127.0.0.1:0 (gRPC via tonic, HTTP/protobuf via a tiny HTTP/1.1
 //! server) that decode `ExportTraceServiceRequest`s, record headers, and can be told to fail
-//! (503/429 with Retry-After) or to hang. Each receiver runs on its own runtime thread, so it
-//! works the same from plain tests and from inside any tokio runtime.
+//! (503/429 with Retry-After, 500/INTERNAL), to hang, or to refuse requests over a size limit;
+//! a receiver can be stopped and started again on the same port (a collector restart). Each
+//! receiver runs on its own runtime thread, so it works the same from plain tests and from
+//! inside any tokio runtime.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,8 +33,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub enum Behavior {
     /// Accept everything.
     Accept,
-    /// Answer the first `times` requests with `status` (HTTP code; gRPC: UNAVAILABLE) and a
-    /// Retry-After of `retry_after_secs`, then accept.
+    /// Answer the first `times` requests with `status` (HTTP code; gRPC: INTERNAL for 500,
+    /// UNAVAILABLE otherwise) and a Retry-After of `retry_after_secs`, then accept
+    /// (`times: usize::MAX`: always fail).
     FailFirst {
         times: usize,
         status: u16,
@@ -40,6 +43,11 @@ pub enum Behavior {
     },
     /// Never answer.
     Hang,
+    /// Accept requests up to this many bytes; refuse larger ones (HTTP 413; gRPC: the
+    /// server's max decoding message size).
+    MaxBytes(usize),
+    /// Accept, and only count the spans (benchmarks: nothing is kept).
+    CountOnly,
 }
 
 #[derive(Default)]
@@ -49,6 +57,10 @@ struct State {
     bodies: Vec<Vec<u8>>,
     headers: Vec<HashMap<String, String>>,
     attempts: usize,
+    /// Spans received (every accepted request, including `CountOnly` ones).
+    span_count: u64,
+    /// When each attempt arrived.
+    attempt_times: Vec<Instant>,
     behavior: Option<Behavior>,
     /// Metric export requests (always accepted, whatever the behavior).
     metrics: Vec<ExportMetricsServiceRequest>,
@@ -59,6 +71,20 @@ struct State {
 pub struct Receiver {
     pub addr: SocketAddr,
     state: Arc<(Mutex<State>, Condvar)>,
+    kind: Kind,
+    server: Arc<Mutex<Option<Server>>>,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Grpc,
+    Http,
+}
+
+/// The running server thread of a receiver and how to stop it.
+struct Server {
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// A decoded span with its resource's `service.name`.
@@ -70,7 +96,7 @@ pub struct ReceivedSpan {
 }
 
 impl Receiver {
-    fn new(addr: SocketAddr, behavior: Behavior) -> Self {
+    fn new(addr: SocketAddr, behavior: Behavior, kind: Kind) -> Self {
         let state = State {
             behavior: Some(behavior),
             ..State::default()
@@ -78,7 +104,65 @@ impl Receiver {
         Receiver {
             addr,
             state: Arc::new((Mutex::new(state), Condvar::new())),
+            kind,
+            server: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Serves on `listener` from a new runtime thread.
+    fn serve(&self, listener: std::net::TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let receiver = self.clone();
+        let thread = std::thread::Builder::new()
+            .name("otlp-receiver".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    let server = async move {
+                        match receiver.kind {
+                            Kind::Grpc => serve_grpc(listener, receiver).await,
+                            Kind::Http => serve_http(listener, receiver).await,
+                        }
+                    };
+                    tokio::select! {
+                        _ = server => {}
+                        _ = stopped => {}
+                    }
+                });
+                // Dropping the runtime cancels every connection task: sockets close.
+            })
+            .unwrap();
+        *self.server.lock().unwrap() = Some(Server { stop, thread });
+    }
+
+    /// Stops the receiver (a collector going down): the listener and every open connection
+    /// are closed when this returns. Recorded spans are kept.
+    pub fn stop(&self) {
+        if let Some(server) = self.server.lock().unwrap().take() {
+            let _ = server.stop.send(());
+            server.thread.join().unwrap();
+        }
+    }
+
+    /// Starts the receiver again on the same address (after [`stop`](Self::stop)).
+    pub fn start_again(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let listener = loop {
+            match std::net::TcpListener::bind(self.addr) {
+                Ok(listener) => break listener,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("cannot bind {} again: {e}", self.addr),
+            }
+        };
+        self.serve(listener);
     }
 
     pub fn http_base(&self) -> String {
@@ -90,11 +174,15 @@ impl Receiver {
     }
 
     /// What to do with the next request (counts the attempt).
-    fn next_answer(&self) -> Answer {
+    fn next_answer(&self, body_len: usize) -> Answer {
         let mut s = self.state.0.lock().unwrap();
         s.attempts += 1;
+        s.attempt_times.push(Instant::now());
         match s.behavior.clone().unwrap_or(Behavior::Accept) {
             Behavior::Accept => Answer::Accept,
+            Behavior::MaxBytes(max) if body_len > max => Answer::Fail(413, 0),
+            Behavior::MaxBytes(_) => Answer::Accept,
+            Behavior::CountOnly => Answer::Count,
             Behavior::Hang => Answer::Hang,
             Behavior::FailFirst {
                 times,
@@ -112,6 +200,7 @@ impl Receiver {
 
     fn record(&self, request: ExportTraceServiceRequest, headers: HashMap<String, String>) {
         let mut s = self.state.0.lock().unwrap();
+        s.span_count += span_count(&request);
         s.requests.push(request);
         s.headers.push(headers);
         self.state.1.notify_all();
@@ -155,6 +244,36 @@ impl Receiver {
         out
     }
 
+    /// When each export attempt arrived, in order.
+    pub fn attempt_times(&self) -> Vec<Instant> {
+        self.state.0.lock().unwrap().attempt_times.clone()
+    }
+
+    /// Counts the spans of an accepted request without keeping it.
+    fn count(&self, request: &ExportTraceServiceRequest) {
+        let mut s = self.state.0.lock().unwrap();
+        s.span_count += span_count(request);
+        self.state.1.notify_all();
+    }
+
+    /// Spans received so far (also with [`Behavior::CountOnly`]).
+    pub fn span_count(&self) -> u64 {
+        self.state.0.lock().unwrap().span_count
+    }
+
+    /// Waits (bounded) until at least `n` spans were received; returns the count.
+    pub fn wait_for_count(&self, n: u64, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        let mut s = self.state.0.lock().unwrap();
+        loop {
+            let now = Instant::now();
+            if s.span_count >= n || now >= deadline {
+                return s.span_count;
+            }
+            s = self.state.1.wait_timeout(s, deadline - now).unwrap().0;
+        }
+    }
+
     pub fn attempts(&self) -> usize {
         self.state.0.lock().unwrap().attempts
     }
@@ -186,8 +305,18 @@ impl Receiver {
 
 enum Answer {
     Accept,
+    Count,
     Fail(u16, u32),
     Hang,
+}
+
+fn span_count(request: &ExportTraceServiceRequest) -> u64 {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len() as u64)
+        .sum()
 }
 
 fn flatten(requests: &[ExportTraceServiceRequest]) -> Vec<ReceivedSpan> {
@@ -234,22 +363,6 @@ pub fn attr<'a>(span: &'a Span, key: &str) -> Option<&'a any_value::Value> {
         .and_then(|v| v.value.as_ref())
 }
 
-fn runtime_thread<F>(name: &str, f: impl FnOnce() -> F + Send + 'static)
-where
-    F: std::future::Future<Output = ()> + 'static,
-{
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(f());
-        })
-        .unwrap();
-}
-
 // ---------------------------------------------------------------- gRPC
 
 struct GrpcService(Receiver);
@@ -260,10 +373,15 @@ impl TraceService for GrpcService {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        match self.0.next_answer() {
+        match self.0.next_answer(0) {
             Answer::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 Err(tonic::Status::unavailable("hung"))
+            }
+            Answer::Fail(500, _) => Err(tonic::Status::internal("told to fail")),
+            Answer::Count => {
+                self.0.count(request.get_ref());
+                Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
             }
             Answer::Fail(_, _) => Err(tonic::Status::unavailable("told to fail")),
             Answer::Accept => {
@@ -302,26 +420,29 @@ impl MetricsService for GrpcMetrics {
 /// A gRPC OTLP receiver on 127.0.0.1 (random port), traces and metrics.
 pub fn start_grpc(behavior: Behavior) -> Receiver {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior);
-    let service = GrpcService(receiver.clone());
-    let metrics = GrpcMetrics(receiver.clone());
-    runtime_thread("otlp-grpc-receiver", move || async move {
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        let incoming = tonic::transport::server::TcpIncoming::from(listener);
-        let server = TraceServiceServer::new(service);
-        #[cfg(feature = "gzip")]
-        let server = server.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-        let metrics = MetricsServiceServer::new(metrics);
-        #[cfg(feature = "gzip")]
-        let metrics = metrics.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-        let _ = tonic::transport::Server::builder()
-            .add_service(server)
-            .add_service(metrics)
-            .serve_with_incoming(incoming)
-            .await;
-    });
+    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior, Kind::Grpc);
+    receiver.serve(listener);
     receiver
+}
+
+async fn serve_grpc(listener: tokio::net::TcpListener, receiver: Receiver) {
+    let max_bytes = match receiver.state.0.lock().unwrap().behavior {
+        Some(Behavior::MaxBytes(max)) => max,
+        _ => 64 * 1024 * 1024,
+    };
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let server =
+        TraceServiceServer::new(GrpcService(receiver.clone())).max_decoding_message_size(max_bytes);
+    #[cfg(feature = "gzip")]
+    let server = server.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let metrics = MetricsServiceServer::new(GrpcMetrics(receiver));
+    #[cfg(feature = "gzip")]
+    let metrics = metrics.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let _ = tonic::transport::Server::builder()
+        .add_service(server)
+        .add_service(metrics)
+        .serve_with_incoming(incoming)
+        .await;
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -330,16 +451,15 @@ pub fn start_grpc(behavior: Behavior) -> Receiver {
 /// `/v1/metrics` (metrics are always accepted).
 pub fn start_http(behavior: Behavior) -> Receiver {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior);
-    let shared = receiver.clone();
-    runtime_thread("otlp-http-receiver", move || async move {
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_http_connection(stream, shared.clone()));
-        }
-    });
+    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior, Kind::Http);
+    receiver.serve(listener);
     receiver
+}
+
+async fn serve_http(listener: tokio::net::TcpListener, receiver: Receiver) {
+    while let Ok((stream, _)) = listener.accept().await {
+        tokio::spawn(serve_http_connection(stream, receiver.clone()));
+    }
 }
 
 async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Receiver) {
@@ -388,14 +508,21 @@ async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Rece
         } else if !request_line.starts_with("POST /v1/traces ") {
             "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned()
         } else {
-            match receiver.next_answer() {
+            match receiver.next_answer(body.len()) {
                 Answer::Hang => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                     return;
                 }
                 Answer::Fail(status, retry_after) => format!(
-                    "HTTP/1.1 {status} Unavailable\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\n\r\n"
+                    "HTTP/1.1 {status} Refused\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\n\r\n"
                 ),
+                Answer::Count => match ExportTraceServiceRequest::decode(body.as_slice()) {
+                    Ok(request) => {
+                        receiver.count(&request);
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n".to_owned()
+                    }
+                    Err(_) => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                },
                 Answer::Accept => match ExportTraceServiceRequest::decode(body.as_slice()) {
                     Ok(request) => {
                         receiver.state.0.lock().unwrap().bodies.push(body);
@@ -410,6 +537,23 @@ async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Rece
             return;
         }
     }
+}
+
+/// A loopback address that accepts TCP connections and never reads or answers (a collector
+/// whose process is stuck). The connections stay open until the test process exits.
+pub fn start_blackhole() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::Builder::new()
+        .name("otlp-blackhole".into())
+        .spawn(move || {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+        })
+        .unwrap();
+    addr
 }
 
 /// A loopback address where nothing listens (connection refused).
