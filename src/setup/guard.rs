@@ -539,6 +539,7 @@ impl TelemetryGuard {
             timeout,
             probe,
         };
+        log_report(&report);
         let outcome = if report.is_complete() {
             Ok(report)
         } else {
@@ -548,6 +549,36 @@ impl TelemetryGuard {
         outcome
     }
 }
+
+/// The shutdown summary as one structured `tracing` event (target `tracing_genai::export`):
+/// `WARN` when spans were lost, `INFO` otherwise, with the counts as fields, so a log pipeline
+/// or alert sees them without the caller printing the report.
+fn log_report(report: &ShutdownReport) {
+    if report.is_complete() {
+        tracing::info!(
+            target: LOG_TARGET,
+            ended = report.ended,
+            exported = report.exported,
+            failed = report.failed,
+            dropped = report.dropped,
+            timed_out = report.timed_out,
+            "{report}"
+        );
+    } else {
+        tracing::warn!(
+            target: LOG_TARGET,
+            ended = report.ended,
+            exported = report.exported,
+            failed = report.failed,
+            dropped = report.dropped,
+            timed_out = report.timed_out,
+            "{report}"
+        );
+    }
+}
+
+/// Target of the shutdown summary event.
+const LOG_TARGET: &str = "tracing_genai::export";
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {

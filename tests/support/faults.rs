@@ -6,7 +6,8 @@
 //! (b) `guard.shutdown()` returns within its configured timeout plus [`SHUTDOWN_SLACK`];
 //! (c) `ended == exported + failed + dropped`;
 //! (d) the one-line summary (`{report}` / `{err}`, what the guard prints when dropped) states
-//!     those counts.
+//!     those counts, and shutdown logs it as one `tracing` event (target
+//!     `tracing_genai::export`, `WARN` when spans were lost) whose fields carry the same counts.
 
 use std::time::{Duration, Instant};
 
@@ -105,8 +106,10 @@ pub struct Shutdown {
 
 /// Shuts down, asserting (b), (c) and (d).
 pub fn shutdown(guard: &TelemetryGuard, timeout: Duration) -> Shutdown {
+    let log = LogCapture::default();
+    let subscriber = tracing_subscriber::registry().with(log.clone());
     let started = Instant::now();
-    let result = guard.shutdown();
+    let result = tracing::subscriber::with_default(subscriber, || guard.shutdown());
     let elapsed = started.elapsed();
     let (report, text) = match &result {
         Ok(report) => (report.clone(), report.to_string()),
@@ -135,6 +138,24 @@ pub fn shutdown(guard: &TelemetryGuard, timeout: Duration) -> Shutdown {
         "summary {summary:?} lacks {counts:?}"
     );
     assert_eq!(result.is_ok(), report.is_complete());
+    let events = log.events();
+    assert_eq!(events.len(), 1, "one shutdown log event: {events:?}");
+    let event = &events[0];
+    let level = if report.is_complete() { "INFO" } else { "WARN" };
+    assert_eq!(event.level, level, "{event:?}");
+    for (name, value) in [
+        ("ended", report.ended),
+        ("exported", report.exported),
+        ("failed", report.failed),
+        ("dropped", report.dropped),
+    ] {
+        assert_eq!(
+            event.fields.get(name),
+            Some(&value.to_string()),
+            "{name} in {event:?}"
+        );
+    }
+    assert!(event.message.contains(&counts), "{event:?}");
     // Idempotent: a second call returns the first result at once.
     assert_eq!(guard.shutdown(), result);
     Shutdown {
@@ -158,4 +179,53 @@ pub fn row(scenario: &str, emitted: u64, emit: Duration, out: &Shutdown) {
         if r.timed_out { "yes" } else { "no" },
     );
     eprintln!("  summary: {}", r.to_string().replace('\n', " / "));
+}
+
+/// One captured `tracing_genai::export` event.
+#[derive(Debug, Clone)]
+pub struct LogEvent {
+    pub level: String,
+    pub message: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// A layer that keeps the events of target `tracing_genai::export`.
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<LogEvent>>>);
+
+impl LogCapture {
+    pub fn events(&self) -> Vec<LogEvent> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LogCapture {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if event.metadata().target() != "tracing_genai::export" {
+            return;
+        }
+        struct Visit<'a>(&'a mut LogEvent);
+        impl tracing::field::Visit for Visit<'_> {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0.message = format!("{value:?}");
+                } else {
+                    self.0
+                        .fields
+                        .insert(field.name().to_owned(), format!("{value:?}"));
+                }
+            }
+        }
+        let mut captured = LogEvent {
+            level: event.metadata().level().to_string(),
+            message: String::new(),
+            fields: Default::default(),
+        };
+        event.record(&mut Visit(&mut captured));
+        self.0.lock().unwrap().push(captured);
+    }
 }
