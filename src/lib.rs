@@ -8,6 +8,8 @@ pub mod content;
 pub mod cost;
 mod diagnostics;
 mod fields;
+#[cfg(feature = "reqwest")]
+mod http;
 mod inherit;
 mod layer;
 mod mapper;

@@ -1,0 +1,149 @@
+//! Which LLM API an HTTP request calls, recognised from its method and URL path, and the entry
+//! points of the per-API parsers.
+
+use crate::state::{ErrorInfo, Operation};
+
+use super::model::{ParsedRequest, ParsedResponse};
+use super::stream::StreamParser;
+use super::{anthropic, openai};
+
+/// An LLM HTTP API the middleware understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    /// OpenAI-compatible `POST /chat/completions`.
+    OpenAiChat,
+    /// OpenAI-compatible legacy `POST /completions`.
+    OpenAiCompletions,
+    /// OpenAI-compatible `POST /embeddings`.
+    OpenAiEmbeddings,
+    /// OpenAI `POST /responses`.
+    OpenAiResponses,
+    /// Anthropic `POST /v1/messages`.
+    AnthropicMessages,
+}
+
+impl Api {
+    /// Recognises an API call by method (`POST` only) and URL path, tolerating prefixes
+    /// (`/v1`, `/api/v1`, `/openai/deployments/{d}`, `/openai/v1`) and a trailing slash.
+    /// A query string, if left on the path, is ignored.
+    pub(crate) fn detect(method: &str, path: &str) -> Option<Api> {
+        if !method.eq_ignore_ascii_case("POST") {
+            return None;
+        }
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        // OpenAI Assistants: `/threads/{id}/messages` and `/threads/{id}/runs` are not model calls.
+        if segments.contains(&"threads") {
+            return None;
+        }
+        match segments.as_slice() {
+            [.., "chat", "completions"] => Some(Api::OpenAiChat),
+            [.., "completions"] => Some(Api::OpenAiCompletions),
+            [.., "embeddings"] => Some(Api::OpenAiEmbeddings),
+            [.., "responses"] => Some(Api::OpenAiResponses),
+            [.., "messages"] => Some(Api::AnthropicMessages),
+            _ => None,
+        }
+    }
+
+    /// The GenAI operation of a call to this API.
+    pub(crate) fn operation(self) -> Operation {
+        match self {
+            Api::OpenAiChat | Api::OpenAiResponses | Api::AnthropicMessages => Operation::Chat,
+            Api::OpenAiCompletions => Operation::TextCompletion,
+            Api::OpenAiEmbeddings => Operation::Embeddings,
+        }
+    }
+
+    /// Parses a request body. Never fails: problems become diagnostics.
+    pub(crate) fn parse_request(self, body: &[u8], capture_content: bool) -> ParsedRequest {
+        match self {
+            Api::AnthropicMessages => anthropic::parse_request(body, capture_content),
+            _ => openai::parse_request(self, body, capture_content),
+        }
+    }
+
+    /// Parses a successful (2xx) JSON response body. Never fails: problems become diagnostics.
+    pub(crate) fn parse_response(self, body: &[u8], capture_content: bool) -> ParsedResponse {
+        match self {
+            Api::AnthropicMessages => anthropic::parse_response(body, capture_content),
+            _ => openai::parse_response(self, body, capture_content),
+        }
+    }
+
+    /// The error of a non-2xx response: `error.type` is the provider's error code if it is a
+    /// string, else its error type, else the HTTP status code; the message is the provider's
+    /// message, else the start of the body.
+    pub(crate) fn parse_error(self, status: u16, body: &[u8]) -> ErrorInfo {
+        super::model::parse_error(status, body)
+    }
+
+    /// An incremental parser for a `text/event-stream` response body.
+    pub(crate) fn stream_parser(self, capture_content: bool) -> StreamParser {
+        StreamParser::new(self, capture_content)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn detects_paths() {
+        let cases = [
+            ("/v1/chat/completions", Some(Api::OpenAiChat)),
+            ("/chat/completions", Some(Api::OpenAiChat)),
+            ("/chat/completions/", Some(Api::OpenAiChat)),
+            (
+                "/openai/deployments/gpt-4o/chat/completions",
+                Some(Api::OpenAiChat),
+            ),
+            (
+                "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+                Some(Api::OpenAiChat),
+            ),
+            ("/api/v1/chat/completions", Some(Api::OpenAiChat)),
+            ("/v1/completions", Some(Api::OpenAiCompletions)),
+            ("/v1/embeddings", Some(Api::OpenAiEmbeddings)),
+            (
+                "/openai/deployments/e/embeddings",
+                Some(Api::OpenAiEmbeddings),
+            ),
+            ("/openai/v1/responses", Some(Api::OpenAiResponses)),
+            ("/v1/responses", Some(Api::OpenAiResponses)),
+            ("/v1/messages", Some(Api::AnthropicMessages)),
+            ("/v1/responses/resp_123", None),
+            ("/v1/responses/resp_123/cancel", None),
+            ("/v1/messages/count_tokens", None),
+            ("/v1/messages/batches", None),
+            ("/v1/models", None),
+            ("/v1/files", None),
+            ("/v1/threads/thread_1/messages", None),
+            ("/v1/chat/completions/chatcmpl-1", None),
+            ("/", None),
+            ("", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(Api::detect("POST", path), want, "{path}");
+        }
+        assert_eq!(
+            Api::detect("post", "/v1/messages"),
+            Some(Api::AnthropicMessages)
+        );
+        assert_eq!(Api::detect("GET", "/v1/chat/completions"), None);
+        assert_eq!(Api::detect("GET", "/v1/responses/resp_1"), None);
+    }
+
+    #[test]
+    fn operations() {
+        assert_eq!(Api::OpenAiChat.operation(), Operation::Chat);
+        assert_eq!(Api::OpenAiResponses.operation(), Operation::Chat);
+        assert_eq!(Api::AnthropicMessages.operation(), Operation::Chat);
+        assert_eq!(
+            Api::OpenAiCompletions.operation(),
+            Operation::TextCompletion
+        );
+        assert_eq!(Api::OpenAiEmbeddings.operation(), Operation::Embeddings);
+    }
+}
