@@ -9,7 +9,8 @@ pub mod cost;
 mod diagnostics;
 mod fields;
 #[cfg(feature = "reqwest")]
-mod http;
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+pub mod http;
 mod inherit;
 mod layer;
 mod mapper;

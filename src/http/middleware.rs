@@ -197,7 +197,7 @@ impl GenAiMiddleware {
             s.server_address = Some(host).filter(|h| !h.is_empty());
             s.server_port = port.map(i64::from);
             match parsed {
-                Some(p) => content = apply_request(s, p),
+                Some(p) => content = Some(apply_request(s, p)),
                 None => s.diagnose("request body is not in memory (streamed): not parsed".into()),
             }
         });
@@ -226,8 +226,11 @@ struct RequestContent {
 }
 
 /// Copies a parsed request into the span state; returns the content for recording.
-fn apply_request(s: &mut GenAiSpan, p: ParsedRequest) -> Option<RequestContent> {
+fn apply_request(s: &mut GenAiSpan, p: ParsedRequest) -> RequestContent {
     s.request = p.request;
+    if p.embeddings_dimension_count.is_some() {
+        s.embeddings_dimension_count = p.embeddings_dimension_count;
+    }
     if p.output_type.is_some() {
         s.output_type = p.output_type;
     }
@@ -238,11 +241,11 @@ fn apply_request(s: &mut GenAiSpan, p: ParsedRequest) -> Option<RequestContent> 
     for d in p.diagnostics {
         s.diagnose(d);
     }
-    Some(RequestContent {
+    RequestContent {
         input: p.input_messages,
         system: p.system_instructions,
         tools: p.tool_definitions,
-    })
+    }
 }
 
 fn record_request_content(span: &tracing::Span, c: RequestContent) {

@@ -1,0 +1,2 @@
+//! Run with: cargo run --example openai_compatible --features reqwest
+fn main() {}
