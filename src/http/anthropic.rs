@@ -10,8 +10,8 @@ use crate::content::{ChatMessage, MessagePart, OutputMessage, Role};
 use crate::state::{ErrorInfo, Usage};
 
 use super::model::{
-    arr_of, bool_of, count_of, diagnose, embedded_error, f64_of, generic_part, i64_of, obj_of,
-    parse_object, str_of, string_list, string_of, url_part, ContentBudget, ParsedRequest,
+    arr_of, bool_of, count_of, diagnose, embedded_error, f64_of, generic_part, i64_of, model_of,
+    obj_of, parse_object, str_of, string_list, string_of, url_part, ContentBudget, ParsedRequest,
     ParsedResponse,
 };
 use super::openai::tool_definition;
@@ -24,7 +24,7 @@ pub(crate) fn parse_request(body: &[u8], capture_content: bool) -> ParsedRequest
     };
     let d = &mut out.diagnostics;
     let r = &mut out.request;
-    r.model = string_of(&m, "model");
+    r.model = model_of(&m, d);
     r.max_tokens = i64_of(&m, "max_tokens", d);
     r.temperature = f64_of(&m, "temperature", d);
     r.top_p = f64_of(&m, "top_p", d);

@@ -12,7 +12,8 @@ use crate::state::Usage;
 use super::api::Api;
 use super::model::{
     arguments_value, arr_of, bool_of, count_of, embedded_error, f64_of, generic_part, i64_of,
-    obj_of, parse_object, str_of, string_list, string_of, url_part, ParsedRequest, ParsedResponse,
+    model_of, obj_of, parse_object, str_of, string_list, string_of, url_part, ParsedRequest,
+    ParsedResponse,
 };
 
 /// Parses an OpenAI-compatible request body.
@@ -23,7 +24,7 @@ pub(crate) fn parse_request(api: Api, body: &[u8], capture_content: bool) -> Par
     };
     let d = &mut out.diagnostics;
     let r = &mut out.request;
-    r.model = string_of(&m, "model");
+    r.model = model_of(&m, d);
     r.temperature = f64_of(&m, "temperature", d);
     r.top_p = f64_of(&m, "top_p", d);
     // `top_k` is not OpenAI's, but vLLM, Ollama and LiteLLM accept it.
