@@ -96,6 +96,18 @@ pub(crate) fn string_of(m: &Map<String, Value>, key: &str) -> Option<String> {
     str_of(m, key).map(str::to_string)
 }
 
+/// The `model` member; a present non-string is diagnosed.
+pub(crate) fn model_of(m: &Map<String, Value>, diagnostics: &mut Vec<String>) -> Option<String> {
+    match m.get("model") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => (!s.is_empty()).then(|| s.clone()),
+        Some(_) => {
+            diagnose(diagnostics, "`model` is not a string");
+            None
+        }
+    }
+}
+
 /// An object member.
 pub(crate) fn obj_of<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
     m.get(key).and_then(Value::as_object)
@@ -119,7 +131,7 @@ pub(crate) fn f64_of(
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()),
         Some(_) => {
-            diagnose(diagnostics, format!("request `{key}` is not a number"));
+            diagnose(diagnostics, format!("`{key}` is not a number"));
             None
         }
     }
@@ -133,11 +145,17 @@ pub(crate) fn i64_of(
 ) -> Option<i64> {
     match m.get(key) {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| f as i64)
-        }),
+        Some(Value::Number(n)) => {
+            let v = n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            });
+            if v.is_none() {
+                diagnose(diagnostics, format!("`{key}` is not an integer"));
+            }
+            v
+        }
         Some(_) => {
             diagnose(diagnostics, format!("`{key}` is not an integer"));
             None

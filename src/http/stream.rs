@@ -1,9 +1,24 @@
 //! Incremental parsing of streamed (`text/event-stream`) responses: per-API accumulation of
-//! ids, usage, finish reasons and (with content capture, bounded) output.
+//! ids, usage, finish reasons and, with content capture, output (bounded by
+//! [`CONTENT_CAP`](super::model::CONTENT_CAP)). Without content capture no text is kept: memory
+//! stays bounded by the number of choices.
 
+use serde_json::{Map, Value};
+
+use crate::content::{MessagePart, OutputMessage, Role};
+use crate::state::ErrorInfo;
+
+use super::anthropic::MessagesStream;
 use super::api::Api;
-use super::model::{diagnose, ParsedResponse};
+use super::model::{
+    arguments_value, arr_of, diagnose, embedded_error, obj_of, str_of, string_of, ContentBudget,
+    ParsedResponse,
+};
+use super::openai::{chat_header, output_finish_reason, responses_response, usage};
 use super::sse::{SseDecoder, SseEvent};
+
+/// At most this many choices (and tool calls per choice) are tracked per stream.
+const MAX_CHOICES: usize = 128;
 
 /// An incremental parser for one streamed response.
 #[derive(Debug)]
@@ -14,37 +29,84 @@ pub(crate) struct StreamParser {
 }
 
 #[derive(Debug)]
-struct Accumulator {
-    api: Api,
-    capture: bool,
-    done: bool,
-    out: ParsedResponse,
+enum Accumulator {
+    /// Chat completions and legacy completions chunks.
+    Chat(ChatStream),
+    Responses(ResponsesStream),
+    Anthropic(MessagesStream),
 }
 
 impl Accumulator {
     fn on_event(&mut self, event: SseEvent) {
-        let _ = (self.api, self.capture);
-        if event.data == "[DONE]" {
-            self.done = true;
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            match self {
+                Accumulator::Chat(c) => c.terminal = true,
+                Accumulator::Responses(r) => r.terminal = true,
+                Accumulator::Anthropic(a) => a.terminal = true,
+            }
+            return;
+        }
+        let map = match serde_json::from_str::<Value>(data) {
+            Ok(Value::Object(m)) => m,
+            _ => {
+                // Anthropic sends `data: {"type": "ping"}`; a non-JSON event is unusual.
+                diagnose(self.diagnostics(), "stream event data is not a JSON object");
+                return;
+            }
+        };
+        let name = event.event.as_deref();
+        match self {
+            Accumulator::Chat(c) => c.on_chunk(&map),
+            Accumulator::Responses(r) => r.on_event(name, &map),
+            Accumulator::Anthropic(a) => a.on_event(name, &map),
+        }
+    }
+
+    fn diagnostics(&mut self) -> &mut Vec<String> {
+        match self {
+            Accumulator::Chat(c) => &mut c.out.diagnostics,
+            Accumulator::Responses(r) => &mut r.out.diagnostics,
+            Accumulator::Anthropic(a) => a.diagnostics(),
+        }
+    }
+
+    fn terminal(&self) -> bool {
+        match self {
+            Accumulator::Chat(c) => c.terminal,
+            Accumulator::Responses(r) => r.terminal,
+            Accumulator::Anthropic(a) => a.terminal,
+        }
+    }
+
+    fn finish(self) -> ParsedResponse {
+        match self {
+            Accumulator::Chat(c) => c.finish(),
+            Accumulator::Responses(r) => r.finish(),
+            Accumulator::Anthropic(a) => a.finish(),
         }
     }
 }
 
 impl StreamParser {
     pub(crate) fn new(api: Api, capture_content: bool) -> Self {
+        let acc = match api {
+            Api::AnthropicMessages => Accumulator::Anthropic(MessagesStream::new(capture_content)),
+            Api::OpenAiResponses => Accumulator::Responses(ResponsesStream::new(capture_content)),
+            // Embeddings are not streamed; a stream of chunks is read as chat chunks.
+            Api::OpenAiChat | Api::OpenAiCompletions | Api::OpenAiEmbeddings => {
+                Accumulator::Chat(ChatStream::new(capture_content))
+            }
+        };
         StreamParser {
             decoder: SseDecoder::new(),
-            acc: Accumulator {
-                api,
-                capture: capture_content,
-                done: false,
-                out: ParsedResponse::default(),
-            },
+            acc,
             events: 0,
         }
     }
 
-    /// Feeds a chunk of the body; returns how many events it completed.
+    /// Feeds a chunk of the body; returns how many events it completed (the first chunk
+    /// completing an event marks the time to first chunk).
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> usize {
         let mut n = 0usize;
         let acc = &mut self.acc;
@@ -52,33 +114,298 @@ impl StreamParser {
             n += 1;
             acc.on_event(e);
         });
-        self.events += n as u64;
+        self.events = self.events.saturating_add(n as u64);
         n
     }
 
-    /// Events seen so far.
+    /// Events completed so far.
     pub(crate) fn events(&self) -> u64 {
         self.events
     }
 
-    /// Ends the stream and returns what it said.
+    /// Ends the stream and returns what it said; a stream that ended before its terminal
+    /// event (`[DONE]`, `message_stop`, `response.completed`) gets a diagnostic.
     pub(crate) fn finish(mut self) -> ParsedResponse {
         let acc = &mut self.acc;
-        let mut n = 0u64;
-        self.decoder.finish(&mut |e| {
-            n += 1;
-            acc.on_event(e);
-        });
-        self.events += n;
-        let mut out = std::mem::take(&mut self.acc.out);
-        for d in self.decoder.diagnostics() {
-            diagnose(&mut out.diagnostics, d.clone());
+        self.decoder.finish(&mut |e| acc.on_event(e));
+        let terminal = self.acc.terminal();
+        let mut out = self.acc.finish();
+        let mut diagnostics = self.decoder.diagnostics().to_vec();
+        diagnostics.append(&mut out.diagnostics);
+        for d in diagnostics {
+            diagnose(&mut out.diagnostics, d);
         }
-        if !self.acc.done {
+        if !terminal {
             diagnose(
                 &mut out.diagnostics,
                 "stream ended before its terminal event",
             );
+        }
+        out
+    }
+}
+
+#[derive(Debug, Default)]
+struct ToolCallAcc {
+    index: i64,
+    id: Option<String>,
+    name: String,
+    arguments: String,
+}
+
+#[derive(Debug, Default)]
+struct ChoiceAcc {
+    index: i64,
+    finish_reason: Option<String>,
+    role: Option<String>,
+    reasoning: String,
+    text: String,
+    refusal: String,
+    tool_calls: Vec<ToolCallAcc>,
+}
+
+/// Chat completions (and legacy completions) chunks.
+#[derive(Debug, Default)]
+struct ChatStream {
+    capture: bool,
+    out: ParsedResponse,
+    choices: Vec<ChoiceAcc>,
+    budget: ContentBudget,
+    terminal: bool,
+}
+
+impl ChatStream {
+    fn new(capture: bool) -> Self {
+        ChatStream {
+            capture,
+            ..Default::default()
+        }
+    }
+
+    fn on_chunk(&mut self, m: &Map<String, Value>) {
+        if let Some(e) = embedded_error(m) {
+            self.out.error = Some(e);
+        }
+        chat_header(m, &mut self.out);
+        let d = &mut self.out.diagnostics;
+        if let Some(u) = obj_of(m, "usage") {
+            self.out.usage = usage(u, d);
+        }
+        for (i, c) in arr_of(m, "choices").iter().enumerate() {
+            let Some(c) = c.as_object() else { continue };
+            let index = c.get("index").and_then(Value::as_i64).unwrap_or(i as i64);
+            let pos = match self.choices.iter().position(|x| x.index == index) {
+                Some(p) => p,
+                None if self.choices.len() < MAX_CHOICES => {
+                    self.choices.push(ChoiceAcc {
+                        index,
+                        ..Default::default()
+                    });
+                    self.choices.len() - 1
+                }
+                None => {
+                    diagnose(
+                        d,
+                        format!("more than {MAX_CHOICES} choices: later ones not kept"),
+                    );
+                    continue;
+                }
+            };
+            let choice = &mut self.choices[pos];
+            if let Some(r) = string_of(c, "finish_reason") {
+                choice.finish_reason = Some(r);
+            }
+            if !self.capture {
+                continue;
+            }
+            let budget = &mut self.budget;
+            // Legacy completions stream `text`; chat streams a `delta`.
+            if let Some(t) = str_of(c, "text") {
+                budget.push(&mut choice.text, t, d);
+            }
+            let Some(delta) = obj_of(c, "delta") else {
+                continue;
+            };
+            if let Some(role) = string_of(delta, "role") {
+                choice.role = Some(role);
+            }
+            if let Some(t) = str_of(delta, "content") {
+                budget.push(&mut choice.text, t, d);
+            }
+            if let Some(t) =
+                str_of(delta, "reasoning_content").or_else(|| str_of(delta, "reasoning"))
+            {
+                budget.push(&mut choice.reasoning, t, d);
+            }
+            if let Some(t) = str_of(delta, "refusal") {
+                budget.push(&mut choice.refusal, t, d);
+            }
+            for (j, call) in arr_of(delta, "tool_calls").iter().enumerate() {
+                let Some(call) = call.as_object() else {
+                    continue;
+                };
+                let index = call
+                    .get("index")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(j as i64);
+                let pos = match choice.tool_calls.iter().position(|t| t.index == index) {
+                    Some(p) => p,
+                    None if choice.tool_calls.len() < MAX_CHOICES => {
+                        choice.tool_calls.push(ToolCallAcc {
+                            index,
+                            ..Default::default()
+                        });
+                        choice.tool_calls.len() - 1
+                    }
+                    None => continue,
+                };
+                let acc = &mut choice.tool_calls[pos];
+                if let Some(id) = string_of(call, "id") {
+                    acc.id = Some(id);
+                }
+                if let Some(f) = obj_of(call, "function") {
+                    if let Some(name) = str_of(f, "name") {
+                        if acc.name.is_empty() {
+                            acc.name = name.to_string();
+                        }
+                    }
+                    if let Some(a) = str_of(f, "arguments") {
+                        budget.push(&mut acc.arguments, a, d);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> ParsedResponse {
+        let mut out = std::mem::take(&mut self.out);
+        self.choices.sort_by_key(|c| c.index);
+        let reasons: Vec<String> = self
+            .choices
+            .iter()
+            .filter_map(|c| c.finish_reason.clone())
+            .collect();
+        if !reasons.is_empty() {
+            out.response.finish_reasons = Some(reasons);
+        }
+        if !self.capture {
+            return out;
+        }
+        for c in self.choices {
+            let mut parts = Vec::new();
+            if !c.reasoning.is_empty() {
+                parts.push(MessagePart::Reasoning {
+                    content: c.reasoning,
+                });
+            }
+            if !c.text.is_empty() {
+                parts.push(MessagePart::text(c.text));
+            }
+            if !c.refusal.is_empty() {
+                parts.push(MessagePart::text(c.refusal));
+            }
+            for t in c.tool_calls {
+                parts.push(MessagePart::ToolCall {
+                    id: t.id,
+                    name: t.name,
+                    arguments: arguments_value(&t.arguments),
+                });
+            }
+            let role = Role::from(c.role.as_deref().unwrap_or("assistant"));
+            let reason = c
+                .finish_reason
+                .as_deref()
+                .map_or("error", output_finish_reason);
+            out.output_messages
+                .push(OutputMessage::new(role, parts, reason));
+        }
+        out
+    }
+}
+
+/// Responses API events. `response.completed` (or `.incomplete`, `.failed`) carries the whole
+/// response; text deltas are only kept (with capture) for a stream cut before it.
+#[derive(Debug, Default)]
+struct ResponsesStream {
+    capture: bool,
+    out: ParsedResponse,
+    texts: Vec<(i64, String)>,
+    budget: ContentBudget,
+    final_seen: bool,
+    terminal: bool,
+}
+
+impl ResponsesStream {
+    fn new(capture: bool) -> Self {
+        ResponsesStream {
+            capture,
+            ..Default::default()
+        }
+    }
+
+    fn on_event(&mut self, event: Option<&str>, m: &Map<String, Value>) {
+        let d = &mut self.out.diagnostics;
+        match str_of(m, "type").or(event) {
+            Some("response.created" | "response.in_progress" | "response.queued") => {
+                if let Some(r) = obj_of(m, "response") {
+                    if self.out.response.id.is_none() {
+                        self.out.response.id = string_of(r, "id");
+                    }
+                    if self.out.response.model.is_none() {
+                        self.out.response.model = string_of(r, "model");
+                    }
+                    self.out.response.status = string_of(r, "status");
+                }
+            }
+            Some("response.output_text.delta") if self.capture && !self.final_seen => {
+                let index = m.get("output_index").and_then(Value::as_i64).unwrap_or(0);
+                let Some(delta) = str_of(m, "delta") else {
+                    return;
+                };
+                let pos = match self.texts.iter().position(|(i, _)| *i == index) {
+                    Some(p) => p,
+                    None if self.texts.len() < MAX_CHOICES => {
+                        self.texts.push((index, String::new()));
+                        self.texts.len() - 1
+                    }
+                    None => return,
+                };
+                self.budget.push(&mut self.texts[pos].1, delta, d);
+            }
+            Some("response.completed" | "response.incomplete" | "response.failed") => {
+                match obj_of(m, "response") {
+                    Some(r) => {
+                        responses_response(r, self.capture, &mut self.out);
+                        self.final_seen = true;
+                    }
+                    None => diagnose(d, "final response event without a response"),
+                }
+                self.terminal = true;
+            }
+            Some("error") => {
+                self.out.error = Some(embedded_error(m).unwrap_or_else(|| {
+                    ErrorInfo {
+                        error_type: string_of(m, "code")
+                            .unwrap_or_else(|| crate::semconv::ERROR_TYPE_OTHER.to_string()),
+                        message: string_of(m, "message"),
+                    }
+                }));
+                self.terminal = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> ParsedResponse {
+        let mut out = std::mem::take(&mut self.out);
+        if self.capture && !self.final_seen && !self.texts.is_empty() {
+            self.texts.sort_by_key(|(i, _)| *i);
+            let parts = self
+                .texts
+                .into_iter()
+                .map(|(_, t)| MessagePart::text(t))
+                .collect();
+            out.output_messages = vec![OutputMessage::new(Role::Assistant, parts, "error")];
         }
         out
     }
