@@ -109,8 +109,14 @@ fn chat_completion_span_has_request_response_and_usage() {
         str_attr(span, "gen_ai.response.id"),
         "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT"
     );
-    assert_eq!(str_attr(span, "gen_ai.response.model"), "gpt-4.1-2025-04-14");
-    assert_eq!(strings_attr(span, "gen_ai.response.finish_reasons"), ["stop"]);
+    assert_eq!(
+        str_attr(span, "gen_ai.response.model"),
+        "gpt-4.1-2025-04-14"
+    );
+    assert_eq!(
+        strings_attr(span, "gen_ai.response.finish_reasons"),
+        ["stop"]
+    );
     assert_eq!(i64_attr(span, "gen_ai.usage.input_tokens"), 2006);
     assert_eq!(i64_attr(span, "gen_ai.usage.output_tokens"), 300);
     assert_eq!(i64_attr(span, "gen_ai.usage.cache_read.input_tokens"), 1920);
@@ -205,10 +211,19 @@ fn anthropic_messages_and_configured_providers() {
     assert_eq!(str_attr(chat, "gen_ai.provider.name"), "vllm");
     assert_eq!(i64_attr(chat, "gen_ai.request.max_tokens"), 1024);
     assert_eq!(i64_attr(chat, "gen_ai.request.top_k"), 40);
-    assert_eq!(str_attr(chat, "gen_ai.response.id"), "msg_013Zva2CMHLNnXjNJJKqJ2EF");
-    assert_eq!(strings_attr(chat, "gen_ai.response.finish_reasons"), ["end_turn"]);
+    assert_eq!(
+        str_attr(chat, "gen_ai.response.id"),
+        "msg_013Zva2CMHLNnXjNJJKqJ2EF"
+    );
+    assert_eq!(
+        strings_attr(chat, "gen_ai.response.finish_reasons"),
+        ["end_turn"]
+    );
     // Anthropic's input tokens exclude the cache: input = 2095 + 1024 read + 248 created.
-    assert_eq!(i64_attr(chat, "gen_ai.usage.input_tokens"), 2095 + 1024 + 248);
+    assert_eq!(
+        i64_attr(chat, "gen_ai.usage.input_tokens"),
+        2095 + 1024 + 248
+    );
     assert_eq!(i64_attr(chat, "gen_ai.usage.cache_read.input_tokens"), 1024);
     assert_eq!(
         i64_attr(chat, "gen_ai.usage.cache_creation.input_tokens"),
@@ -360,7 +375,10 @@ fn transport_errors_end_the_span_with_their_kind() {
         || async {
             // A port nobody listens on.
             let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let closed_url = format!("http://{}/v1/chat/completions", closed.local_addr().unwrap());
+            let closed_url = format!(
+                "http://{}/v1/chat/completions",
+                closed.local_addr().unwrap()
+            );
             drop(closed);
             let client = client(GenAiMiddleware::new());
             let refused = client

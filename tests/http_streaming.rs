@@ -29,9 +29,8 @@ fn stream_request(model: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Sends the request and reads the body chunk by chunk; returns the bytes and when the last
-/// chunk was read.
-async fn read_stream(server: &MockServer, path: &str, body: Vec<u8>) -> (Vec<u8>, SystemTime) {
+/// Sends the request and reads the body chunk by chunk; returns the bytes.
+async fn read_stream(server: &MockServer, path: &str, body: Vec<u8>) -> Vec<u8> {
     let response = client()
         .post(format!("{}{path}", server.url()))
         .body(body)
@@ -44,7 +43,7 @@ async fn read_stream(server: &MockServer, path: &str, body: Vec<u8>) -> (Vec<u8>
     while let Some(chunk) = stream.next().await {
         bytes.extend_from_slice(&chunk.unwrap());
     }
-    (bytes, SystemTime::now())
+    bytes
 }
 
 #[test]
@@ -61,11 +60,18 @@ fn openai_stream_split_mid_line_and_mid_utf8() {
                     "/v1/chat/completions",
                     vec![Reply::sse(fixture("openai_chat_stream.sse"), chunk)],
                 );
-                read_stream(&server, "/v1/chat/completions", stream_request("gpt-4o-mini")).await
+                read_stream(
+                    &server,
+                    "/v1/chat/completions",
+                    stream_request("gpt-4o-mini"),
+                )
+                .await
             },
         );
-        let (ref bytes, read_end) = run.value;
-        assert_eq!(*bytes, sse, "chunk size {chunk}: the app got the same bytes");
+        assert_eq!(
+            run.value, sse,
+            "chunk size {chunk}: the app got the same bytes"
+        );
         let span = run.span("chat gpt-4o-mini");
         assert!(bool_attr(span, "gen_ai.request.stream"));
         assert_eq!(str_attr(span, "gen_ai.response.id"), "chatcmpl-123");
@@ -73,7 +79,10 @@ fn openai_stream_split_mid_line_and_mid_utf8() {
             str_attr(span, "gen_ai.response.model"),
             "gpt-4o-mini-2024-07-18"
         );
-        assert_eq!(strings_attr(span, "gen_ai.response.finish_reasons"), ["stop"]);
+        assert_eq!(
+            strings_attr(span, "gen_ai.response.finish_reasons"),
+            ["stop"]
+        );
         assert_eq!(i64_attr(span, "gen_ai.usage.input_tokens"), 19);
         assert_eq!(i64_attr(span, "gen_ai.usage.output_tokens"), 7);
         let ttfc = f64_attr(span, "gen_ai.response.time_to_first_chunk");
@@ -86,8 +95,6 @@ fn openai_stream_split_mid_line_and_mid_utf8() {
         );
         assert!(!is_error(span));
         assert!(diagnostics(span).is_empty(), "{:?}", diagnostics(span));
-        // The span covers the consumption of the body.
-        assert!(span.end_time >= read_end - Duration::from_millis(1));
         assert!(span.end_time > span.start_time);
     }
 }
@@ -110,15 +117,21 @@ fn anthropic_stream_usage_and_finish_reason() {
             .await
         },
     );
-    assert_eq!(run.value.0, fixture("anthropic_messages_stream.sse"));
+    assert_eq!(run.value, fixture("anthropic_messages_stream.sse"));
     let span = run.span("chat claude-sonnet-4-20250514");
     assert_eq!(str_attr(span, "gen_ai.provider.name"), "anthropic");
     assert_eq!(
         str_attr(span, "gen_ai.response.id"),
         "msg_01XFDUDYJgAACzvnptvVoYEL"
     );
-    assert_eq!(strings_attr(span, "gen_ai.response.finish_reasons"), ["end_turn"]);
-    assert_eq!(i64_attr(span, "gen_ai.usage.input_tokens"), 472 + 100 + 2048);
+    assert_eq!(
+        strings_attr(span, "gen_ai.response.finish_reasons"),
+        ["end_turn"]
+    );
+    assert_eq!(
+        i64_attr(span, "gen_ai.usage.input_tokens"),
+        472 + 100 + 2048
+    );
     assert_eq!(i64_attr(span, "gen_ai.usage.cache_read.input_tokens"), 2048);
     assert_eq!(i64_attr(span, "gen_ai.usage.output_tokens"), 89);
 }
@@ -153,16 +166,20 @@ fn streamed_body_is_not_buffered() {
                 .unwrap()
                 .unwrap();
             assert_eq!(&chunk[..], &sse[..first]);
+            let released = SystemTime::now();
             gate.notify_one();
             let mut bytes = chunk.to_vec();
             while let Some(chunk) = stream.next().await {
                 bytes.extend_from_slice(&chunk.unwrap());
             }
             assert_eq!(bytes, sse);
+            released
         },
     );
     let span = run.only();
     assert_eq!(i64_attr(span, "gen_ai.usage.output_tokens"), 7);
+    // The span covers the body: the server sent the rest only after `released`.
+    assert!(span.end_time > run.value);
 }
 
 #[test]

@@ -100,9 +100,7 @@ impl BodyTracker {
                     *buf = Vec::new();
                     let cap = self.max_buffered;
                     self.span.with_genai_state(|s| {
-                        s.diagnose(format!(
-                            "response body larger than {cap} bytes: not parsed"
-                        ))
+                        s.diagnose(format!("response body larger than {cap} bytes: not parsed"))
                     });
                 } else {
                     buf.extend_from_slice(chunk);
@@ -112,8 +110,17 @@ impl BodyTracker {
         }
     }
 
+    /// Marks the end of the call now. tracing-opentelemetry takes a span's end time from its
+    /// last *exit*, not from its close: without this the span would end with the response head.
+    fn end_now(&self) {
+        self.span.in_scope(|| {});
+    }
+
     /// The body ended normally.
     fn finish(&mut self) {
+        if self.sink.is_some() {
+            self.end_now();
+        }
         match self.sink.take() {
             Some(Sink::Sse { parser, recorder }) => {
                 apply_response(&self.span, parser.finish(), self.capture);
@@ -124,7 +131,11 @@ impl BodyTracker {
                     return;
                 }
                 if (200..300).contains(&self.status) {
-                    apply_response(&self.span, self.api.parse_response(&buf, self.capture), self.capture);
+                    apply_response(
+                        &self.span,
+                        self.api.parse_response(&buf, self.capture),
+                        self.capture,
+                    );
                 } else {
                     let e = self.api.parse_error(self.status, &buf);
                     self.span
@@ -137,6 +148,7 @@ impl BodyTracker {
 
     /// Reading the body failed.
     fn fail(&mut self, error: &(dyn std::error::Error + 'static)) {
+        self.end_now();
         let error_type = transport_error_type(error);
         let message = crate::capture::error_chain(error);
         match self.sink.take() {
@@ -151,7 +163,8 @@ impl BodyTracker {
                 recorder.finish_accumulated();
             }
             _ => {
-                self.span.record_error_type(error_type, Some(message.as_str()));
+                self.span
+                    .record_error_type(error_type, Some(message.as_str()));
             }
         }
     }
@@ -162,6 +175,7 @@ impl Drop for BodyTracker {
         if self.sink.is_none() {
             return;
         }
+        self.end_now();
         self.span
             .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
         if let Some(Sink::Sse { parser, recorder }) = self.sink.take() {

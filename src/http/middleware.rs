@@ -190,7 +190,10 @@ impl GenAiMiddleware {
                 Api::AnthropicMessages => "anthropic".to_string(),
                 _ => "openai".to_string(),
             });
-        let parsed = req.body().and_then(|b| b.as_bytes()).map(|bytes| api.parse_request(bytes, capture));
+        let parsed = req
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map(|bytes| api.parse_request(bytes, capture));
         let mut content = None;
         span.with_genai_state(|s| {
             s.provider = Some(provider);
@@ -289,12 +292,18 @@ pub(crate) fn apply_response(span: &tracing::Span, p: ParsedResponse, capture: b
         for (slot, v) in [
             (&mut s.usage.input_tokens, u.input_tokens),
             (&mut s.usage.output_tokens, u.output_tokens),
-            (&mut s.usage.cache_read_input_tokens, u.cache_read_input_tokens),
+            (
+                &mut s.usage.cache_read_input_tokens,
+                u.cache_read_input_tokens,
+            ),
             (
                 &mut s.usage.cache_creation_input_tokens,
                 u.cache_creation_input_tokens,
             ),
-            (&mut s.usage.reasoning_output_tokens, u.reasoning_output_tokens),
+            (
+                &mut s.usage.reasoning_output_tokens,
+                u.reasoning_output_tokens,
+            ),
         ] {
             if v.is_some() {
                 *slot = v;

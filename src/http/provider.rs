@@ -55,7 +55,9 @@ impl ProviderMap {
         {
             return Some(p.clone());
         }
-        builtin(host, port).map(str::to_string).or_else(|| self.default.clone())
+        builtin(host, port)
+            .map(str::to_string)
+            .or_else(|| self.default.clone())
     }
 }
 
@@ -94,7 +96,10 @@ mod tests {
     #[test]
     fn builtin_hosts() {
         assert_eq!(builtin("api.openai.com", 443), Some("openai"));
-        assert_eq!(builtin("my-res.openai.azure.com", 443), Some("azure.ai.openai"));
+        assert_eq!(
+            builtin("my-res.openai.azure.com", 443),
+            Some("azure.ai.openai")
+        );
         assert_eq!(builtin("api.anthropic.com", 443), Some("anthropic"));
         assert_eq!(builtin("api.x.ai", 443), Some("x_ai"));
         assert_eq!(builtin("localhost", 11434), Some("ollama"));
@@ -109,8 +114,14 @@ mod tests {
         map.insert("gateway.internal", "LiteLLM");
         assert_eq!(map.resolve("my-vllm", 8000).as_deref(), Some("vllm"));
         assert_eq!(map.resolve("my-vllm", 8001), None);
-        assert_eq!(map.resolve("gateway.internal", 4000).as_deref(), Some("litellm"));
-        assert_eq!(map.resolve("api.openai.com", 443).as_deref(), Some("openai"));
+        assert_eq!(
+            map.resolve("gateway.internal", 4000).as_deref(),
+            Some("litellm")
+        );
+        assert_eq!(
+            map.resolve("api.openai.com", 443).as_deref(),
+            Some("openai")
+        );
         map.set_default("openai");
         assert_eq!(map.resolve("unknown", 80).as_deref(), Some("openai"));
         map.insert("api.openai.com", "proxy");
