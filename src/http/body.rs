@@ -172,19 +172,39 @@ impl BodyTracker {
 
 impl Drop for BodyTracker {
     fn drop(&mut self) {
-        if self.sink.is_none() {
+        let Some(sink) = self.sink.take() else {
             return;
-        }
+        };
         self.end_now();
-        self.span
-            .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
-        if let Some(Sink::Sse { parser, recorder }) = self.sink.take() {
+        if let Sink::Sse { parser, recorder } = sink {
+            let parsed = parser.finish();
+            if stream_completed(&parsed) {
+                // Clients such as async-openai stop reading at `[DONE]` / `message_stop`,
+                // before the empty end of the body: the call is complete, not cancelled.
+                apply_response(&self.span, parsed, self.capture);
+                recorder.finish_accumulated();
+                return;
+            }
+            self.span
+                .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
             // What arrived before the drop (usage of a finished message, partial output).
-            apply_response(&self.span, parser.finish(), self.capture);
+            apply_response(&self.span, parsed, self.capture);
             // Ends the stream as cancelled by the consumer (not an error).
             drop(recorder);
+        } else {
+            self.span
+                .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
         }
     }
+}
+
+/// Whether a stream reached its terminal event (`[DONE]`, `message_stop`,
+/// `response.completed`). The stream parser reports a missing one only as a diagnostic.
+fn stream_completed(parsed: &super::model::ParsedResponse) -> bool {
+    !parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.contains("before its terminal event"))
 }
 
 /// The response body wrapper: forwards frames unchanged, observes their data.
