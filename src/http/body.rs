@@ -26,8 +26,8 @@ pub(crate) const DROPPED_EARLY: &str = "response body dropped before end";
 enum Sink {
     /// A server-sent-events stream, parsed incrementally.
     Sse {
-        parser: StreamParser,
-        recorder: StreamRecorder,
+        parser: Box<StreamParser>,
+        recorder: Box<StreamRecorder>,
     },
     /// A JSON body, copied up to the cap.
     Json { buf: Vec<u8>, overflowed: bool },
@@ -73,8 +73,8 @@ impl BodyTracker {
         }
         self.sink = Some(if sse {
             Sink::Sse {
-                parser: self.api.stream_parser(self.capture),
-                recorder: StreamRecorder::new(self.span.clone()),
+                parser: Box::new(self.api.stream_parser(self.capture)),
+                recorder: Box::new(StreamRecorder::new(self.span.clone())),
             }
         } else {
             Sink::Json {
