@@ -237,3 +237,43 @@ fn unread_json_response_ends_the_span_when_dropped() {
     assert_diagnostic(span, "response body dropped before end");
     assert!(!is_error(span));
 }
+
+#[test]
+fn gzip_encoded_json_and_stream_are_parsed_after_decoding() {
+    let run = run_async(
+        |l| l,
+        || async {
+            let server = MockServer::start().await;
+            server.route(
+                "/v1/chat/completions",
+                vec![
+                    Reply::json(200, fixture("openai_chat.json")).gzipped(),
+                    Reply::sse(fixture("openai_chat_stream.sse"), 1)
+                        .gzipped()
+                        .split_at(vec![10, 11, 50, 333]),
+                ],
+            );
+            let json = client()
+                .post(format!("{}/v1/chat/completions", server.url()))
+                .body(r#"{"model":"gpt-4.1"}"#)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let sse = read_stream(&server, "/v1/chat/completions", stream_request("gpt-4o-mini")).await;
+            (json, sse, server.received())
+        },
+    );
+    let (json, sse, received) = &run.value;
+    // reqwest decoded the bodies; the app got the original bytes.
+    assert_eq!(json.as_ref(), fixture("openai_chat.json").as_slice());
+    assert_eq!(*sse, fixture("openai_chat_stream.sse"));
+    assert!(received[0].header("accept-encoding").unwrap().contains("gzip"));
+    let chat = run.span("chat gpt-4.1");
+    assert_eq!(i64_attr(chat, "gen_ai.usage.input_tokens"), 2006);
+    let stream = run.span("chat gpt-4o-mini");
+    assert_eq!(i64_attr(stream, "gen_ai.usage.output_tokens"), 7);
+    assert!(diagnostics(stream).is_empty(), "{:?}", diagnostics(stream));
+}

@@ -86,6 +86,17 @@ impl Reply {
         self
     }
 
+    /// gzip-compresses the body (`content-encoding: gzip`); splits then apply to the
+    /// compressed bytes.
+    pub fn gzipped(mut self) -> Self {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&self.body).unwrap();
+        self.body = encoder.finish().unwrap();
+        self.headers.push(("content-encoding".into(), "gzip".into()));
+        self
+    }
+
     pub fn gated(mut self, gate: Arc<Notify>) -> Self {
         self.gate = Some(gate);
         self
