@@ -262,7 +262,12 @@ fn gzip_encoded_json_and_stream_are_parsed_after_decoding() {
                 .bytes()
                 .await
                 .unwrap();
-            let sse = read_stream(&server, "/v1/chat/completions", stream_request("gpt-4o-mini")).await;
+            let sse = read_stream(
+                &server,
+                "/v1/chat/completions",
+                stream_request("gpt-4o-mini"),
+            )
+            .await;
             (json, sse, server.received())
         },
     );
@@ -270,10 +275,47 @@ fn gzip_encoded_json_and_stream_are_parsed_after_decoding() {
     // reqwest decoded the bodies; the app got the original bytes.
     assert_eq!(json.as_ref(), fixture("openai_chat.json").as_slice());
     assert_eq!(*sse, fixture("openai_chat_stream.sse"));
-    assert!(received[0].header("accept-encoding").unwrap().contains("gzip"));
+    assert!(received[0]
+        .header("accept-encoding")
+        .unwrap()
+        .contains("gzip"));
     let chat = run.span("chat gpt-4.1");
     assert_eq!(i64_attr(chat, "gen_ai.usage.input_tokens"), 2006);
     let stream = run.span("chat gpt-4o-mini");
     assert_eq!(i64_attr(stream, "gen_ai.usage.output_tokens"), 7);
     assert!(diagnostics(stream).is_empty(), "{:?}", diagnostics(stream));
+}
+
+#[test]
+fn body_cut_off_mid_stream_fails_the_span() {
+    let run = run_async(
+        |l| l,
+        || async {
+            let sse = fixture("openai_chat_stream.sse");
+            // The first event and a part of the second.
+            let cut = sse.windows(2).position(|w| w == b"\n\n").unwrap() + 40;
+            let server = MockServer::start().await;
+            server.route(
+                "/v1/chat/completions",
+                vec![Reply::sse(sse, 1).split_at(vec![cut]).cut_after_first()],
+            );
+            let response = client()
+                .post(format!("{}/v1/chat/completions", server.url()))
+                .body(stream_request("gpt-4o-mini"))
+                .send()
+                .await
+                .unwrap();
+            let mut stream = response.bytes_stream();
+            let mut failed = false;
+            while let Some(chunk) = stream.next().await {
+                failed |= chunk.is_err();
+            }
+            failed
+        },
+    );
+    assert!(run.value, "the app saw the transport error");
+    let span = run.only();
+    assert!(is_error(span));
+    assert_eq!(str_attr(span, "error.type"), "body");
+    assert_eq!(str_attr(span, "gen_ai.response.id"), "chatcmpl-123");
 }

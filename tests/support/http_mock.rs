@@ -44,6 +44,8 @@ pub struct Reply {
     pub gate: Option<Arc<Notify>>,
     /// Wait this long before answering.
     pub delay: Option<Duration>,
+    /// Close the connection after the first chunk (a body cut off mid-stream).
+    pub cut_after_first: bool,
 }
 
 impl Reply {
@@ -55,6 +57,7 @@ impl Reply {
             splits: None,
             gate: None,
             delay: None,
+            cut_after_first: false,
         }
     }
 
@@ -73,6 +76,7 @@ impl Reply {
             splits: Some(splits),
             gate: None,
             delay: None,
+            cut_after_first: false,
         }
     }
 
@@ -93,12 +97,18 @@ impl Reply {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(&self.body).unwrap();
         self.body = encoder.finish().unwrap();
-        self.headers.push(("content-encoding".into(), "gzip".into()));
+        self.headers
+            .push(("content-encoding".into(), "gzip".into()));
         self
     }
 
     pub fn gated(mut self, gate: Arc<Notify>) -> Self {
         self.gate = Some(gate);
+        self
+    }
+
+    pub fn cut_after_first(mut self) -> Self {
+        self.cut_after_first = true;
         self
     }
 
@@ -261,6 +271,9 @@ impl MockServer {
                     if i == 0 {
                         if let Some(gate) = &reply.gate {
                             gate.notified().await;
+                        }
+                        if reply.cut_after_first {
+                            return Ok(());
                         }
                     }
                 }
