@@ -534,3 +534,55 @@ fn without_the_layer_requests_pass_through() {
     assert_eq!(bytes, fixture("openai_chat.json"));
     assert_eq!(received[0].header("traceparent"), None);
 }
+
+#[test]
+fn retried_transport_errors_keep_their_kind() {
+    use reqwest_retry::policies::ExponentialBackoff;
+    use reqwest_retry::RetryTransientMiddleware;
+
+    let run = run_async(
+        |l| l,
+        || async {
+            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let url = format!(
+                "http://{}/v1/chat/completions",
+                closed.local_addr().unwrap()
+            );
+            drop(closed);
+            let genai = GenAiMiddleware::new();
+            let policy = ExponentialBackoff::builder()
+                .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
+                .build_with_max_retries(2);
+            let client = ClientBuilder::new(reqwest::Client::new())
+                .with(genai.clone())
+                .with(RetryTransientMiddleware::new_with_policy(policy))
+                .with(genai.retry_observer())
+                .build();
+            client
+                .post(url)
+                .body(r#"{"model":"gpt-4o"}"#)
+                .send()
+                .await
+                .unwrap_err()
+                .to_string()
+        },
+    );
+    assert!(run.value.contains("after 2 retries"), "{}", run.value);
+    let span = run.only();
+    assert!(is_error(span));
+    assert_eq!(str_attr(span, "error.type"), "connect");
+    let retries: Vec<_> = span
+        .events
+        .events
+        .iter()
+        .filter(|e| e.name == "tracing_genai.retry")
+        .collect();
+    assert_eq!(retries.len(), 2);
+    for (i, retry) in retries.iter().enumerate() {
+        assert_eq!(
+            event_attr(retry, "tracing_genai.retry.attempt"),
+            Some((i + 2).to_string())
+        );
+        assert_eq!(event_attr(retry, "error.type").as_deref(), Some("connect"));
+    }
+}

@@ -326,30 +326,52 @@ pub(crate) fn apply_response(span: &tracing::Span, p: ParsedResponse, capture: b
     }
 }
 
-/// `error.type` of a failed request: the reqwest error kind, found anywhere in the chain.
+/// `error.type` of a failed request: the reqwest error kind, found anywhere in the chain
+/// (also inside a `reqwest_middleware::Error`), else the kind of an I/O error in the chain.
 pub(crate) fn transport_error_type(error: &(dyn std::error::Error + 'static)) -> &'static str {
+    let mut io_kind = None;
     let mut current = Some(error);
     while let Some(e) = current {
-        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
-            return if r.is_timeout() {
-                "timeout"
-            } else if r.is_connect() {
-                "connect"
-            } else if r.is_redirect() {
-                "redirect"
-            } else if r.is_body() {
-                "body"
-            } else if r.is_decode() {
-                "decode"
-            } else if r.is_request() {
-                "request"
-            } else {
-                crate::semconv::ERROR_TYPE_OTHER
-            };
+        let reqwest_error = e.downcast_ref::<reqwest::Error>().or_else(|| {
+            match e.downcast_ref::<reqwest_middleware::Error>() {
+                Some(reqwest_middleware::Error::Reqwest(r)) => Some(r),
+                _ => None,
+            }
+        });
+        if let Some(r) = reqwest_error {
+            return reqwest_kind(r);
+        }
+        if io_kind.is_none() {
+            io_kind = e.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
         }
         current = e.source();
     }
-    crate::semconv::ERROR_TYPE_OTHER
+    use std::io::ErrorKind as K;
+    match io_kind {
+        Some(K::TimedOut) => "timeout",
+        Some(
+            K::ConnectionRefused | K::ConnectionAborted | K::AddrNotAvailable | K::NotConnected,
+        ) => "connect",
+        _ => crate::semconv::ERROR_TYPE_OTHER,
+    }
+}
+
+fn reqwest_kind(r: &reqwest::Error) -> &'static str {
+    if r.is_timeout() {
+        "timeout"
+    } else if r.is_connect() {
+        "connect"
+    } else if r.is_redirect() {
+        "redirect"
+    } else if r.is_body() {
+        "body"
+    } else if r.is_decode() {
+        "decode"
+    } else if r.is_request() {
+        "request"
+    } else {
+        crate::semconv::ERROR_TYPE_OTHER
+    }
 }
 
 fn middleware_error_type(error: &reqwest_middleware::Error) -> &'static str {
