@@ -188,7 +188,9 @@ impl ChatStream {
         }
         chat_header(m, &mut self.out);
         let d = &mut self.out.diagnostics;
-        if let Some(u) = obj_of(m, "usage") {
+        // Groq reports streamed usage in `x_groq.usage` on the last chunk.
+        let u = obj_of(m, "usage").or_else(|| obj_of(m, "x_groq").and_then(|x| obj_of(x, "usage")));
+        if let Some(u) = u {
             self.out.usage = usage(u, d);
         }
         for (i, c) in arr_of(m, "choices").iter().enumerate() {
@@ -694,6 +696,41 @@ mod tests {
             b"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\",\"code\":\"overloaded\"}}\n\n",
         );
         assert_eq!(p.error.unwrap().error_type, "overloaded");
+    }
+
+    #[test]
+    fn compatible_server_variants() {
+        // Groq: usage under `x_groq`; DeepSeek: `reasoning_content` deltas and cache hits;
+        // Azure: a first chunk with no choices and empty id/model (prompt filter results).
+        let stream = [
+            json!({"id": "", "model": "", "choices": [], "prompt_filter_results": []}),
+            json!({"id": "c1", "model": "deepseek-reasoner", "choices": [{"index": 0, "delta": {"role": "assistant", "reasoning_content": "think"}}]}),
+            json!({"id": "c1", "model": "deepseek-reasoner", "choices": [{"index": 0, "delta": {"content": "answer"}, "finish_reason": "stop"}]}),
+            json!({"id": "c1", "choices": [], "x_groq": {"usage": {"prompt_tokens": 4, "completion_tokens": 2, "prompt_cache_hit_tokens": 3}}}),
+        ];
+        let body: String = stream.iter().map(|c| format!("data: {c}\n\n")).collect();
+        let (p, _) = whole(
+            Api::OpenAiChat,
+            true,
+            format!("{body}data: [DONE]\n\n").as_bytes(),
+        );
+        assert_eq!(p.response.id.as_deref(), Some("c1"));
+        assert_eq!(p.response.model.as_deref(), Some("deepseek-reasoner"));
+        assert_eq!(
+            (p.usage.input_tokens, p.usage.output_tokens),
+            (Some(4), Some(2))
+        );
+        assert_eq!(p.usage.cache_read_input_tokens, Some(3));
+        assert_eq!(
+            p.output_messages[0].parts,
+            vec![
+                MessagePart::Reasoning {
+                    content: "think".into()
+                },
+                MessagePart::text("answer")
+            ]
+        );
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     }
 
     #[test]
