@@ -123,6 +123,13 @@ impl StreamParser {
         self.events
     }
 
+    /// Whether the stream's terminal event (`[DONE]`, `message_stop`, `response.completed` /
+    /// `.incomplete` / `.failed`, or an `error` event) has been seen: a body dropped after it
+    /// was read completely.
+    pub(crate) fn is_complete(&self) -> bool {
+        self.acc.terminal()
+    }
+
     /// Ends the stream and returns what it said; a stream that ended before its terminal
     /// event (`[DONE]`, `message_stop`, `response.completed`) gets a diagnostic.
     pub(crate) fn finish(mut self) -> ParsedResponse {
@@ -673,6 +680,11 @@ mod tests {
     fn truncated_and_garbage_streams_are_diagnosed() {
         let bytes = fixture!("openai_chat_stream.sse");
         let cut = bytes.len() - "data: [DONE]\n\n".len();
+        let mut parser = Api::OpenAiChat.stream_parser(false);
+        parser.feed(&bytes[..cut]);
+        assert!(!parser.is_complete());
+        parser.feed(b"data: [DONE]\n\n");
+        assert!(parser.is_complete());
         let (p, _) = whole(Api::OpenAiChat, false, &bytes[..cut]);
         assert_eq!(p.usage.input_tokens, Some(19));
         assert_eq!(
