@@ -439,6 +439,10 @@ mod tests {
         });
         let p = Api::OpenAiResponses.parse_request(body.to_string().as_bytes(), true);
         assert_eq!(p.conversation_id.as_deref(), Some("conv_123"));
+        assert_eq!(p.output_type, None);
+        let audio = json!({"model": "gpt-4o-audio-preview", "modalities": ["text", "audio"]});
+        let a = Api::OpenAiChat.parse_request(audio.to_string().as_bytes(), false);
+        assert_eq!(a.output_type.as_deref(), Some("speech"));
         assert_eq!(p.input_messages.len(), 3);
         assert_eq!(
             p.input_messages[1].parts,
