@@ -407,3 +407,154 @@ impl MessagesStream {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use serde_json::json;
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_bytes!(concat!("../../tests/data/http/", $name)).as_slice()
+        };
+    }
+
+    #[test]
+    fn request() {
+        let body = fixture!("anthropic_messages_request.json");
+        let p = parse_request(body, false);
+        let r = &p.request;
+        assert_eq!(r.model.as_deref(), Some("claude-sonnet-4-20250514"));
+        assert_eq!(r.max_tokens, Some(1024));
+        assert_eq!(r.temperature, Some(0.7));
+        assert_eq!(r.top_p, Some(0.95));
+        assert_eq!(r.top_k, Some(40));
+        assert_eq!(r.stop_sequences, Some(vec!["\n\nHuman:".to_string()]));
+        assert_eq!(r.stream, Some(true));
+        assert!(p.system_instructions.is_empty() && p.input_messages.is_empty());
+        assert!(p.provider_attributes.is_empty());
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+
+        let p = parse_request(body, true);
+        assert_eq!(
+            p.system_instructions,
+            vec![MessagePart::text("You are a weather assistant.")]
+        );
+        assert_eq!(p.tool_definitions.len(), 1);
+        assert_eq!(p.tool_definitions[0].tool_type, "function");
+        assert_eq!(p.tool_definitions[0].name, "get_weather");
+        assert!(p.tool_definitions[0].parameters.is_some());
+        let m = &p.input_messages;
+        assert_eq!(m.len(), 3);
+        assert_eq!(
+            m[0],
+            ChatMessage::user("What's the weather like in San Francisco?")
+        );
+        assert_eq!(
+            m[1].parts[1],
+            MessagePart::tool_call(
+                Some("toolu_01A09q90qw90lq917835lq9"),
+                "get_weather",
+                json!({"location": "San Francisco, CA"})
+            )
+        );
+        assert_eq!(m[2].role, Role::User);
+        assert_eq!(
+            m[2].parts,
+            vec![
+                MessagePart::tool_response(
+                    Some("toolu_01A09q90qw90lq917835lq9"),
+                    json!("15 degrees")
+                ),
+                MessagePart::blob("image", Some("image/jpeg"), "/9j/4AAQSkZJRg=="),
+                MessagePart::text("And what does this picture show?"),
+            ]
+        );
+    }
+
+    #[test]
+    fn response_usage_includes_cached_input() {
+        let p = parse_response(fixture!("anthropic_messages.json"), false);
+        assert_eq!(
+            p.response.id.as_deref(),
+            Some("msg_013Zva2CMHLNnXjNJJKqJ2EF")
+        );
+        assert_eq!(
+            p.response.model.as_deref(),
+            Some("claude-sonnet-4-20250514")
+        );
+        assert_eq!(
+            p.response.finish_reasons,
+            Some(vec!["end_turn".to_string()])
+        );
+        assert_eq!(p.usage.input_tokens, Some(2095 + 248 + 1024));
+        assert_eq!(p.usage.output_tokens, Some(503));
+        assert_eq!(p.usage.cache_read_input_tokens, Some(1024));
+        assert_eq!(p.usage.cache_creation_input_tokens, Some(248));
+        assert!(p.output_messages.is_empty());
+        assert!(p.error.is_none());
+        let p = parse_response(fixture!("anthropic_messages.json"), true);
+        assert_eq!(
+            p.output_messages,
+            vec![OutputMessage::new(
+                Role::Assistant,
+                vec![MessagePart::text("Hi! My name is Claude.")],
+                "stop"
+            )]
+        );
+    }
+
+    #[test]
+    fn tool_use_response() {
+        let p = parse_response(fixture!("anthropic_messages_tool_use.json"), true);
+        assert_eq!(
+            p.response.finish_reasons,
+            Some(vec!["tool_use".to_string()])
+        );
+        assert_eq!(p.usage.input_tokens, Some(472));
+        let m = &p.output_messages[0];
+        assert_eq!(m.finish_reason, "tool_call");
+        assert_eq!(m.parts[0].part_type(), "reasoning");
+        assert_eq!(
+            m.parts[2],
+            MessagePart::tool_call(
+                Some("toolu_01A09q90qw90lq917835lq9"),
+                "get_weather",
+                json!({"location": "San Francisco, CA", "unit": "celsius"})
+            )
+        );
+    }
+
+    #[test]
+    fn usage_without_cache_fields_and_saturation() {
+        let mut c = Counts::default();
+        let mut d = Vec::new();
+        c.update(json!({"input_tokens": 10}).as_object().unwrap(), &mut d);
+        assert_eq!(c.usage().input_tokens, Some(10));
+        assert_eq!(c.usage().cache_read_input_tokens, None);
+        c.update(
+            json!({"cache_read_input_tokens": u64::MAX, "output_tokens": 3})
+                .as_object()
+                .unwrap(),
+            &mut d,
+        );
+        assert_eq!(c.usage().input_tokens, Some(u64::MAX));
+        assert_eq!(Counts::default().usage(), Usage::default());
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn stream_error_event() {
+        let mut s = MessagesStream::new(true);
+        let ev = json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}});
+        s.on_event(Some("error"), ev.as_object().unwrap());
+        assert!(s.terminal);
+        let out = s.finish();
+        let e = out.error.unwrap();
+        assert_eq!(
+            (e.error_type.as_str(), e.message.as_deref()),
+            ("overloaded_error", Some("Overloaded"))
+        );
+    }
+}

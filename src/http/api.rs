@@ -148,7 +148,7 @@ mod tests {
     }
 
     use crate::content::{ChatMessage, MessagePart, OutputMessage, Role};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     macro_rules! fixture {
         ($name:literal) => {
@@ -439,6 +439,10 @@ mod tests {
         });
         let p = Api::OpenAiResponses.parse_request(body.to_string().as_bytes(), true);
         assert_eq!(p.conversation_id.as_deref(), Some("conv_123"));
+        assert_eq!(p.output_type, None);
+        let audio = json!({"model": "gpt-4o-audio-preview", "modalities": ["text", "audio"]});
+        let a = Api::OpenAiChat.parse_request(audio.to_string().as_bytes(), false);
+        assert_eq!(a.output_type.as_deref(), Some("speech"));
         assert_eq!(p.input_messages.len(), 3);
         assert_eq!(
             p.input_messages[1].parts,
@@ -590,6 +594,143 @@ mod tests {
                     Ok(())
                 },
             )
+            .unwrap();
+    }
+
+    /// Random JSON trees built from the field names the parsers look at: structurally valid
+    /// JSON with every type in every place. Parsing (request, response, stream) never panics.
+    #[test]
+    fn random_json_with_known_field_names_never_panics() {
+        use proptest::prelude::*;
+        const KEYS: &[&str] = &[
+            "model",
+            "messages",
+            "choices",
+            "delta",
+            "message",
+            "usage",
+            "content",
+            "tool_calls",
+            "function",
+            "arguments",
+            "index",
+            "type",
+            "text",
+            "error",
+            "code",
+            "role",
+            "input",
+            "output",
+            "response",
+            "stop",
+            "n",
+            "max_tokens",
+            "prompt_tokens",
+            "input_tokens",
+            "output_tokens",
+            "completion_tokens",
+            "cache_read_input_tokens",
+            "finish_reason",
+            "stop_reason",
+            "content_block",
+            "partial_json",
+            "data",
+            "embedding",
+            "tools",
+            "name",
+            "image_url",
+            "url",
+            "source",
+            "status",
+            "incomplete_details",
+            "reason",
+            "system",
+            "instructions",
+            "conversation",
+            "id",
+            "prompt_tokens_details",
+            "cached_tokens",
+        ];
+        const TYPES: &[&str] = &[
+            "message_start",
+            "content_block_start",
+            "content_block_delta",
+            "message_delta",
+            "message_stop",
+            "text_delta",
+            "input_json_delta",
+            "thinking_delta",
+            "tool_use",
+            "thinking",
+            "tool_result",
+            "image",
+            "document",
+            "base64",
+            "response.created",
+            "response.output_text.delta",
+            "response.completed",
+            "response.failed",
+            "function_call",
+            "function_call_output",
+            "reasoning",
+            "image_url",
+            "input_image",
+            "input_audio",
+            "input_file",
+            "file",
+            "error",
+            "assistant",
+            "tool",
+            "completed",
+            "incomplete",
+            "data:image/png;base64,AAAA",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            "[a-z_. ]{0,8}".prop_map(Value::String),
+            proptest::sample::select(KEYS).prop_map(|k| json!(k)),
+            proptest::sample::select(TYPES).prop_map(|k| json!(k)),
+        ];
+        let tree = leaf.prop_recursive(5, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((proptest::sample::select(KEYS), inner), 0..6).prop_map(
+                    |kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                ),
+            ]
+        });
+        let apis = [
+            Api::OpenAiChat,
+            Api::OpenAiCompletions,
+            Api::OpenAiEmbeddings,
+            Api::OpenAiResponses,
+            Api::AnthropicMessages,
+        ];
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&proptest::collection::vec(tree, 1..4), |values| {
+                let mut stream = String::new();
+                for v in &values {
+                    stream.push_str(&format!("data: {v}\n\n"));
+                }
+                for api in apis {
+                    for capture in [true, false] {
+                        for v in &values {
+                            let body = v.to_string();
+                            let _ = api.parse_request(body.as_bytes(), capture);
+                            let _ = api.parse_response(body.as_bytes(), capture);
+                            let _ = api.parse_error(400, body.as_bytes());
+                        }
+                        let mut p = api.stream_parser(capture);
+                        p.feed(stream.as_bytes());
+                        let _ = p.finish();
+                    }
+                }
+                Ok(())
+            })
             .unwrap();
     }
 }

@@ -446,4 +446,134 @@ mod tests {
         assert!(parse_object(b"<html>", "request body", &mut d).is_none());
         assert_eq!(d.len(), 3);
     }
+
+    /// Everything parsed from the fixtures, with capture on, validates against the semconv JSON
+    /// schemas of the content attributes.
+    #[test]
+    fn captured_content_matches_the_semconv_schemas() {
+        use super::super::Api;
+        macro_rules! fixture {
+            ($name:literal) => {
+                include_bytes!(concat!("../../tests/data/http/", $name)).as_slice()
+            };
+        }
+        let validator = |file: &str| {
+            let path = format!("{}/tests/data/semconv/{file}", env!("CARGO_MANIFEST_DIR"));
+            let schema: Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft7)
+                .build(&schema)
+                .unwrap()
+        };
+        let input = validator("gen-ai-input-messages.json");
+        let output = validator("gen-ai-output-messages.json");
+        let system = validator("gen-ai-system-instructions.json");
+        let tools = validator("gen-ai-tool-definitions.json");
+        let check = |v: &jsonschema::Validator, value: Value, what: &str| {
+            let errors: Vec<String> = v.iter_errors(&value).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{what}: {errors:?}\n{value}");
+        };
+        let requests: [(Api, &[u8]); 6] = [
+            (Api::OpenAiChat, fixture!("openai_chat_request.json")),
+            (Api::OpenAiChat, fixture!("openai_chat_tools_request.json")),
+            (
+                Api::OpenAiCompletions,
+                fixture!("openai_completions_request.json"),
+            ),
+            (
+                Api::OpenAiResponses,
+                fixture!("openai_responses_request.json"),
+            ),
+            (
+                Api::AnthropicMessages,
+                fixture!("anthropic_messages_request.json"),
+            ),
+            (
+                Api::OpenAiEmbeddings,
+                fixture!("openai_embeddings_request.json"),
+            ),
+        ];
+        let mut checked = 0;
+        for (api, body) in requests {
+            let p = api.parse_request(body, true);
+            if !p.input_messages.is_empty() {
+                check(
+                    &input,
+                    serde_json::to_value(&p.input_messages).unwrap(),
+                    "input",
+                );
+                checked += 1;
+            }
+            if !p.system_instructions.is_empty() {
+                check(
+                    &system,
+                    serde_json::to_value(&p.system_instructions).unwrap(),
+                    "system",
+                );
+            }
+            if !p.tool_definitions.is_empty() {
+                check(
+                    &tools,
+                    serde_json::to_value(&p.tool_definitions).unwrap(),
+                    "tools",
+                );
+            }
+        }
+        let responses: [(Api, &[u8]); 6] = [
+            (Api::OpenAiChat, fixture!("openai_chat.json")),
+            (Api::OpenAiChat, fixture!("openai_chat_tool_calls.json")),
+            (Api::OpenAiCompletions, fixture!("openai_completions.json")),
+            (Api::OpenAiResponses, fixture!("openai_responses.json")),
+            (Api::AnthropicMessages, fixture!("anthropic_messages.json")),
+            (
+                Api::AnthropicMessages,
+                fixture!("anthropic_messages_tool_use.json"),
+            ),
+        ];
+        for (api, body) in responses {
+            let p = api.parse_response(body, true);
+            assert!(!p.output_messages.is_empty());
+            check(
+                &output,
+                serde_json::to_value(&p.output_messages).unwrap(),
+                "output",
+            );
+            checked += 1;
+        }
+        let streams: [(Api, &[u8]); 5] = [
+            (Api::OpenAiChat, fixture!("openai_chat_stream.sse")),
+            (
+                Api::OpenAiChat,
+                fixture!("openai_chat_tool_calls_stream.sse"),
+            ),
+            (
+                Api::OpenAiResponses,
+                fixture!("openai_responses_stream.sse"),
+            ),
+            (
+                Api::AnthropicMessages,
+                fixture!("anthropic_messages_stream.sse"),
+            ),
+            (
+                Api::AnthropicMessages,
+                fixture!("anthropic_messages_stream_error.sse"),
+            ),
+        ];
+        for (api, body) in streams {
+            let mut s = api.stream_parser(true);
+            s.feed(body);
+            let p = s.finish();
+            check(
+                &output,
+                serde_json::to_value(&p.output_messages).unwrap(),
+                "stream output",
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 16);
+        // The validators are not vacuous.
+        assert!(!output.is_valid(&serde_json::json!([{"role": "assistant"}])));
+        assert!(!tools.is_valid(&serde_json::json!([{"name": 1}])));
+    }
 }

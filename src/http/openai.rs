@@ -64,8 +64,13 @@ pub(crate) fn parse_request(api: Api, body: &[u8], capture_content: bool) -> Par
     let format = obj_of(&m, "response_format")
         .or_else(|| obj_of(&m, "text").and_then(|t| obj_of(t, "format")))
         .and_then(|f| str_of(f, "type"));
+    let audio = arr_of(&m, "modalities")
+        .iter()
+        .any(|x| x.as_str() == Some("audio"));
     out.output_type = match format {
         Some("json_object" | "json_schema") => Some("json".to_string()),
+        // Chat `modalities: ["text", "audio"]` asks for spoken output.
+        _ if audio => Some("speech".to_string()),
         Some("text") => Some("text".to_string()),
         _ => None,
     };
