@@ -177,8 +177,9 @@ impl Drop for BodyTracker {
         };
         self.end_now();
         if let Sink::Sse { parser, recorder } = sink {
+            let complete = parser.is_complete();
             let parsed = parser.finish();
-            if stream_completed(&parsed) {
+            if complete {
                 // Clients such as async-openai stop reading at `[DONE]` / `message_stop`,
                 // before the empty end of the body: the call is complete, not cancelled.
                 apply_response(&self.span, parsed, self.capture);
@@ -196,15 +197,6 @@ impl Drop for BodyTracker {
                 .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
         }
     }
-}
-
-/// Whether a stream reached its terminal event (`[DONE]`, `message_stop`,
-/// `response.completed`). The stream parser reports a missing one only as a diagnostic.
-fn stream_completed(parsed: &super::model::ParsedResponse) -> bool {
-    !parsed
-        .diagnostics
-        .iter()
-        .any(|d| d.contains("before its terminal event"))
 }
 
 /// The response body wrapper: forwards frames unchanged, observes their data.
