@@ -8,6 +8,9 @@ pub mod content;
 pub mod cost;
 mod diagnostics;
 mod fields;
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+pub mod http;
 mod inherit;
 mod layer;
 mod mapper;

@@ -272,3 +272,6 @@ pub fn event_attr(event: &opentelemetry::trace::Event, key: &str) -> Option<Stri
         .find(|kv| kv.key.as_str() == key)
         .map(|kv| kv.value.as_str().into_owned())
 }
+/// A loopback HTTP server replaying LLM provider fixtures (HTTP middleware tests).
+#[cfg(feature = "reqwest")]
+pub mod http_mock;

@@ -1,0 +1,560 @@
+//! The Anthropic Messages API: request, response and streamed events.
+//!
+//! `gen_ai.usage.input_tokens` is the total input: Anthropic's `input_tokens` counts only the
+//! uncached part, so the cache read and cache creation counts are added to it (the registry
+//! says cached tokens SHOULD be included in `gen_ai.usage.input_tokens`).
+
+use serde_json::{Map, Value};
+
+use crate::content::{ChatMessage, MessagePart, OutputMessage, Role};
+use crate::state::{ErrorInfo, Usage};
+
+use super::model::{
+    arr_of, bool_of, count_of, diagnose, embedded_error, f64_of, generic_part, i64_of, model_of,
+    obj_of, parse_object, str_of, string_list, string_of, url_part, ContentBudget, ParsedRequest,
+    ParsedResponse,
+};
+use super::openai::tool_definition;
+
+/// Parses a Messages API request body.
+pub(crate) fn parse_request(body: &[u8], capture_content: bool) -> ParsedRequest {
+    let mut out = ParsedRequest::default();
+    let Some(m) = parse_object(body, "request body", &mut out.diagnostics) else {
+        return out;
+    };
+    let d = &mut out.diagnostics;
+    let r = &mut out.request;
+    r.model = model_of(&m, d);
+    r.max_tokens = i64_of(&m, "max_tokens", d);
+    r.temperature = f64_of(&m, "temperature", d);
+    r.top_p = f64_of(&m, "top_p", d);
+    r.top_k = i64_of(&m, "top_k", d);
+    r.stop_sequences = string_list(m.get("stop_sequences"));
+    r.stream = bool_of(&m, "stream");
+    r.reasoning_level = obj_of(&m, "output_config").and_then(|o| string_of(o, "effort"));
+    if !capture_content {
+        return out;
+    }
+    match m.get("system") {
+        Some(Value::String(s)) if !s.is_empty() => {
+            out.system_instructions.push(MessagePart::text(s.clone()))
+        }
+        Some(Value::Array(blocks)) => {
+            for b in blocks.iter().filter_map(Value::as_object) {
+                block_parts(b, &mut out.system_instructions);
+            }
+        }
+        _ => {}
+    }
+    out.input_messages = arr_of(&m, "messages")
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|msg| {
+            let mut parts = Vec::new();
+            match msg.get("content") {
+                Some(Value::String(s)) => parts.push(MessagePart::text(s.clone())),
+                Some(Value::Array(blocks)) => {
+                    for b in blocks.iter().filter_map(Value::as_object) {
+                        block_parts(b, &mut parts);
+                    }
+                }
+                _ => {}
+            }
+            ChatMessage::new(Role::from(str_of(msg, "role").unwrap_or("user")), parts)
+        })
+        .collect();
+    out.tool_definitions = arr_of(&m, "tools")
+        .iter()
+        .filter_map(|t| {
+            let mut def = tool_definition(t)?;
+            // Client tools have no `type` (or `custom`); server tools are versioned types.
+            if def.tool_type == "custom" {
+                def.tool_type = "function".to_string();
+            }
+            Some(def)
+        })
+        .collect();
+    out
+}
+
+/// Parses a Messages API 2xx response body.
+pub(crate) fn parse_response(body: &[u8], capture_content: bool) -> ParsedResponse {
+    let mut out = ParsedResponse::default();
+    let Some(m) = parse_object(body, "response body", &mut out.diagnostics) else {
+        return out;
+    };
+    out.error = embedded_error(&m);
+    out.response.id = string_of(&m, "id");
+    out.response.model = string_of(&m, "model");
+    let stop_reason = string_of(&m, "stop_reason");
+    if let Some(u) = obj_of(&m, "usage") {
+        let mut counts = Counts::default();
+        counts.update(u, &mut out.diagnostics);
+        out.usage = counts.usage();
+    }
+    if capture_content {
+        let mut parts = Vec::new();
+        for b in arr_of(&m, "content").iter().filter_map(Value::as_object) {
+            block_parts(b, &mut parts);
+        }
+        let role = str_of(&m, "role").unwrap_or("assistant");
+        let reason = stop_reason.as_deref().map_or("error", output_finish_reason);
+        out.output_messages = vec![OutputMessage::new(Role::from(role), parts, reason)];
+    }
+    out.response.finish_reasons = stop_reason.map(|r| vec![r]);
+    out
+}
+
+/// The schema's finish reason for an output message from an Anthropic `stop_reason`.
+fn output_finish_reason(raw: &str) -> &str {
+    match raw {
+        "end_turn" | "stop_sequence" => "stop",
+        "max_tokens" | "model_context_window_exceeded" => "length",
+        "tool_use" => "tool_call",
+        "refusal" => "content_filter",
+        other => other,
+    }
+}
+
+/// Anthropic's usage counts as reported (`input_tokens` excludes cached tokens).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Counts {
+    input: Option<u64>,
+    cache_read: Option<u64>,
+    cache_creation: Option<u64>,
+    output: Option<u64>,
+}
+
+impl Counts {
+    /// Takes every count present in `u` (a later `message_delta` refines `message_start`).
+    fn update(&mut self, u: &Map<String, Value>, d: &mut Vec<String>) {
+        for (slot, key) in [
+            (&mut self.input, "input_tokens"),
+            (&mut self.cache_read, "cache_read_input_tokens"),
+            (&mut self.cache_creation, "cache_creation_input_tokens"),
+            (&mut self.output, "output_tokens"),
+        ] {
+            if let Some(v) = count_of(u, key, d) {
+                *slot = Some(v);
+            }
+        }
+    }
+
+    fn usage(self) -> Usage {
+        let parts = [self.input, self.cache_read, self.cache_creation];
+        let input = parts.iter().any(Option::is_some).then(|| {
+            parts
+                .iter()
+                .flatten()
+                .fold(0u64, |a, b| a.saturating_add(*b))
+        });
+        Usage {
+            input_tokens: input,
+            output_tokens: self.output,
+            cache_read_input_tokens: self.cache_read,
+            cache_creation_input_tokens: self.cache_creation,
+            reasoning_output_tokens: None,
+        }
+    }
+}
+
+/// The parts of one content block (request or response).
+fn block_parts(b: &Map<String, Value>, parts: &mut Vec<MessagePart>) {
+    match str_of(b, "type") {
+        Some("text") => {
+            if let Some(t) = b.get("text").and_then(Value::as_str) {
+                parts.push(MessagePart::text(t));
+            }
+        }
+        Some("thinking") => {
+            if let Some(t) = str_of(b, "thinking") {
+                parts.push(MessagePart::Reasoning {
+                    content: t.to_string(),
+                });
+            }
+        }
+        Some(kind @ ("image" | "document")) => {
+            let modality = if kind == "image" { "image" } else { "document" };
+            let source = obj_of(b, "source");
+            let part = match source.map(|s| (str_of(s, "type"), s)) {
+                Some((Some("base64"), s)) => str_of(s, "data")
+                    .map(|data| MessagePart::blob(modality, str_of(s, "media_type"), data)),
+                Some((Some("url"), s)) => str_of(s, "url").map(|u| url_part(modality, u)),
+                Some((Some("file"), s)) => str_of(s, "file_id").map(|id| MessagePart::File {
+                    mime_type: None,
+                    modality: modality.to_string(),
+                    file_id: id.to_string(),
+                }),
+                Some((Some("text"), s)) => str_of(s, "data").map(MessagePart::text),
+                _ => None,
+            };
+            parts.push(part.unwrap_or_else(|| generic_part(b)));
+        }
+        Some("tool_use") => match str_of(b, "name") {
+            Some(name) => parts.push(MessagePart::ToolCall {
+                id: string_of(b, "id"),
+                name: name.to_string(),
+                arguments: b.get("input").filter(|v| !v.is_null()).cloned(),
+            }),
+            None => parts.push(generic_part(b)),
+        },
+        Some("tool_result") => {
+            let response = match b.get("content") {
+                Some(Value::Array(items)) => {
+                    let texts: Vec<&str> = items
+                        .iter()
+                        .filter_map(Value::as_object)
+                        .filter(|o| str_of(o, "type") == Some("text"))
+                        .filter_map(|o| o.get("text").and_then(Value::as_str))
+                        .collect();
+                    if texts.len() == items.len() {
+                        Value::String(texts.concat())
+                    } else {
+                        Value::Array(items.clone())
+                    }
+                }
+                Some(v) => v.clone(),
+                None => Value::Null,
+            };
+            parts.push(MessagePart::tool_response(
+                str_of(b, "tool_use_id"),
+                response,
+            ));
+        }
+        Some(_) => parts.push(generic_part(b)),
+        None => {}
+    }
+}
+
+/// At most this many content blocks are accumulated per streamed message.
+const MAX_BLOCKS: usize = 256;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Block {
+    Text(String),
+    Thinking(String),
+    ToolUse {
+        id: Option<String>,
+        name: String,
+        json: String,
+        start_input: Option<Value>,
+    },
+    Other(Map<String, Value>),
+}
+
+/// Accumulates a streamed Messages API response.
+#[derive(Debug, Default)]
+pub(crate) struct MessagesStream {
+    capture: bool,
+    out: ParsedResponse,
+    counts: Counts,
+    stop_reason: Option<String>,
+    role: Option<String>,
+    blocks: Vec<(i64, Block)>,
+    budget: ContentBudget,
+    /// `message_stop` or `error` was seen.
+    pub(crate) terminal: bool,
+}
+
+impl MessagesStream {
+    pub(crate) fn new(capture: bool) -> Self {
+        MessagesStream {
+            capture,
+            ..Default::default()
+        }
+    }
+
+    /// Handles one event's JSON; `event` is the SSE event name (the JSON `type` wins).
+    pub(crate) fn on_event(&mut self, event: Option<&str>, m: &Map<String, Value>) {
+        let d = &mut self.out.diagnostics;
+        match str_of(m, "type").or(event) {
+            Some("message_start") => {
+                let Some(msg) = obj_of(m, "message") else {
+                    diagnose(d, "message_start without a message");
+                    return;
+                };
+                self.out.response.id = string_of(msg, "id").or(self.out.response.id.take());
+                self.out.response.model =
+                    string_of(msg, "model").or(self.out.response.model.take());
+                self.role = string_of(msg, "role");
+                if let Some(u) = obj_of(msg, "usage") {
+                    self.counts.update(u, d);
+                }
+            }
+            Some("content_block_start") if self.capture => {
+                let (Some(index), Some(b)) = (
+                    m.get("index").and_then(Value::as_i64),
+                    obj_of(m, "content_block"),
+                ) else {
+                    return;
+                };
+                if self.blocks.len() >= MAX_BLOCKS {
+                    diagnose(
+                        d,
+                        format!("more than {MAX_BLOCKS} content blocks: later ones not kept"),
+                    );
+                    return;
+                }
+                let block = match str_of(b, "type") {
+                    Some("text") => Block::Text(String::new()),
+                    Some("thinking") => Block::Thinking(String::new()),
+                    Some("tool_use") => Block::ToolUse {
+                        id: string_of(b, "id"),
+                        name: string_of(b, "name").unwrap_or_default(),
+                        json: String::new(),
+                        start_input: b.get("input").filter(|v| !v.is_null()).cloned(),
+                    },
+                    _ => Block::Other(b.clone()),
+                };
+                self.blocks.push((index, block));
+            }
+            Some("content_block_delta") if self.capture => {
+                let (Some(index), Some(delta)) =
+                    (m.get("index").and_then(Value::as_i64), obj_of(m, "delta"))
+                else {
+                    return;
+                };
+                let Some((_, block)) = self.blocks.iter_mut().find(|(i, _)| *i == index) else {
+                    return;
+                };
+                let budget = &mut self.budget;
+                match (block, str_of(delta, "type")) {
+                    (Block::Text(s), Some("text_delta")) => {
+                        budget.push(s, str_of(delta, "text").unwrap_or_default(), d)
+                    }
+                    (Block::Thinking(s), Some("thinking_delta")) => {
+                        budget.push(s, str_of(delta, "thinking").unwrap_or_default(), d)
+                    }
+                    (Block::ToolUse { json, .. }, Some("input_json_delta")) => {
+                        budget.push(json, str_of(delta, "partial_json").unwrap_or_default(), d)
+                    }
+                    _ => {}
+                }
+            }
+            Some("message_delta") => {
+                if let Some(r) = obj_of(m, "delta").and_then(|x| string_of(x, "stop_reason")) {
+                    self.stop_reason = Some(r);
+                }
+                if let Some(u) = obj_of(m, "usage") {
+                    self.counts.update(u, d);
+                }
+            }
+            Some("message_stop") => self.terminal = true,
+            Some("error") => {
+                self.out.error = Some(embedded_error(m).unwrap_or_else(|| ErrorInfo {
+                    error_type: crate::semconv::ERROR_TYPE_OTHER.to_string(),
+                    message: None,
+                }));
+                self.terminal = true;
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn diagnostics(&mut self) -> &mut Vec<String> {
+        &mut self.out.diagnostics
+    }
+
+    /// The accumulated response.
+    pub(crate) fn finish(mut self) -> ParsedResponse {
+        let mut out = std::mem::take(&mut self.out);
+        if self.counts != Counts::default() {
+            out.usage = self.counts.usage();
+        }
+        if self.capture && (!self.blocks.is_empty() || self.stop_reason.is_some()) {
+            let mut parts = Vec::new();
+            for (_, block) in self.blocks {
+                match block {
+                    Block::Text(t) => parts.push(MessagePart::text(t)),
+                    Block::Thinking(t) => parts.push(MessagePart::Reasoning { content: t }),
+                    Block::ToolUse {
+                        id,
+                        name,
+                        json,
+                        start_input,
+                    } => {
+                        let arguments = if json.trim().is_empty() {
+                            start_input
+                        } else {
+                            match serde_json::from_str(&json) {
+                                Ok(v) => Some(v),
+                                Err(_) => {
+                                    diagnose(
+                                        &mut out.diagnostics,
+                                        "streamed tool input is not valid JSON",
+                                    );
+                                    Some(Value::String(json))
+                                }
+                            }
+                        };
+                        parts.push(MessagePart::ToolCall {
+                            id,
+                            name,
+                            arguments,
+                        });
+                    }
+                    Block::Other(b) => block_parts(&b, &mut parts),
+                }
+            }
+            let role = self.role.as_deref().unwrap_or("assistant");
+            let reason = self
+                .stop_reason
+                .as_deref()
+                .map_or("error", output_finish_reason);
+            out.output_messages = vec![OutputMessage::new(Role::from(role), parts, reason)];
+        }
+        out.response.finish_reasons = self.stop_reason.map(|r| vec![r]);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use serde_json::json;
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_bytes!(concat!("../../tests/data/http/", $name)).as_slice()
+        };
+    }
+
+    #[test]
+    fn request() {
+        let body = fixture!("anthropic_messages_request.json");
+        let p = parse_request(body, false);
+        let r = &p.request;
+        assert_eq!(r.model.as_deref(), Some("claude-sonnet-4-20250514"));
+        assert_eq!(r.max_tokens, Some(1024));
+        assert_eq!(r.temperature, Some(0.7));
+        assert_eq!(r.top_p, Some(0.95));
+        assert_eq!(r.top_k, Some(40));
+        assert_eq!(r.stop_sequences, Some(vec!["\n\nHuman:".to_string()]));
+        assert_eq!(r.stream, Some(true));
+        assert!(p.system_instructions.is_empty() && p.input_messages.is_empty());
+        assert!(p.provider_attributes.is_empty());
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+
+        let p = parse_request(body, true);
+        assert_eq!(
+            p.system_instructions,
+            vec![MessagePart::text("You are a weather assistant.")]
+        );
+        assert_eq!(p.tool_definitions.len(), 1);
+        assert_eq!(p.tool_definitions[0].tool_type, "function");
+        assert_eq!(p.tool_definitions[0].name, "get_weather");
+        assert!(p.tool_definitions[0].parameters.is_some());
+        let m = &p.input_messages;
+        assert_eq!(m.len(), 3);
+        assert_eq!(
+            m[0],
+            ChatMessage::user("What's the weather like in San Francisco?")
+        );
+        assert_eq!(
+            m[1].parts[1],
+            MessagePart::tool_call(
+                Some("toolu_01A09q90qw90lq917835lq9"),
+                "get_weather",
+                json!({"location": "San Francisco, CA"})
+            )
+        );
+        assert_eq!(m[2].role, Role::User);
+        assert_eq!(
+            m[2].parts,
+            vec![
+                MessagePart::tool_response(
+                    Some("toolu_01A09q90qw90lq917835lq9"),
+                    json!("15 degrees")
+                ),
+                MessagePart::blob("image", Some("image/jpeg"), "/9j/4AAQSkZJRg=="),
+                MessagePart::text("And what does this picture show?"),
+            ]
+        );
+    }
+
+    #[test]
+    fn response_usage_includes_cached_input() {
+        let p = parse_response(fixture!("anthropic_messages.json"), false);
+        assert_eq!(
+            p.response.id.as_deref(),
+            Some("msg_013Zva2CMHLNnXjNJJKqJ2EF")
+        );
+        assert_eq!(
+            p.response.model.as_deref(),
+            Some("claude-sonnet-4-20250514")
+        );
+        assert_eq!(
+            p.response.finish_reasons,
+            Some(vec!["end_turn".to_string()])
+        );
+        assert_eq!(p.usage.input_tokens, Some(2095 + 248 + 1024));
+        assert_eq!(p.usage.output_tokens, Some(503));
+        assert_eq!(p.usage.cache_read_input_tokens, Some(1024));
+        assert_eq!(p.usage.cache_creation_input_tokens, Some(248));
+        assert!(p.output_messages.is_empty());
+        assert!(p.error.is_none());
+        let p = parse_response(fixture!("anthropic_messages.json"), true);
+        assert_eq!(
+            p.output_messages,
+            vec![OutputMessage::new(
+                Role::Assistant,
+                vec![MessagePart::text("Hi! My name is Claude.")],
+                "stop"
+            )]
+        );
+    }
+
+    #[test]
+    fn tool_use_response() {
+        let p = parse_response(fixture!("anthropic_messages_tool_use.json"), true);
+        assert_eq!(
+            p.response.finish_reasons,
+            Some(vec!["tool_use".to_string()])
+        );
+        assert_eq!(p.usage.input_tokens, Some(472));
+        let m = &p.output_messages[0];
+        assert_eq!(m.finish_reason, "tool_call");
+        assert_eq!(m.parts[0].part_type(), "reasoning");
+        assert_eq!(
+            m.parts[2],
+            MessagePart::tool_call(
+                Some("toolu_01A09q90qw90lq917835lq9"),
+                "get_weather",
+                json!({"location": "San Francisco, CA", "unit": "celsius"})
+            )
+        );
+    }
+
+    #[test]
+    fn usage_without_cache_fields_and_saturation() {
+        let mut c = Counts::default();
+        let mut d = Vec::new();
+        c.update(json!({"input_tokens": 10}).as_object().unwrap(), &mut d);
+        assert_eq!(c.usage().input_tokens, Some(10));
+        assert_eq!(c.usage().cache_read_input_tokens, None);
+        c.update(
+            json!({"cache_read_input_tokens": u64::MAX, "output_tokens": 3})
+                .as_object()
+                .unwrap(),
+            &mut d,
+        );
+        assert_eq!(c.usage().input_tokens, Some(u64::MAX));
+        assert_eq!(Counts::default().usage(), Usage::default());
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn stream_error_event() {
+        let mut s = MessagesStream::new(true);
+        let ev = json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}});
+        s.on_event(Some("error"), ev.as_object().unwrap());
+        assert!(s.terminal);
+        let out = s.finish();
+        let e = out.error.unwrap();
+        assert_eq!(
+            (e.error_type.as_str(), e.message.as_deref()),
+            ("overloaded_error", Some("Overloaded"))
+        );
+    }
+}
