@@ -37,7 +37,6 @@ mod model;
 mod openai;
 mod sse;
 // `StreamParser::events` is not used by the middleware (which counts events from `feed`).
-#[allow(dead_code)]
 mod stream;
 
 #[cfg(feature = "async-openai")]
@@ -51,11 +50,3 @@ mod provider;
 pub use self::async_openai::GenAiHttpService;
 pub use middleware::{GenAiMiddleware, RetryObserver};
 
-#[allow(unused_imports)]
-pub(crate) use api::Api;
-#[allow(unused_imports)]
-pub(crate) use model::{ParsedRequest, ParsedResponse};
-#[allow(unused_imports)]
-pub(crate) use sse::{SseDecoder, SseEvent};
-#[allow(unused_imports)]
-pub(crate) use stream::StreamParser;

@@ -451,7 +451,7 @@ mod tests {
     /// schemas of the content attributes.
     #[test]
     fn captured_content_matches_the_semconv_schemas() {
-        use super::super::Api;
+        use super::super::api::Api;
         macro_rules! fixture {
             ($name:literal) => {
                 include_bytes!(concat!("../../tests/data/http/", $name)).as_slice()
