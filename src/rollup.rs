@@ -190,7 +190,8 @@ where
 
 fn export(state: &mut GenAiSpan, run: bool) {
     let acc = &state.accounting;
-    let mut extra = Vec::with_capacity(4);
+    // Nothing to add is the common case: no allocation then.
+    let mut extra = Vec::new();
     if let Some(cost) = acc.total_cost() {
         extra.push(KeyValue::new(sc::GEN_AI_USAGE_COST, cost));
     }
