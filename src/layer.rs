@@ -447,17 +447,16 @@ where
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         // Only GenAI callsites carry state: other spans close without an extension lock, and
         // without a registry lookup while no GenAI span is open.
-        let state = if self.any_live() {
-            ctx.span(&id)
-                .filter(|span| self.is_genai(span.metadata()))
-                .and_then(|span| span.extensions_mut().remove::<GenAiSpan>())
-        } else {
-            None
-        };
-        if let Some(mut state) = state {
-            self.live.fetch_sub(1, Ordering::Relaxed);
-            crate::rollup::on_close(&mut state, &id, &ctx, &self.config.accounting);
-            self.finish(&id, &mut state);
+        if self.any_live() {
+            if let Some(span) = ctx.span(&id).filter(|span| self.is_genai(span.metadata())) {
+                let state = span.extensions_mut().remove::<GenAiSpan>();
+                if let Some(mut state) = state {
+                    self.live.fetch_sub(1, Ordering::Relaxed);
+                    crate::rollup::on_close(&mut state, &span, &self.config.accounting);
+                    drop(span);
+                    self.finish(&id, &mut state);
+                }
+            }
         }
         self.otel.on_close(id, ctx)
     }

@@ -20,10 +20,8 @@
 use std::sync::Arc;
 
 use opentelemetry::KeyValue;
-use tracing_core::span::Id;
 use tracing_core::Subscriber;
-use tracing_subscriber::layer::Context;
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::cost::PriceTable;
 use crate::metrics::MetricsConfig;
@@ -109,8 +107,7 @@ fn has_usage(u: &Usage) -> bool {
 /// Called by the layer when a GenAI span closes, before its attributes are built.
 pub(crate) fn on_close<S>(
     state: &mut GenAiSpan,
-    id: &Id,
-    ctx: &Context<'_, S>,
+    span: &SpanRef<'_, S>,
     config: &AccountingConfig,
 ) where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -121,7 +118,7 @@ pub(crate) fn on_close<S>(
             price(state, table);
         }
     }
-    rollup(state, id, ctx);
+    rollup(state, span);
     export(state, run);
 }
 
@@ -144,7 +141,7 @@ fn price(state: &mut GenAiSpan, table: &PriceTable) {
     }
 }
 
-fn rollup<S>(state: &GenAiSpan, id: &Id, ctx: &Context<'_, S>)
+fn rollup<S>(state: &GenAiSpan, span: &SpanRef<'_, S>)
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
@@ -157,9 +154,6 @@ where
     if usage_done && count_done {
         return;
     }
-    let Some(span) = ctx.span(id) else {
-        return;
-    };
     for ancestor in span.scope().skip(1) {
         let mut ext = ancestor.extensions_mut();
         let Some(parent) = ext.get_mut::<GenAiSpan>() else {

@@ -223,7 +223,13 @@ pub(crate) struct SecretScanner {
     min_prefix_run: usize,
     /// Whether a custom matcher is configured (the prefilter cannot judge those).
     has_custom: bool,
+    /// The shortest string a prefix pattern or the bearer rule can match: shorter strings
+    /// without `:`/`=` are clean without a closer look.
+    min_match_len: usize,
 }
+
+/// `bearer`, one blank, 8 token characters.
+const MIN_BEARER_LEN: usize = 15;
 
 /// What one pass over a string found: which (expensive) matchers can possibly match.
 struct Prefilter {
@@ -294,6 +300,7 @@ impl Default for SecretScanner {
             first: [false; 256],
             min_prefix_run: usize::MAX,
             has_custom: false,
+            min_match_len: MIN_BEARER_LEN,
         };
         for p in builtin_patterns() {
             scanner.add(p);
@@ -315,6 +322,9 @@ impl SecretScanner {
                     0
                 };
                 self.min_prefix_run = self.min_prefix_run.min(run);
+                self.min_match_len = self
+                    .min_match_len
+                    .min(prefix.len().saturating_add(*min_len).max(1));
             }
             SecretPattern::Custom(_) => self.has_custom = true,
         }
@@ -368,6 +378,12 @@ impl SecretScanner {
     /// a `:` or `=` for `key: value`). Custom matchers always run.
     #[inline]
     pub(crate) fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        if s.len() < self.min_match_len
+            && !self.has_custom
+            && !s.bytes().any(|b| b == b':' || b == b'=')
+        {
+            return Cow::Borrowed(s);
+        }
         let pre = Prefilter::scan(s);
         let prefixes = pre.longest_token_run >= self.min_prefix_run.max(1)
             || (self.min_prefix_run == 0 && !s.is_empty());
