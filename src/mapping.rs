@@ -50,14 +50,7 @@ pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
 /// (no mapper and no content capture, which need them; moved strings are left empty).
 /// Otherwise the strings are shared.
 pub(crate) fn attributes_of_closing(state: &mut GenAiSpan, take: bool) -> Attributes {
-    build(
-        state,
-        if take {
-            Strings::Move
-        } else {
-            Strings::Share
-        },
-    )
+    build(state, if take { Strings::Move } else { Strings::Share })
 }
 
 #[derive(Clone, Copy)]
@@ -78,7 +71,10 @@ fn build(state: &mut GenAiSpan, mode: Strings) -> Attributes {
     let list = |v: &mut Vec<String>| match mode {
         Strings::Share => strings(v),
         Strings::Move => Value::Array(Array::String(
-            std::mem::take(v).into_iter().map(StringValue::from).collect(),
+            std::mem::take(v)
+                .into_iter()
+                .map(StringValue::from)
+                .collect(),
         )),
     };
 

@@ -233,7 +233,8 @@ impl MetricsConfig {
             KeyValue::new(sc::ERROR_TYPE, t)
         });
         let opt = |key: &'static str, v: &Option<String>| {
-            v.as_ref().map(|v| KeyValue::new(key, crate::mapping::shared(v)))
+            v.as_ref()
+                .map(|v| KeyValue::new(key, crate::mapping::shared(v)))
         };
         match op {
             Operation::InvokeAgent => {

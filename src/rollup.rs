@@ -105,11 +105,8 @@ fn has_usage(u: &Usage) -> bool {
 
 /// Prices the call, rolls it up into its ancestors and adds the extension attributes.
 /// Called by the layer when a GenAI span closes, before its attributes are built.
-pub(crate) fn on_close<S>(
-    state: &mut GenAiSpan,
-    span: &SpanRef<'_, S>,
-    config: &AccountingConfig,
-) where
+pub(crate) fn on_close<S>(state: &mut GenAiSpan, span: &SpanRef<'_, S>, config: &AccountingConfig)
+where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let run = is_run(state.operation.as_ref());

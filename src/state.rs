@@ -456,6 +456,15 @@ impl GenAiSpan {
     /// Token counts above `i64::MAX` are exported saturated (an OTLP int is an `i64`); say so.
     pub(crate) fn diagnose_saturated_counts(&mut self) {
         let u = &self.usage;
+        let big = |v: Option<u64>| v.is_some_and(|v| v > i64::MAX as u64);
+        if !(big(u.input_tokens)
+            || big(u.output_tokens)
+            || big(u.cache_read_input_tokens)
+            || big(u.cache_creation_input_tokens)
+            || big(u.reasoning_output_tokens))
+        {
+            return;
+        }
         let too_big: Vec<&'static str> = [
             (crate::semconv::GEN_AI_USAGE_INPUT_TOKENS, u.input_tokens),
             (crate::semconv::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens),
