@@ -199,7 +199,7 @@ impl<L> GenAiLayer<L> {
     /// Writes the final attributes, name, events and status of a closing GenAI span.
     fn finish(&self, id: &Id, state: &mut GenAiSpan) {
         state.diagnose_saturated_counts();
-        self.diagnostics.record_span(&state);
+        self.diagnostics.record_span(state);
         if state.operation.is_none() {
             state.diagnose(
                 "gen_ai.operation.name was declared but never recorded; exported without GenAI name"
@@ -211,7 +211,7 @@ impl<L> GenAiLayer<L> {
         if !accounting.metrics.is_off() {
             accounting
                 .metrics
-                .record(&state, state.started.elapsed(), prices);
+                .record(state, state.started.elapsed(), prices);
         }
         let name = match state.otel.name.take() {
             Some(name) => name,
@@ -223,7 +223,7 @@ impl<L> GenAiLayer<L> {
         let mut attrs = mapping::attributes_of_closing(state, take);
         let mut failures = Vec::new();
         for mapper in &self.config.mappers {
-            if let Err(failure) = mapper.apply(&state, &mut attrs) {
+            if let Err(failure) = mapper.apply(state, &mut attrs) {
                 failures.push(failure);
             }
         }
@@ -241,10 +241,10 @@ impl<L> GenAiLayer<L> {
                     span.add_event_with_timestamp(event.name, event.time, event.attributes);
                 }
                 if state.is_error() {
-                    if let Some(attrs) = mapping::exception_event(&state) {
+                    if let Some(attrs) = mapping::exception_event(state) {
                         span.add_event(sc::EXCEPTION_EVENT, attrs);
                     }
-                    span.set_status(Status::error(mapping::status_description(&state)));
+                    span.set_status(Status::error(mapping::status_description(state)));
                 } else if state.otel.status_ok {
                     span.set_status(Status::Ok);
                 }
