@@ -8,6 +8,7 @@ use opentelemetry::trace::SpanKind;
 use opentelemetry::KeyValue;
 use tracing_core::field::{Field, Visit};
 
+use crate::callsite::{CallsiteFields, Slot};
 use crate::fields::{AliasTable, GenAiField};
 use crate::state::{GenAiSpan, Operation};
 use crate::value::FieldValue;
@@ -57,6 +58,14 @@ impl Raw<'_> {
         match self {
             Raw::Str(s) => (*s).to_string(),
             other => other.describe(),
+        }
+    }
+
+    /// The value as text, borrowed when it is a string.
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Raw::Str(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.describe()),
         }
     }
 
@@ -179,8 +188,9 @@ pub(crate) fn parse_list(s: &str) -> Vec<String> {
 /// assert_eq!(tracing_genai::normalize_provider("Ollama"), "ollama");
 /// ```
 pub fn normalize_provider(name: &str) -> String {
-    let lower = name.trim().to_ascii_lowercase();
-    let known = match lower.as_str() {
+    let mut buf = [0u8; 32];
+    let lower = crate::value::ascii_lowercase(name.trim(), &mut buf);
+    let known = match &*lower {
         "openai" | "open_ai" | "open-ai" => "openai",
         "azure" | "azure_openai" | "azure-openai" | "azure.openai" | "azureopenai"
         | "azure.ai.openai" => "azure.ai.openai",
@@ -200,7 +210,7 @@ pub fn normalize_provider(name: &str) -> String {
         "groq" => "groq",
         "mistral" | "mistralai" | "mistral_ai" | "mistral-ai" => "mistral_ai",
         "moonshot" | "moonshot_ai" | "moonshotai" | "kimi" => "moonshot_ai",
-        _ => return lower,
+        _ => return lower.into_owned(),
     };
     known.to_string()
 }
@@ -222,7 +232,7 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
     }
     match field {
         OperationName => {
-            let op = Operation::parse(&raw.string());
+            let op = Operation::parse(&raw.text());
             if !op.is_well_known() {
                 state.diagnose(format!(
                     "{name}: unknown operation {:?} kept as-is",
@@ -231,7 +241,7 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
             }
             state.operation = Some(op);
         }
-        ProviderName => state.provider = Some(normalize_provider(&raw.string())),
+        ProviderName => state.provider = Some(normalize_provider(&raw.text())),
         RequestModel => state.request.model = Some(raw.string()),
         MaxTokens => checked!(int_non_negative, state.request.max_tokens),
         ChoiceCount => checked!(int_non_negative, state.request.choice_count),
@@ -300,9 +310,9 @@ pub(crate) fn apply(state: &mut GenAiSpan, field: GenAiField, name: &str, raw: R
                 .push(KeyValue::new(key, raw.string()));
         }
         OtelName => state.otel.name = Some(raw.string()),
-        OtelKind => state.otel.kind = parse_kind(&raw.string()),
+        OtelKind => state.otel.kind = parse_kind(&raw.text()),
         OtelStatusCode => {
-            let s = raw.string();
+            let s = raw.text();
             if s.eq_ignore_ascii_case("error") {
                 state.otel.status_error = true;
                 state.otel.status_ok = false;
@@ -379,18 +389,24 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 pub(crate) struct Capture<'a> {
     pub(crate) state: &'a mut GenAiSpan,
     pub(crate) aliases: &'a AliasTable,
+    /// The span's callsite, resolved once; fields of other callsites are classified by name.
+    pub(crate) resolved: Option<&'a CallsiteFields>,
 }
 
 impl Capture<'_> {
     fn record(&mut self, field: &Field, raw: Raw<'_>) {
         let name = field.name();
-        match self.aliases.get(name) {
-            Some(f) => apply(self.state, f, name, raw),
-            None if name.starts_with("gen_ai.") => self.state.diagnose(format!(
+        let slot = self
+            .resolved
+            .and_then(|r| r.slot(field))
+            .unwrap_or_else(|| Slot::classify(self.aliases, name));
+        match slot {
+            Slot::GenAi(f) => apply(self.state, f, name, raw),
+            Slot::UnknownGenAi => self.state.diagnose(format!(
                 "{name}: not in the GenAI registry; dropped (rename it with a mapper to keep it)"
             )),
-            None if is_secret_name(name) => {}
-            None => self.state.set_field(name, raw.to_field_value()),
+            Slot::Secret => {}
+            Slot::Plain => self.state.set_field(name, raw.to_field_value()),
         }
     }
 }

@@ -186,6 +186,7 @@ impl<L> GenAiLayer<L> {
     /// ```
     pub fn with_alias(mut self, name: impl Into<Cow<'static, str>>, field: GenAiField) -> Self {
         self.config.aliases.insert(name, field);
+        self.callsites.clear();
         self
     }
 
@@ -199,6 +200,7 @@ impl<L> GenAiLayer<L> {
     /// ```
     pub fn without_alias(mut self, name: &str) -> Self {
         self.config.aliases.remove(name);
+        self.callsites.clear();
         self
     }
 

@@ -13,6 +13,7 @@
 
 use std::any::TypeId;
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::{Status, TraceContextExt};
@@ -26,6 +27,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
+use crate::callsite::CallsiteCache;
 use crate::capture::Capture;
 use crate::config::LayerConfig;
 use crate::diagnostics::Diagnostics;
@@ -62,6 +64,12 @@ pub struct GenAiLayer<L> {
     pub(crate) diagnostics: Arc<Diagnostics>,
     dispatch: OnceLock<WeakDispatch>,
     with_state: Option<WithState>,
+    /// GenAI callsites, resolved once.
+    pub(crate) callsites: CallsiteCache,
+    /// GenAI spans currently open (state inserted, not yet closed). While it is zero no span
+    /// can be a GenAI span, so `record`, `event` and `close` of other spans skip the registry
+    /// lookup entirely and cost the inner layer's work only.
+    live: AtomicUsize,
 }
 
 impl<L> std::fmt::Debug for GenAiLayer<L> {
@@ -81,6 +89,8 @@ impl<L> GenAiLayer<L> {
             diagnostics,
             dispatch: OnceLock::new(),
             with_state: None,
+            callsites: CallsiteCache::default(),
+            live: AtomicUsize::new(0),
         }
     }
 
@@ -91,6 +101,14 @@ impl<L> GenAiLayer<L> {
         meta.is_span()
             && (meta.fields().field(sc::GEN_AI_OPERATION_NAME).is_some()
                 || (!self.config.rules.is_empty() && self.config.rule_for(meta).is_some()))
+    }
+
+    /// Whether a GenAI span may be open. `false` proves that span `id` (open, since the caller
+    /// got it from `tracing`) is not a GenAI span: its own creation counted it, and its close
+    /// has not yet run.
+    #[inline]
+    fn any_live(&self) -> bool {
+        self.live.load(Ordering::Relaxed) != 0
     }
 
     fn dispatch(&self) -> Option<Dispatch> {
@@ -210,9 +228,9 @@ impl<L> GenAiLayer<L> {
     }
 
     /// Writes the final attributes, name, events and status of a closing GenAI span.
-    fn finish(&self, id: &Id, mut state: GenAiSpan) {
+    fn finish(&self, id: &Id, state: &mut GenAiSpan) {
         state.diagnose_saturated_counts();
-        self.diagnostics.record_span(&state);
+        self.diagnostics.record_span(state);
         if state.operation.is_none() {
             state.diagnose(
                 "gen_ai.operation.name was declared but never recorded; exported without GenAI name"
@@ -221,18 +239,26 @@ impl<L> GenAiLayer<L> {
         }
         let accounting = &self.config.accounting;
         let prices = accounting.prices.as_deref();
-        accounting
-            .metrics
-            .record(&state, state.started.elapsed(), prices);
-        let mut attrs = mapping::attributes(&state);
+        if !accounting.metrics.is_off() {
+            accounting
+                .metrics
+                .record(state, state.started.elapsed(), prices);
+        }
+        let name = match state.otel.name.take() {
+            Some(name) => name,
+            None => state.otel_name(),
+        };
+        // With no mapper and no content to export, nothing reads the state's strings after
+        // this: they are moved into the attributes instead of copied.
+        let take = self.config.mappers.is_empty() && state.content.is_none();
+        let mut attrs = mapping::attributes_of_closing(state, take);
         let mut failures = Vec::new();
         for mapper in &self.config.mappers {
-            if let Err(failure) = mapper.apply(&state, &mut attrs) {
+            if let Err(failure) = mapper.apply(state, &mut attrs) {
                 failures.push(failure);
             }
         }
-        let name = state.otel.name.clone().unwrap_or_else(|| state.otel_name());
-        let name = crate::content::finish(&self.config.content, &mut state, &mut attrs, name);
+        let name = crate::content::finish(&self.config.content, state, &mut attrs, name);
 
         let written = match self
             .dispatch()
@@ -246,10 +272,10 @@ impl<L> GenAiLayer<L> {
                     span.add_event_with_timestamp(event.name, event.time, event.attributes);
                 }
                 if state.is_error() {
-                    if let Some(attrs) = mapping::exception_event(&state) {
+                    if let Some(attrs) = mapping::exception_event(state) {
                         span.add_event(sc::EXCEPTION_EVENT, attrs);
                     }
-                    span.set_status(Status::error(mapping::status_description(&state)));
+                    span.set_status(Status::error(mapping::status_description(state)));
                 } else if state.otel.status_ok {
                     span.set_status(Status::Ok);
                 }
@@ -340,18 +366,26 @@ where
         }
         let mut state = GenAiSpan::new(meta.name(), meta.target());
         self.config.content.init(&mut state);
-        if let Some(rule) = self.config.rule_for(meta) {
-            rule.seed(&mut state);
+        if !self.config.rules.is_empty() {
+            if let Some(rule) = self.config.rule_for(meta) {
+                rule.seed(&mut state);
+            }
         }
+        let resolved = self.callsites.get(meta, &self.config.aliases);
         attrs.record(&mut Capture {
             state: &mut state,
             aliases: &self.config.aliases,
+            resolved: Some(&resolved),
         });
+        state.resolved = Some(resolved);
         if !self.config.accounting.inherit.is_empty() {
             crate::inherit::inherit_into(&mut state, id, &ctx, &self.config);
         }
         let kind = state.kind();
         if let Some(span) = ctx.span(id) {
+            // Counted before the span's id is handed back to the application, so any later
+            // record/close of this span sees a non-zero count.
+            self.live.fetch_add(1, Ordering::Relaxed);
             span.extensions_mut().insert(state);
         }
 
@@ -379,7 +413,9 @@ where
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         // `None`: not a GenAI span, forward. `Some(kind)`: captured; `kind` is set if it changed.
-        let captured = {
+        let captured = if !self.any_live() {
+            None
+        } else {
             let Some(span) = ctx.span(id) else {
                 return self.otel.on_record(id, values, ctx);
             };
@@ -387,10 +423,13 @@ where
                 let mut ext = span.extensions_mut();
                 ext.get_mut::<GenAiSpan>().map(|state| {
                     let before = state.kind();
+                    let resolved = state.resolved.take();
                     values.record(&mut Capture {
                         state,
                         aliases: &self.config.aliases,
+                        resolved: resolved.as_deref(),
                     });
+                    state.resolved = resolved;
                     let after = state.kind();
                     (after != before).then_some(after)
                 })
@@ -415,10 +454,12 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        // One span lookup and a metadata check (no extension lock) for every event.
-        let in_genai_span = ctx
-            .event_span(event)
-            .is_some_and(|span| self.is_genai(span.metadata()));
+        // While a GenAI span is open: one span lookup and a metadata check (no extension lock)
+        // per event; otherwise nothing.
+        let in_genai_span = self.any_live()
+            && ctx
+                .event_span(event)
+                .is_some_and(|span| self.is_genai(span.metadata()));
         if !in_genai_span {
             return self.otel.on_event(event, ctx);
         }
@@ -440,14 +481,18 @@ where
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        // Only GenAI callsites carry state: other spans close without an extension lock.
-        let state = ctx
-            .span(&id)
-            .filter(|span| self.is_genai(span.metadata()))
-            .and_then(|span| span.extensions_mut().remove::<GenAiSpan>());
-        if let Some(mut state) = state {
-            crate::rollup::on_close(&mut state, &id, &ctx, &self.config.accounting);
-            self.finish(&id, state);
+        // Only GenAI callsites carry state: other spans close without an extension lock, and
+        // without a registry lookup while no GenAI span is open.
+        if self.any_live() {
+            if let Some(span) = ctx.span(&id).filter(|span| self.is_genai(span.metadata())) {
+                let state = span.extensions_mut().remove::<GenAiSpan>();
+                if let Some(mut state) = state {
+                    self.live.fetch_sub(1, Ordering::Relaxed);
+                    crate::rollup::on_close(&mut state, &span, &self.config.accounting);
+                    drop(span);
+                    self.finish(&id, &mut state);
+                }
+            }
         }
         let _exporting = ExportingGuard::enter();
         self.otel.on_close(id, ctx)

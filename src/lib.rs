@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod agents;
+mod callsite;
 mod capture;
 mod config;
 pub mod content;

@@ -1,6 +1,8 @@
 //! Mapping: the typed [`GenAiSpan`] state to the span's exported attributes, each key once with
 //! its registry type (ints as `Int`, lists as arrays, floats as `Double`).
 
+use std::sync::Arc;
+
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use crate::mapper::Attributes;
@@ -16,29 +18,74 @@ fn int(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// A string attribute value. Reference-counted, so the copies made later (a mapper's scratch
+/// set, metric attributes) do not copy the text again.
+pub(crate) fn shared(v: &str) -> Value {
+    Value::String(StringValue::from(Arc::<str>::from(v)))
+}
+
 fn strings(v: &[String]) -> Value {
     Value::Array(Array::String(
-        v.iter().cloned().map(StringValue::from).collect(),
+        v.iter()
+            .map(|s| StringValue::from(Arc::<str>::from(s.as_str())))
+            .collect(),
     ))
 }
 
-/// Builds the attributes of an LLM span from its state.
+/// `gen_ai.operation.name`: static for the well-known operations.
+pub(crate) fn operation_value(op: &crate::state::Operation) -> Value {
+    match op.static_str() {
+        Some(s) => Value::from(s),
+        None => shared(op.as_str()),
+    }
+}
+
+/// Builds the attributes of an LLM span from its state (the state is left as it was).
 pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
+    build(&mut state.clone(), Strings::Share)
+}
+
+/// Builds the attributes of a closing LLM span, moving its strings into the attributes (no
+/// copy) when `take`: the caller then no longer reads the span's `gen_ai.*` string fields
+/// (no mapper and no content capture, which need them; moved strings are left empty).
+/// Otherwise the strings are shared.
+pub(crate) fn attributes_of_closing(state: &mut GenAiSpan, take: bool) -> Attributes {
+    build(state, if take { Strings::Move } else { Strings::Share })
+}
+
+#[derive(Clone, Copy)]
+enum Strings {
+    /// Copy each string once into a reference-counted value (cheap to copy again later).
+    Share,
+    /// Move the strings out of the state.
+    Move,
+}
+
+fn build(state: &mut GenAiSpan, mode: Strings) -> Attributes {
     let mut a = Attributes::with_capacity(16 + state.fields.len());
     let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
-    let s = |v: &String| Value::from(v.clone());
+    let s = |v: &mut String| match mode {
+        Strings::Share => shared(v),
+        Strings::Move => Value::from(std::mem::take(v)),
+    };
+    let list = |v: &mut Vec<String>| match mode {
+        Strings::Share => strings(v),
+        Strings::Move => Value::Array(Array::String(
+            std::mem::take(v)
+                .into_iter()
+                .map(StringValue::from)
+                .collect(),
+        )),
+    };
 
     if let Some(op) = &state.operation {
-        put(
-            sc::GEN_AI_OPERATION_NAME,
-            Value::from(op.as_str().to_string()),
-        );
+        put(sc::GEN_AI_OPERATION_NAME, operation_value(op));
     }
-    if let Some(v) = &state.provider {
+    if let Some(v) = &mut state.provider {
         put(sc::GEN_AI_PROVIDER_NAME, s(v));
     }
-    let r = &state.request;
-    if let Some(v) = &r.model {
+    let r = &mut state.request;
+    if let Some(v) = &mut r.model {
         put(sc::GEN_AI_REQUEST_MODEL, s(v));
     }
     if let Some(v) = r.max_tokens {
@@ -56,8 +103,8 @@ pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
     if let Some(v) = r.top_k {
         put(sc::GEN_AI_REQUEST_TOP_K, Value::I64(v));
     }
-    if let Some(v) = &r.stop_sequences {
-        put(sc::GEN_AI_REQUEST_STOP_SEQUENCES, strings(v));
+    if let Some(v) = &mut r.stop_sequences {
+        put(sc::GEN_AI_REQUEST_STOP_SEQUENCES, list(v));
     }
     if let Some(v) = r.frequency_penalty {
         put(sc::GEN_AI_REQUEST_FREQUENCY_PENALTY, Value::F64(v));
@@ -65,8 +112,8 @@ pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
     if let Some(v) = r.presence_penalty {
         put(sc::GEN_AI_REQUEST_PRESENCE_PENALTY, Value::F64(v));
     }
-    if let Some(v) = &r.encoding_formats {
-        put(sc::GEN_AI_REQUEST_ENCODING_FORMATS, strings(v));
+    if let Some(v) = &mut r.encoding_formats {
+        put(sc::GEN_AI_REQUEST_ENCODING_FORMATS, list(v));
     }
     if let Some(v) = r.seed {
         put(sc::GEN_AI_REQUEST_SEED, Value::I64(v));
@@ -74,26 +121,26 @@ pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
     if let Some(v) = r.stream {
         put(sc::GEN_AI_REQUEST_STREAM, Value::Bool(v));
     }
-    if let Some(v) = &r.reasoning_level {
+    if let Some(v) = &mut r.reasoning_level {
         put(sc::GEN_AI_REQUEST_REASONING_LEVEL, s(v));
     }
-    if let Some(v) = &r.previous_response_id {
+    if let Some(v) = &mut r.previous_response_id {
         put(sc::GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, s(v));
     }
-    let resp = &state.response;
-    if let Some(v) = &resp.id {
+    let resp = &mut state.response;
+    if let Some(v) = &mut resp.id {
         put(sc::GEN_AI_RESPONSE_ID, s(v));
     }
-    if let Some(v) = &resp.model {
+    if let Some(v) = &mut resp.model {
         put(sc::GEN_AI_RESPONSE_MODEL, s(v));
     }
-    if let Some(v) = &resp.finish_reasons {
-        put(sc::GEN_AI_RESPONSE_FINISH_REASONS, strings(v));
+    if let Some(v) = &mut resp.finish_reasons {
+        put(sc::GEN_AI_RESPONSE_FINISH_REASONS, list(v));
     }
     if let Some(v) = resp.time_to_first_chunk {
         put(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, Value::F64(v));
     }
-    if let Some(v) = &resp.status {
+    if let Some(v) = &mut resp.status {
         put(sc::GEN_AI_RESPONSE_STATUS, s(v));
     }
     let u = &state.usage;
@@ -118,19 +165,19 @@ pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
         }
     }
     for (key, v) in [
-        (sc::GEN_AI_CONVERSATION_ID, &state.conversation_id),
-        (sc::GEN_AI_AGENT_ID, &state.agent.id),
-        (sc::GEN_AI_AGENT_NAME, &state.agent.name),
-        (sc::GEN_AI_AGENT_DESCRIPTION, &state.agent.description),
-        (sc::GEN_AI_AGENT_VERSION, &state.agent.version),
-        (sc::GEN_AI_TOOL_NAME, &state.tool.name),
-        (sc::GEN_AI_TOOL_CALL_ID, &state.tool.call_id),
-        (sc::GEN_AI_TOOL_TYPE, &state.tool.tool_type),
-        (sc::GEN_AI_TOOL_DESCRIPTION, &state.tool.description),
-        (sc::GEN_AI_WORKFLOW_NAME, &state.workflow_name),
-        (sc::GEN_AI_DATA_SOURCE_ID, &state.data_source_id),
-        (sc::GEN_AI_OUTPUT_TYPE, &state.output_type),
-        (sc::SERVER_ADDRESS, &state.server_address),
+        (sc::GEN_AI_CONVERSATION_ID, &mut state.conversation_id),
+        (sc::GEN_AI_AGENT_ID, &mut state.agent.id),
+        (sc::GEN_AI_AGENT_NAME, &mut state.agent.name),
+        (sc::GEN_AI_AGENT_DESCRIPTION, &mut state.agent.description),
+        (sc::GEN_AI_AGENT_VERSION, &mut state.agent.version),
+        (sc::GEN_AI_TOOL_NAME, &mut state.tool.name),
+        (sc::GEN_AI_TOOL_CALL_ID, &mut state.tool.call_id),
+        (sc::GEN_AI_TOOL_TYPE, &mut state.tool.tool_type),
+        (sc::GEN_AI_TOOL_DESCRIPTION, &mut state.tool.description),
+        (sc::GEN_AI_WORKFLOW_NAME, &mut state.workflow_name),
+        (sc::GEN_AI_DATA_SOURCE_ID, &mut state.data_source_id),
+        (sc::GEN_AI_OUTPUT_TYPE, &mut state.output_type),
+        (sc::SERVER_ADDRESS, &mut state.server_address),
     ] {
         if let Some(v) = v {
             put(key, s(v));
@@ -143,7 +190,7 @@ pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
         put(sc::SERVER_PORT, Value::I64(v));
     }
     if let Some(e) = &state.error {
-        put(sc::ERROR_TYPE, s(&e.error_type));
+        put(sc::ERROR_TYPE, shared(&e.error_type));
     } else if state.otel.status_error {
         put(sc::ERROR_TYPE, Value::from(sc::ERROR_TYPE_OTHER));
     }

@@ -202,6 +202,11 @@ impl MetricsConfig {
             .as_ref()
     }
 
+    /// Whether metrics are turned off (then nothing is computed for them).
+    pub(crate) fn is_off(&self) -> bool {
+        matches!(self.source, Source::Off)
+    }
+
     /// Records the metrics of a closing GenAI span that lasted `duration`.
     pub(crate) fn record(
         &self,
@@ -209,7 +214,7 @@ impl MetricsConfig {
         duration: Duration,
         prices: Option<&PriceTable>,
     ) {
-        if matches!(self.source, Source::Off) {
+        if self.is_off() {
             return;
         }
         let Some(inst) = self.instruments(prices) else {
@@ -228,7 +233,8 @@ impl MetricsConfig {
             KeyValue::new(sc::ERROR_TYPE, t)
         });
         let opt = |key: &'static str, v: &Option<String>| {
-            v.as_ref().map(|v| KeyValue::new(key, v.clone()))
+            v.as_ref()
+                .map(|v| KeyValue::new(key, crate::mapping::shared(v)))
         };
         match op {
             Operation::InvokeAgent => {
@@ -268,10 +274,11 @@ impl MetricsConfig {
 
 fn record_client(inst: &Instruments, state: &GenAiSpan, secs: f64, error: Option<KeyValue>) {
     let mut common = Vec::with_capacity(7);
+    // Shared (reference-counted or static) strings: the per-token-type copies below are cheap.
     if let Some(op) = &state.operation {
         common.push(KeyValue::new(
             sc::GEN_AI_OPERATION_NAME,
-            op.as_str().to_string(),
+            crate::mapping::operation_value(op),
         ));
     }
     for (key, v) in [
@@ -281,7 +288,7 @@ fn record_client(inst: &Instruments, state: &GenAiSpan, secs: f64, error: Option
         (sc::SERVER_ADDRESS, &state.server_address),
     ] {
         if let Some(v) = v {
-            common.push(KeyValue::new(key, v.clone()));
+            common.push(KeyValue::new(key, crate::mapping::shared(v)));
         }
     }
     if let Some(port) = state.server_port {

@@ -20,10 +20,8 @@
 use std::sync::Arc;
 
 use opentelemetry::KeyValue;
-use tracing_core::span::Id;
 use tracing_core::Subscriber;
-use tracing_subscriber::layer::Context;
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::cost::PriceTable;
 use crate::metrics::MetricsConfig;
@@ -107,12 +105,8 @@ fn has_usage(u: &Usage) -> bool {
 
 /// Prices the call, rolls it up into its ancestors and adds the extension attributes.
 /// Called by the layer when a GenAI span closes, before its attributes are built.
-pub(crate) fn on_close<S>(
-    state: &mut GenAiSpan,
-    id: &Id,
-    ctx: &Context<'_, S>,
-    config: &AccountingConfig,
-) where
+pub(crate) fn on_close<S>(state: &mut GenAiSpan, span: &SpanRef<'_, S>, config: &AccountingConfig)
+where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let run = is_run(state.operation.as_ref());
@@ -121,7 +115,7 @@ pub(crate) fn on_close<S>(
             price(state, table);
         }
     }
-    rollup(state, id, ctx);
+    rollup(state, span);
     export(state, run);
 }
 
@@ -144,7 +138,7 @@ fn price(state: &mut GenAiSpan, table: &PriceTable) {
     }
 }
 
-fn rollup<S>(state: &GenAiSpan, id: &Id, ctx: &Context<'_, S>)
+fn rollup<S>(state: &GenAiSpan, span: &SpanRef<'_, S>)
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
@@ -157,9 +151,6 @@ where
     if usage_done && count_done {
         return;
     }
-    let Some(span) = ctx.span(id) else {
-        return;
-    };
     for ancestor in span.scope().skip(1) {
         let mut ext = ancestor.extensions_mut();
         let Some(parent) = ext.get_mut::<GenAiSpan>() else {
@@ -190,7 +181,8 @@ where
 
 fn export(state: &mut GenAiSpan, run: bool) {
     let acc = &state.accounting;
-    let mut extra = Vec::with_capacity(4);
+    // Nothing to add is the common case: no allocation then.
+    let mut extra = Vec::new();
     if let Some(cost) = acc.total_cost() {
         extra.push(KeyValue::new(sc::GEN_AI_USAGE_COST, cost));
     }

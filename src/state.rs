@@ -62,8 +62,9 @@ impl Operation {
     /// Parses an operation name, accepting the semconv names case-insensitively and common
     /// aliases (`completion`, `embedding`, `chat_completion`, `tool`, `agent`, `workflow`).
     pub fn parse(name: &str) -> Operation {
-        let lower = name.trim().to_ascii_lowercase();
-        match lower.as_str() {
+        let mut buf = [0u8; 32];
+        let lower = crate::value::ascii_lowercase(name.trim(), &mut buf);
+        match &*lower {
             "chat" | "chat_completion" | "chat_completions" | "chat.completions" | "messages" => {
                 Operation::Chat
             }
@@ -79,7 +80,7 @@ impl Operation {
             "plan" => Operation::Plan,
             other => match MEMORY_OPS.iter().find(|m| **m == other) {
                 Some(m) => Operation::Memory(m),
-                None => Operation::Other(lower),
+                None => Operation::Other(lower.into_owned()),
             },
         }
     }
@@ -87,6 +88,14 @@ impl Operation {
     /// The semconv value of `gen_ai.operation.name`.
     pub fn as_str(&self) -> &str {
         match self {
+            Operation::Other(s) => s,
+            known => known.static_str().unwrap_or_default(),
+        }
+    }
+
+    /// The name as a `'static` string (every operation but [`Operation::Other`]).
+    pub(crate) fn static_str(&self) -> Option<&'static str> {
+        Some(match self {
             Operation::Chat => "chat",
             Operation::GenerateContent => "generate_content",
             Operation::TextCompletion => "text_completion",
@@ -99,8 +108,8 @@ impl Operation {
             Operation::InvokeWorkflow => "invoke_workflow",
             Operation::Plan => "plan",
             Operation::Memory(m) => m,
-            Operation::Other(s) => s,
-        }
+            Operation::Other(_) => return None,
+        })
     }
 
     /// Whether the registry knows this operation name.
@@ -311,6 +320,8 @@ pub struct GenAiSpan {
     pub(crate) content: Option<Box<crate::content::SpanContent>>,
     pub(crate) span_name: &'static str,
     pub(crate) target: &'static str,
+    /// The span's callsite fields, resolved once per callsite by the layer.
+    pub(crate) resolved: Option<std::sync::Arc<crate::callsite::CallsiteFields>>,
 }
 
 impl GenAiSpan {
@@ -341,6 +352,7 @@ impl GenAiSpan {
             content: None,
             span_name,
             target,
+            resolved: None,
         }
     }
 
@@ -375,9 +387,16 @@ impl GenAiSpan {
             Operation::FetchResponse | Operation::Memory(_) => None,
             _ => self.request.model.as_deref(),
         };
+        let op = op.as_str();
         match detail {
-            Some(d) if !d.is_empty() => format!("{} {}", op.as_str(), d),
-            _ => op.as_str().to_string(),
+            Some(d) if !d.is_empty() => {
+                let mut name = String::with_capacity(op.len() + 1 + d.len());
+                name.push_str(op);
+                name.push(' ');
+                name.push_str(d);
+                name
+            }
+            _ => op.to_string(),
         }
     }
 
@@ -437,6 +456,15 @@ impl GenAiSpan {
     /// Token counts above `i64::MAX` are exported saturated (an OTLP int is an `i64`); say so.
     pub(crate) fn diagnose_saturated_counts(&mut self) {
         let u = &self.usage;
+        let big = |v: Option<u64>| v.is_some_and(|v| v > i64::MAX as u64);
+        if !(big(u.input_tokens)
+            || big(u.output_tokens)
+            || big(u.cache_read_input_tokens)
+            || big(u.cache_creation_input_tokens)
+            || big(u.reasoning_output_tokens))
+        {
+            return;
+        }
         let too_big: Vec<&'static str> = [
             (crate::semconv::GEN_AI_USAGE_INPUT_TOKENS, u.input_tokens),
             (crate::semconv::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens),

@@ -66,7 +66,7 @@ pub(crate) fn finish(
     config: &ContentConfig,
     state: &mut GenAiSpan,
     attrs: &mut Attributes,
-    name: String,
+    mut name: String,
 ) -> String {
     let scanner = &config.scanner;
     // 1. Always: secrets never leave in attributes, events, error text, status or name.
@@ -85,7 +85,7 @@ pub(crate) fn finish(
     if let Some(d) = &mut state.otel.status_description {
         scanner.scrub_string(d);
     }
-    let name = scanner.scrub(&name).into_owned();
+    scanner.scrub_string(&mut name);
 
     // 2. Content, when enabled and not opted out for this call.
     let mode = config.mode();

@@ -218,6 +218,79 @@ pub(crate) struct SecretScanner {
     patterns: Vec<SecretPattern>,
     /// Whether a byte starts some prefix pattern: one pass over the text finds all prefixes.
     first: [bool; 256],
+    /// The shortest run of token bytes a prefix pattern can match (prefix plus `min_len`);
+    /// `0` when some prefix has a non-token byte (the prefilter then never skips prefixes).
+    min_prefix_run: usize,
+    /// Whether a custom matcher is configured (the prefilter cannot judge those).
+    has_custom: bool,
+    /// The shortest string a prefix pattern or the bearer rule can match: shorter strings
+    /// without `:`/`=` are clean without a closer look.
+    min_match_len: usize,
+}
+
+/// `bearer`, one blank, 8 token characters.
+const MIN_BEARER_LEN: usize = 15;
+
+/// What one pass over a string found: which (expensive) matchers can possibly match.
+struct Prefilter {
+    longest_token_run: usize,
+    has_bearer: bool,
+    has_separator: bool,
+}
+
+/// Byte classes for the prefilter: one table lookup per byte.
+const TOKEN: u8 = 1;
+const SEPARATOR: u8 = 2;
+const LETTER_B: u8 = 4;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            t[i] = TOKEN;
+        }
+        if b == b':' || b == b'=' {
+            t[i] = SEPARATOR;
+        }
+        if b == b'b' || b == b'B' {
+            t[i] = TOKEN | LETTER_B;
+        }
+        i += 1;
+    }
+    t
+};
+
+impl Prefilter {
+    /// One byte scan: the longest token run, whether `:`/`=` occur, whether the word `bearer`
+    /// (any case) does.
+    #[inline]
+    fn scan(s: &str) -> Prefilter {
+        let bytes = s.as_bytes();
+        let mut longest = 0;
+        let mut run = 0;
+        let mut seen = 0u8;
+        for &b in bytes {
+            let class = CLASSES[usize::from(b)];
+            seen |= class;
+            if class & TOKEN != 0 {
+                run += 1;
+            } else {
+                longest = longest.max(run);
+                run = 0;
+            }
+        }
+        let has_bearer = seen & LETTER_B != 0
+            && bytes
+                .windows(6)
+                .any(|w| w[0] | 0x20 == b'b' && w.eq_ignore_ascii_case(b"bearer"));
+        Prefilter {
+            longest_token_run: longest.max(run),
+            has_bearer,
+            has_separator: seen & SEPARATOR != 0,
+        }
+    }
 }
 
 impl Default for SecretScanner {
@@ -225,6 +298,9 @@ impl Default for SecretScanner {
         let mut scanner = SecretScanner {
             patterns: Vec::new(),
             first: [false; 256],
+            min_prefix_run: usize::MAX,
+            has_custom: false,
+            min_match_len: MIN_BEARER_LEN,
         };
         for p in builtin_patterns() {
             scanner.add(p);
@@ -235,10 +311,22 @@ impl Default for SecretScanner {
 
 impl SecretScanner {
     pub(crate) fn add(&mut self, p: SecretPattern) {
-        if let SecretPattern::Prefix { prefix, .. } = &p {
-            if let Some(&b) = prefix.as_bytes().first() {
-                self.first[usize::from(b)] = true;
+        match &p {
+            SecretPattern::Prefix { prefix, min_len } => {
+                if let Some(&b) = prefix.as_bytes().first() {
+                    self.first[usize::from(b)] = true;
+                }
+                let run = if prefix.bytes().all(is_token_byte) {
+                    prefix.len().saturating_add(*min_len)
+                } else {
+                    0
+                };
+                self.min_prefix_run = self.min_prefix_run.min(run);
+                self.min_match_len = self
+                    .min_match_len
+                    .min(prefix.len().saturating_add(*min_len).max(1));
             }
+            SecretPattern::Custom(_) => self.has_custom = true,
         }
         self.patterns.push(p);
     }
@@ -259,7 +347,9 @@ impl SecretScanner {
                 let SecretPattern::Prefix { prefix, min_len } = p else {
                     continue;
                 };
-                if prefix.is_empty() || !bytes[i..].starts_with(prefix.as_bytes()) {
+                if prefix.as_bytes().first() != Some(&bytes[i])
+                    || !bytes[i..].starts_with(prefix.as_bytes())
+                {
                     continue;
                 }
                 let body = i + prefix.len();
@@ -282,10 +372,35 @@ impl SecretScanner {
     }
 
     /// `s` with every secret replaced by [`REDACTED`]; borrowed when nothing matched.
+    ///
+    /// A clean string costs one byte scan ([`Prefilter`]): each matcher runs only when that
+    /// scan shows it could match (a long enough token run for the prefixes, the word `bearer`,
+    /// a `:` or `=` for `key: value`). Custom matchers always run.
+    #[inline]
     pub(crate) fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        if s.len() < self.min_match_len
+            && !self.has_custom
+            && !s.bytes().any(|b| b == b':' || b == b'=')
+        {
+            return Cow::Borrowed(s);
+        }
+        let pre = Prefilter::scan(s);
+        let prefixes = pre.longest_token_run >= self.min_prefix_run.max(1)
+            || (self.min_prefix_run == 0 && !s.is_empty());
+        if !prefixes && !pre.has_bearer && !pre.has_separator && !self.has_custom {
+            return Cow::Borrowed(s);
+        }
+        self.scrub_candidates(s, &pre, prefixes)
+    }
+
+    /// The matchers the prefilter could not rule out.
+    #[inline(never)]
+    fn scrub_candidates<'a>(&self, s: &'a str, pre: &Prefilter, prefixes: bool) -> Cow<'a, str> {
         let mut ranges = Vec::new();
-        self.push_prefix_matches(s, &mut ranges);
-        for p in &self.patterns {
+        if prefixes {
+            self.push_prefix_matches(s, &mut ranges);
+        }
+        for p in self.patterns.iter().filter(|_| self.has_custom) {
             match p {
                 SecretPattern::Prefix { .. } => {}
                 SecretPattern::Custom(f) => {
@@ -303,8 +418,10 @@ impl SecretScanner {
                 }
             }
         }
-        push_bearer_matches(s, &mut ranges);
-        if s.as_bytes().iter().any(|&b| b == b':' || b == b'=') {
+        if pre.has_bearer {
+            push_bearer_matches(s, &mut ranges);
+        }
+        if pre.has_separator {
             push_key_value_matches(s, &mut ranges);
         }
         if ranges.is_empty() {

@@ -1,0 +1,121 @@
+//! Per-callsite field resolution, done once: what each field of a GenAI span's callsite means
+//! (a GenAI fact through the alias table, an unknown `gen_ai.*` name, a secret-named field or
+//! an ordinary field). Recording a value then costs an index into a slice instead of a hash
+//! lookup and string checks per field.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, RwLock};
+
+use tracing_core::callsite::Identifier;
+use tracing_core::field::Field;
+use tracing_core::Metadata;
+
+use crate::capture::is_secret_name;
+use crate::fields::{AliasTable, GenAiField};
+
+/// What a field name means to the layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// A GenAI fact (semconv name or alias).
+    GenAi(GenAiField),
+    /// A `gen_ai.*` name the registry does not know: dropped with a diagnostic.
+    UnknownGenAi,
+    /// Named like a secret: never kept.
+    Secret,
+    /// An ordinary field, kept for mappers and exported as is.
+    Plain,
+}
+
+impl Slot {
+    /// Classifies a field name (the per-field work the cache saves).
+    pub(crate) fn classify(aliases: &AliasTable, name: &str) -> Slot {
+        match aliases.get(name) {
+            Some(f) => Slot::GenAi(f),
+            None if name.starts_with("gen_ai.") => Slot::UnknownGenAi,
+            None if is_secret_name(name) => Slot::Secret,
+            None => Slot::Plain,
+        }
+    }
+}
+
+/// The resolved fields of one callsite, indexed by [`Field::index`].
+#[derive(Debug)]
+pub(crate) struct CallsiteFields {
+    callsite: Identifier,
+    slots: Box<[Slot]>,
+}
+
+impl CallsiteFields {
+    fn new(meta: &Metadata<'_>, aliases: &AliasTable) -> Self {
+        CallsiteFields {
+            callsite: meta.callsite(),
+            slots: meta
+                .fields()
+                .iter()
+                .map(|f| Slot::classify(aliases, f.name()))
+                .collect(),
+        }
+    }
+
+    /// The slot of `field`, if it belongs to this callsite.
+    #[inline]
+    pub(crate) fn slot(&self, field: &Field) -> Option<Slot> {
+        if field.callsite() != self.callsite {
+            return None;
+        }
+        self.slots.get(field.index()).copied()
+    }
+}
+
+/// Hashes a callsite [`Identifier`] (its address) with one multiply instead of SipHash.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Map = HashMap<Identifier, Arc<CallsiteFields>, BuildHasherDefault<AddressHasher>>;
+
+/// The layer's cache of resolved callsites (only GenAI callsites are stored).
+#[derive(Debug, Default)]
+pub(crate) struct CallsiteCache {
+    map: RwLock<Map>,
+}
+
+impl CallsiteCache {
+    /// The resolved fields of `meta`'s callsite, resolved on first use.
+    pub(crate) fn get(&self, meta: &Metadata<'_>, aliases: &AliasTable) -> Arc<CallsiteFields> {
+        let id = meta.callsite();
+        if let Ok(map) = self.map.read() {
+            if let Some(found) = map.get(&id) {
+                return Arc::clone(found);
+            }
+        }
+        let fields = Arc::new(CallsiteFields::new(meta, aliases));
+        match self.map.write() {
+            Ok(mut map) => Arc::clone(map.entry(id).or_insert(fields)),
+            // A poisoned lock only loses the cache, never the span.
+            Err(_) => fields,
+        }
+    }
+
+    /// Forgets every resolved callsite (the alias table changed).
+    pub(crate) fn clear(&mut self) {
+        match self.map.get_mut() {
+            Ok(map) => map.clear(),
+            Err(poisoned) => poisoned.into_inner().clear(),
+        }
+    }
+}
