@@ -49,4 +49,3 @@ mod provider;
 #[cfg(feature = "async-openai")]
 pub use self::async_openai::GenAiHttpService;
 pub use middleware::{GenAiMiddleware, RetryObserver};
-
