@@ -329,3 +329,60 @@ fn wrapper_and_recorder_are_send() {
     assert_send(&s);
     assert_send(&StreamRecorder::new(llm_span()));
 }
+
+fn duration(span: &opentelemetry_sdk::trace::SpanData) -> Duration {
+    span.end_time.duration_since(span.start_time).unwrap()
+}
+
+/// The call ends when its stream finishes, not when its span was last entered: the exported
+/// end time is the finish time even though the span was not entered since the last chunk.
+#[test]
+fn manual_recorder_ends_span_when_finished_not_at_last_enter() {
+    let h = Harness::new();
+    h.run(|| {
+        let span = llm_span();
+        let mut rec = StreamRecorder::new(span.clone());
+        // The request future ran in the span (as `.instrument(span)` does), then the chunks
+        // arrive outside of it.
+        span.in_scope(|| rec.chunk());
+        drop(span);
+        std::thread::sleep(Duration::from_millis(50));
+        rec.chunk();
+        rec.finish(Usage::default(), ["stop"]);
+    });
+    let span = h.span("chat gpt-4o");
+    assert!(
+        duration(&span) >= Duration::from_millis(50),
+        "span ended at its last exit: {:?}",
+        duration(&span)
+    );
+}
+
+/// A wrapped stream dropped some time after its last poll ends its span at the drop.
+#[test]
+fn dropped_stream_ends_span_at_the_drop_not_at_the_last_poll() {
+    let h = Harness::new();
+    h.run(|| {
+        runtime().block_on(async {
+            let mut s = slow(chunks()).instrument_genai(llm_span(), on_chunk);
+            assert!(s.next().await.is_some());
+            std::thread::sleep(Duration::from_millis(50));
+            drop(s);
+        })
+    });
+    let span = h.span("chat gpt-4o");
+    assert!(
+        duration(&span) >= Duration::from_millis(50),
+        "span ended at its last poll: {:?}",
+        duration(&span)
+    );
+    let cancelled = span
+        .events
+        .iter()
+        .find(|e| e.name == "tracing_genai.stream.cancelled")
+        .expect("cancel event");
+    assert!(
+        cancelled.timestamp <= span.end_time,
+        "the cancel event lies within the span"
+    );
+}
