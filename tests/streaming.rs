@@ -386,3 +386,85 @@ fn dropped_stream_ends_span_at_the_drop_not_at_the_last_poll() {
         "the cancel event lies within the span"
     );
 }
+
+/// A recorder marked complete (the provider's terminal event arrived) and then dropped ends
+/// as a finished stream, not a cancelled one.
+#[test]
+fn recorder_marked_complete_then_dropped_is_finished_not_cancelled() {
+    let h = Harness::new();
+    h.run(|| {
+        let mut rec = StreamRecorder::new(llm_span());
+        rec.chunk();
+        rec.accumulator().finish_reason("stop").output_tokens(1);
+        rec.mark_complete();
+        drop(rec);
+    });
+    let span = h.span("chat gpt-4o");
+    assert_eq!(
+        attr(&span, "gen_ai.response.finish_reasons"),
+        Some(Value::Array(
+            vec![opentelemetry::StringValue::from("stop")].into()
+        ))
+    );
+    assert_eq!(attr(&span, "tracing_genai.stream.cancelled"), None);
+    assert!(span
+        .events
+        .iter()
+        .all(|e| e.name != "tracing_genai.stream.cancelled"));
+    assert_eq!(
+        attr(&span, "gen_ai.usage.output_tokens"),
+        Some(Value::I64(1))
+    );
+    assert_eq!(span.status, Status::Unset);
+}
+
+/// A consumer that stops reading at the terminal event (as async-openai does at `[DONE]`)
+/// has not cancelled when the closure marked the stream complete; one that stops earlier has.
+#[test]
+fn consumer_stopping_at_the_terminal_event_is_not_a_cancellation() {
+    #[derive(Clone, Debug)]
+    enum Event {
+        Delta(&'static str),
+        Done,
+    }
+    let on_event = |e: &Event, acc: &mut tracing_genai::StreamAccumulator| match e {
+        Event::Delta(t) => {
+            acc.push_text(t);
+        }
+        Event::Done => {
+            acc.finish_reason("stop").mark_complete();
+        }
+    };
+    let events = vec![Event::Delta("Hi"), Event::Done, Event::Delta("ignored")];
+    let h = Harness::new();
+    h.run(|| {
+        runtime().block_on(async {
+            for (model, stop_at_done) in [("stops-at-done", true), ("stops-early", false)] {
+                let span = tracing_genai::genai_span!("chat", "openai", model);
+                let mut s = stream::iter(events.clone()).instrument_genai(span, on_event);
+                while let Some(e) = s.next().await {
+                    if !stop_at_done || matches!(e, Event::Done) {
+                        break;
+                    }
+                }
+            }
+        })
+    });
+    let done = h.span("chat stops-at-done");
+    assert_eq!(attr(&done, "tracing_genai.stream.cancelled"), None);
+    assert_eq!(
+        attr(&done, "gen_ai.response.finish_reasons"),
+        Some(Value::Array(
+            vec![opentelemetry::StringValue::from("stop")].into()
+        ))
+    );
+    let early = h.span("chat stops-early");
+    assert_eq!(
+        attr(&early, "tracing_genai.stream.cancelled"),
+        Some(Value::Bool(true))
+    );
+    assert!(attr(&early, "gen_ai.response.finish_reasons")
+        .unwrap()
+        .to_string()
+        .contains("error"));
+}

@@ -173,21 +173,23 @@ impl Drop for BodyTracker {
         let Some(sink) = self.sink.take() else {
             return;
         };
-        if let Sink::Sse { parser, recorder } = sink {
-            let complete = parser.is_complete();
-            let parsed = parser.finish();
-            if complete {
+        if let Sink::Sse {
+            parser,
+            mut recorder,
+        } = sink
+        {
+            if parser.is_complete() {
                 // Clients such as async-openai stop reading at `[DONE]` / `message_stop`,
                 // before the empty end of the body: the call is complete, not cancelled.
-                apply_response(&self.span, parsed, self.capture);
-                recorder.finish_accumulated();
-                return;
+                recorder.mark_complete();
+            } else {
+                self.span
+                    .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
             }
-            self.span
-                .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
             // What arrived before the drop (usage of a finished message, partial output).
-            apply_response(&self.span, parsed, self.capture);
-            // Ends the stream as cancelled by the consumer (not an error).
+            apply_response(&self.span, parser.finish(), self.capture);
+            // Ends the stream: finished if complete, else cancelled by the consumer (not an
+            // error).
             drop(recorder);
         } else {
             self.span
