@@ -10,6 +10,10 @@
 //! span closes, writes the final attributes through
 //! [`get_otel_context`](tracing_opentelemetry::get_otel_context) before the inner layer ends
 //! the span. Every other span and event goes to the inner layer untouched.
+//!
+//! A GenAI span is exported as ending when it closes (when its last handle is dropped), like
+//! its duration metric: tracing-opentelemetry alone would end it at its last *exit*, which is
+//! too early for a span kept open outside `enter` (a streamed response, a response body).
 
 use std::any::TypeId;
 use std::cell::Cell;
