@@ -10,6 +10,10 @@
 //! span closes, writes the final attributes through
 //! [`get_otel_context`](tracing_opentelemetry::get_otel_context) before the inner layer ends
 //! the span. Every other span and event goes to the inner layer untouched.
+//!
+//! A GenAI span is exported as ending when it closes (when its last handle is dropped), like
+//! its duration metric: tracing-opentelemetry alone would end it at its last *exit*, which is
+//! too early for a span kept open outside `enter` (a streamed response, a response body).
 
 use std::any::TypeId;
 use std::cell::Cell;
@@ -300,6 +304,21 @@ impl<L> GenAiLayer<L> {
         }
     }
 
+    /// Makes the inner layer end the span now. tracing-opentelemetry takes a span's end time
+    /// from its last *exit*, not from its close, so a GenAI span kept open outside `enter`
+    /// (a response body, a stream, a recorder) would be exported as ending at its last poll.
+    /// A GenAI call ends when its span closes (its duration metric is measured to the close
+    /// too): a balanced enter/exit on the inner layer alone records that end time, and keeps
+    /// its busy/idle timings and context stack consistent.
+    fn mark_end_now<S>(&self, id: &Id, ctx: &Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+        L: Layer<S>,
+    {
+        self.otel.on_enter(id, ctx.clone());
+        self.otel.on_exit(id, ctx.clone());
+    }
+
     fn capture_error_event<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>)
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
@@ -491,6 +510,7 @@ where
                     crate::rollup::on_close(&mut state, &span, &self.config.accounting);
                     drop(span);
                     self.finish(&id, &mut state);
+                    self.mark_end_now(&id, &ctx);
                 }
             }
         }

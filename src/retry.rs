@@ -9,6 +9,9 @@
 //! recorded. It then clears the span's error, so the span's status and `error.type` reflect
 //! the **last** attempt: a retry that succeeds leaves the span OK; record the final failure
 //! as usual if the last attempt fails.
+//! [`record_retry_after_error`](GenAiRetryExt::record_retry_after_error) takes the failed
+//! attempt's `error.type` as an argument instead, for retry code that did not record it on the
+//! span.
 
 use std::time::{Duration, SystemTime};
 
@@ -33,25 +36,74 @@ pub trait GenAiRetryExt {
     /// Records that attempt `attempt` starts after waiting `delay` because of `reason`.
     /// Returns whether the span is a GenAI span known to an installed layer.
     fn record_retry(&self, attempt: u32, delay: Duration, reason: &str) -> bool;
+
+    /// Like [`record_retry`](Self::record_retry), for code that knows why the previous attempt
+    /// failed without having recorded it on the span (a retry middleware, a retry loop):
+    /// `previous_error_type` becomes the event's `error.type` (instead of the error recorded
+    /// on the span, which is cleared all the same). Returns whether the span is a GenAI span
+    /// known to an installed layer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tracing_genai::GenAiRetryExt;
+    ///
+    /// let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+    /// span.record_retry_after_error(2, Duration::from_millis(500), "HTTP 503", "503");
+    /// // ... the second attempt succeeds: the span ends OK, with one retry event whose
+    /// // `error.type` is `503`.
+    /// ```
+    fn record_retry_after_error(
+        &self,
+        attempt: u32,
+        delay: Duration,
+        reason: &str,
+        previous_error_type: &str,
+    ) -> bool;
 }
 
 impl GenAiRetryExt for tracing::Span {
     fn record_retry(&self, attempt: u32, delay: Duration, reason: &str) -> bool {
-        self.with_genai_state(|s| {
-            let mut attributes = vec![
-                KeyValue::new(sc::TG_RETRY_ATTEMPT, i64::from(attempt)),
-                KeyValue::new(sc::TG_RETRY_DELAY, delay.as_secs_f64()),
-                KeyValue::new(sc::TG_RETRY_REASON, reason.to_string()),
-            ];
-            if let Some(previous) = s.error.take() {
-                attributes.push(KeyValue::new(sc::ERROR_TYPE, previous.error_type));
-            }
-            s.otel.status_error = false;
-            s.events.push(SpanEvent {
-                name: sc::EVENT_RETRY.into(),
-                time: SystemTime::now(),
-                attributes,
-            });
-        })
+        retry_event(self, attempt, delay, reason, None)
     }
+
+    fn record_retry_after_error(
+        &self,
+        attempt: u32,
+        delay: Duration,
+        reason: &str,
+        previous_error_type: &str,
+    ) -> bool {
+        retry_event(self, attempt, delay, reason, Some(previous_error_type))
+    }
+}
+
+/// Adds the retry event; `previous` overrides the error recorded on the span.
+fn retry_event(
+    span: &tracing::Span,
+    attempt: u32,
+    delay: Duration,
+    reason: &str,
+    previous: Option<&str>,
+) -> bool {
+    span.with_genai_state(|s| {
+        let mut attributes = vec![
+            KeyValue::new(sc::TG_RETRY_ATTEMPT, i64::from(attempt)),
+            KeyValue::new(sc::TG_RETRY_DELAY, delay.as_secs_f64()),
+            KeyValue::new(sc::TG_RETRY_REASON, reason.to_string()),
+        ];
+        let recorded = s.error.take().map(|e| e.error_type);
+        let previous = previous
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .or(recorded);
+        if let Some(error_type) = previous {
+            attributes.push(KeyValue::new(sc::ERROR_TYPE, error_type));
+        }
+        s.otel.status_error = false;
+        s.events.push(SpanEvent {
+            name: sc::EVENT_RETRY.into(),
+            time: SystemTime::now(),
+            attributes,
+        });
+    })
 }

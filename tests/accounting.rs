@@ -412,3 +412,45 @@ fn genai_attributes_can_be_inherited_from_genai_ancestors() {
         "planner"
     );
 }
+
+#[test]
+fn retry_after_error_takes_the_previous_error_type_as_argument() {
+    let h = Harness::new();
+    h.run(|| {
+        let span = tracing_genai::genai_span!("chat", "openai", "given");
+        let _e = span.enter();
+        // Nothing recorded on the span: the argument is the event's error.type.
+        assert!(span.record_retry_after_error(2, Duration::from_millis(250), "HTTP 503", "503"));
+        // A stale error on the span is cleared; the argument wins.
+        span.record_error_type("connect", None);
+        span.record_retry_after_error(3, Duration::from_millis(500), "HTTP 429", "429");
+        span.record_token_usage(5, 5);
+    });
+    let span = h.span("chat given");
+    assert_eq!(span.status, Status::Unset, "the last attempt succeeded");
+    assert_eq!(attr(&span, "error.type"), None);
+    let retries: Vec<(Value, Option<Value>)> = span
+        .events
+        .iter()
+        .filter(|e| e.name == "tracing_genai.retry")
+        .map(|e| {
+            let get = |key: &str| {
+                e.attributes
+                    .iter()
+                    .find(|kv| kv.key.as_str() == key)
+                    .map(|kv| kv.value.clone())
+            };
+            (
+                get("tracing_genai.retry.attempt").unwrap(),
+                get("error.type"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        retries,
+        vec![
+            (Value::I64(2), Some(Value::from("503"))),
+            (Value::I64(3), Some(Value::from("429"))),
+        ]
+    );
+}

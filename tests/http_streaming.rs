@@ -319,3 +319,70 @@ fn body_cut_off_mid_stream_fails_the_span() {
     assert_eq!(str_attr(span, "error.type"), "body");
     assert_eq!(str_attr(span, "gen_ai.response.id"), "chatcmpl-123");
 }
+
+/// The span ends when the body ended, not when the application drops the finished body, and
+/// not at its last poll: the timestamps bracket the call.
+#[test]
+fn span_ends_when_the_body_ends_not_when_it_is_dropped() {
+    let run = run_async(
+        |l| l,
+        || async {
+            let server = MockServer::start().await;
+            server.route(
+                "/v1/chat/completions",
+                vec![Reply::sse(fixture("openai_chat_stream.sse"), 64)],
+            );
+            let response = client()
+                .post(format!("{}/v1/chat/completions", server.url()))
+                .body(stream_request("gpt-4o-mini"))
+                .send()
+                .await
+                .unwrap();
+            let mut stream = response.bytes_stream();
+            while let Some(chunk) = stream.next().await {
+                chunk.unwrap();
+            }
+            let read = SystemTime::now();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            drop(stream);
+            read
+        },
+    );
+    let span = run.only();
+    assert!(span.end_time <= run.value, "ended at the body's end");
+}
+
+/// A body dropped some time after its last read ends its span at the drop (the call lasted
+/// until the application gave up on it).
+#[test]
+fn span_of_a_dropped_body_ends_at_the_drop() {
+    let run = run_async(
+        |l| l,
+        || async {
+            let gate = Arc::new(Notify::new());
+            let sse = fixture("openai_chat_stream.sse");
+            let first = sse.iter().position(|b| *b == b'\n').unwrap() + 2;
+            let server = MockServer::start().await;
+            server.route(
+                "/v1/chat/completions",
+                vec![Reply::sse(sse, 1).split_at(vec![first]).gated(gate.clone())],
+            );
+            let response = client()
+                .post(format!("{}/v1/chat/completions", server.url()))
+                .body(stream_request("gpt-4o-mini"))
+                .send()
+                .await
+                .unwrap();
+            let mut stream = response.bytes_stream();
+            stream.next().await.unwrap().unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let dropped = SystemTime::now();
+            drop(stream);
+            gate.notify_one();
+            dropped
+        },
+    );
+    let span = run.only();
+    assert!(bool_attr(span, "tracing_genai.stream.cancelled"));
+    assert!(span.end_time >= run.value, "ended at the drop");
+}

@@ -329,3 +329,142 @@ fn wrapper_and_recorder_are_send() {
     assert_send(&s);
     assert_send(&StreamRecorder::new(llm_span()));
 }
+
+fn duration(span: &opentelemetry_sdk::trace::SpanData) -> Duration {
+    span.end_time.duration_since(span.start_time).unwrap()
+}
+
+/// The call ends when its stream finishes, not when its span was last entered: the exported
+/// end time is the finish time even though the span was not entered since the last chunk.
+#[test]
+fn manual_recorder_ends_span_when_finished_not_at_last_enter() {
+    let h = Harness::new();
+    h.run(|| {
+        let span = llm_span();
+        let mut rec = StreamRecorder::new(span.clone());
+        // The request future ran in the span (as `.instrument(span)` does), then the chunks
+        // arrive outside of it.
+        span.in_scope(|| rec.chunk());
+        drop(span);
+        std::thread::sleep(Duration::from_millis(50));
+        rec.chunk();
+        rec.finish(Usage::default(), ["stop"]);
+    });
+    let span = h.span("chat gpt-4o");
+    assert!(
+        duration(&span) >= Duration::from_millis(50),
+        "span ended at its last exit: {:?}",
+        duration(&span)
+    );
+}
+
+/// A wrapped stream dropped some time after its last poll ends its span at the drop.
+#[test]
+fn dropped_stream_ends_span_at_the_drop_not_at_the_last_poll() {
+    let h = Harness::new();
+    h.run(|| {
+        runtime().block_on(async {
+            let mut s = slow(chunks()).instrument_genai(llm_span(), on_chunk);
+            assert!(s.next().await.is_some());
+            std::thread::sleep(Duration::from_millis(50));
+            drop(s);
+        })
+    });
+    let span = h.span("chat gpt-4o");
+    assert!(
+        duration(&span) >= Duration::from_millis(50),
+        "span ended at its last poll: {:?}",
+        duration(&span)
+    );
+    let cancelled = span
+        .events
+        .iter()
+        .find(|e| e.name == "tracing_genai.stream.cancelled")
+        .expect("cancel event");
+    assert!(
+        cancelled.timestamp <= span.end_time,
+        "the cancel event lies within the span"
+    );
+}
+
+/// A recorder marked complete (the provider's terminal event arrived) and then dropped ends
+/// as a finished stream, not a cancelled one.
+#[test]
+fn recorder_marked_complete_then_dropped_is_finished_not_cancelled() {
+    let h = Harness::new();
+    h.run(|| {
+        let mut rec = StreamRecorder::new(llm_span());
+        rec.chunk();
+        rec.accumulator().finish_reason("stop").output_tokens(1);
+        rec.mark_complete();
+        drop(rec);
+    });
+    let span = h.span("chat gpt-4o");
+    assert_eq!(
+        attr(&span, "gen_ai.response.finish_reasons"),
+        Some(Value::Array(
+            vec![opentelemetry::StringValue::from("stop")].into()
+        ))
+    );
+    assert_eq!(attr(&span, "tracing_genai.stream.cancelled"), None);
+    assert!(span
+        .events
+        .iter()
+        .all(|e| e.name != "tracing_genai.stream.cancelled"));
+    assert_eq!(
+        attr(&span, "gen_ai.usage.output_tokens"),
+        Some(Value::I64(1))
+    );
+    assert_eq!(span.status, Status::Unset);
+}
+
+/// A consumer that stops reading at the terminal event (as async-openai does at `[DONE]`)
+/// has not cancelled when the closure marked the stream complete; one that stops earlier has.
+#[test]
+fn consumer_stopping_at_the_terminal_event_is_not_a_cancellation() {
+    #[derive(Clone, Debug)]
+    enum Event {
+        Delta(&'static str),
+        Done,
+    }
+    let on_event = |e: &Event, acc: &mut tracing_genai::StreamAccumulator| match e {
+        Event::Delta(t) => {
+            acc.push_text(t);
+        }
+        Event::Done => {
+            acc.finish_reason("stop").mark_complete();
+        }
+    };
+    let events = vec![Event::Delta("Hi"), Event::Done, Event::Delta("ignored")];
+    let h = Harness::new();
+    h.run(|| {
+        runtime().block_on(async {
+            for (model, stop_at_done) in [("stops-at-done", true), ("stops-early", false)] {
+                let span = tracing_genai::genai_span!("chat", "openai", model);
+                let mut s = stream::iter(events.clone()).instrument_genai(span, on_event);
+                while let Some(e) = s.next().await {
+                    if !stop_at_done || matches!(e, Event::Done) {
+                        break;
+                    }
+                }
+            }
+        })
+    });
+    let done = h.span("chat stops-at-done");
+    assert_eq!(attr(&done, "tracing_genai.stream.cancelled"), None);
+    assert_eq!(
+        attr(&done, "gen_ai.response.finish_reasons"),
+        Some(Value::Array(
+            vec![opentelemetry::StringValue::from("stop")].into()
+        ))
+    );
+    let early = h.span("chat stops-early");
+    assert_eq!(
+        attr(&early, "tracing_genai.stream.cancelled"),
+        Some(Value::Bool(true))
+    );
+    assert!(attr(&early, "gen_ai.response.finish_reasons")
+        .unwrap()
+        .to_string()
+        .contains("error"));
+}

@@ -46,6 +46,33 @@ pub trait GenAiContentExt {
     /// span.disable_content_capture();
     /// ```
     fn disable_content_capture(&self) -> bool;
+    /// Whether content recorded on this span would be kept: it is a GenAI span known to an
+    /// installed layer, content capture is on, and it was not
+    /// [disabled](Self::disable_content_capture) for this span. Use it to skip building
+    /// messages (parsing, cloning, converting) that would be thrown away.
+    ///
+    /// ```
+    /// use opentelemetry::trace::TracerProvider as _;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// use tracing_genai::content::{ChatMessage, ContentCapture, GenAiContentExt};
+    ///
+    /// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    /// let layer = tracing_genai::layer()
+    ///     .with_tracer(provider.tracer("app"))
+    ///     .with_content_capture(ContentCapture::SpanOnly);
+    /// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    ///     let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+    ///     if span.captures_content() {
+    ///         span.record_input_messages(&[ChatMessage::user("Weather in Paris?")]);
+    ///     }
+    ///     assert!(span.captures_content());
+    ///     span.disable_content_capture();
+    ///     assert!(!span.captures_content());
+    /// });
+    /// // No layer installed: nothing is captured.
+    /// assert!(!tracing_genai::genai_span!("chat", "openai", "gpt-4o").captures_content());
+    /// ```
+    fn captures_content(&self) -> bool;
 }
 
 fn with_content(span: &tracing::Span, f: impl FnOnce(&mut SpanContent)) -> bool {
@@ -90,5 +117,11 @@ impl GenAiContentExt for tracing::Span {
 
     fn disable_content_capture(&self) -> bool {
         self.with_genai_state(|state| state.content = None)
+    }
+
+    fn captures_content(&self) -> bool {
+        let mut captures = false;
+        self.with_genai_state(|state| captures = state.content.is_some());
+        captures
     }
 }

@@ -46,6 +46,24 @@ impl Api {
         }
     }
 
+    /// The Azure OpenAI deployment named by a path such as
+    /// `/openai/deployments/{deployment}/chat/completions` (any prefix, e.g. an API gateway's).
+    /// Azure takes the model from the deployment, so the body usually has no `model`.
+    pub(crate) fn azure_deployment(path: &str) -> Option<&str> {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let mut segments = path.split('/').filter(|s| !s.is_empty());
+        while let Some(segment) = segments.next() {
+            if segment == "openai" {
+                let mut rest = segments.clone();
+                if rest.next() == Some("deployments") {
+                    // The deployment must be followed by the API path.
+                    return rest.next().filter(|_| rest.next().is_some());
+                }
+            }
+        }
+        None
+    }
+
     /// The GenAI operation of a call to this API.
     pub(crate) fn operation(self) -> Operation {
         match self {

@@ -110,26 +110,17 @@ impl BodyTracker {
         }
     }
 
-    /// Marks the end of the call now. tracing-opentelemetry takes a span's end time from its
-    /// last *exit*, not from its close: without this the span would end with the response head.
-    fn end_now(&self) {
-        self.span.in_scope(|| {});
-    }
-
     /// The body ended normally.
     fn finish(&mut self) {
-        if self.sink.is_some() {
-            self.end_now();
-        }
         match self.sink.take() {
             Some(Sink::Sse { parser, recorder }) => {
                 apply_response(&self.span, parser.finish(), self.capture);
                 recorder.finish_accumulated();
             }
-            Some(Sink::Json { buf, overflowed }) => {
-                if overflowed {
-                    return;
-                }
+            Some(Sink::Json {
+                overflowed: true, ..
+            }) => {}
+            Some(Sink::Json { buf, .. }) => {
                 if (200..300).contains(&self.status) {
                     apply_response(
                         &self.span,
@@ -144,11 +135,17 @@ impl BodyTracker {
             }
             None => {}
         }
+        self.release();
+    }
+
+    /// Drops the tracker's handle on the span: the call is over when the body ended, even if
+    /// the application keeps the (finished) body around, so the span ends now.
+    fn release(&mut self) {
+        self.span = tracing::Span::none();
     }
 
     /// Reading the body failed.
     fn fail(&mut self, error: &(dyn std::error::Error + 'static)) {
-        self.end_now();
         let error_type = transport_error_type(error);
         let message = crate::capture::error_chain(error);
         match self.sink.take() {
@@ -167,6 +164,7 @@ impl BodyTracker {
                     .record_error_type(error_type, Some(message.as_str()));
             }
         }
+        self.release();
     }
 }
 
@@ -175,22 +173,23 @@ impl Drop for BodyTracker {
         let Some(sink) = self.sink.take() else {
             return;
         };
-        self.end_now();
-        if let Sink::Sse { parser, recorder } = sink {
-            let complete = parser.is_complete();
-            let parsed = parser.finish();
-            if complete {
+        if let Sink::Sse {
+            parser,
+            mut recorder,
+        } = sink
+        {
+            if parser.is_complete() {
                 // Clients such as async-openai stop reading at `[DONE]` / `message_stop`,
                 // before the empty end of the body: the call is complete, not cancelled.
-                apply_response(&self.span, parsed, self.capture);
-                recorder.finish_accumulated();
-                return;
+                recorder.mark_complete();
+            } else {
+                self.span
+                    .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
             }
-            self.span
-                .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
             // What arrived before the drop (usage of a finished message, partial output).
-            apply_response(&self.span, parsed, self.capture);
-            // Ends the stream as cancelled by the consumer (not an error).
+            apply_response(&self.span, parser.finish(), self.capture);
+            // Ends the stream: finished if complete, else cancelled by the consumer (not an
+            // error).
             drop(recorder);
         } else {
             self.span

@@ -31,7 +31,9 @@ const DEFAULT_MAX_BUFFERED: usize = 4 * 1024 * 1024;
 ///   span, no header.
 /// - **The span** (`chat gpt-4o`, kind `CLIENT`, a child of the current span): operation,
 ///   `gen_ai.provider.name` (from the host, see [`with_provider_for_host`](Self::with_provider_for_host)),
-///   `server.address`/`server.port`, the request parameters from the JSON body, the response
+///   `server.address`/`server.port`, the request parameters from the JSON body (an Azure
+///   OpenAI request without `model` is named by its deployment, the `{name}` of
+///   `/openai/deployments/{name}/...`, as `gen_ai.request.model`), the response
 ///   id, model, finish reasons and token usage (cached and reasoning tokens included),
 ///   `openai.*` attributes, `error.type` from the provider's error code or the HTTP status
 ///   (or `timeout`, `connect`, ... for transport errors), and message content when the
@@ -176,10 +178,11 @@ impl GenAiMiddleware {
             "gen_ai",
             gen_ai.operation.name = operation.as_str(),
         );
-        let mut capture = false;
-        if !span.with_genai_state(|s| capture = s.content.is_some()) {
+        // Not a GenAI span known to an installed layer (none, or filtered out): pass through.
+        if !span.with_genai_state(|_| {}) {
             return None;
         }
+        let capture = span.captures_content();
         let url = req.url();
         let host = url.host_str().unwrap_or_default().to_string();
         let port = url.port_or_known_default();
@@ -190,6 +193,7 @@ impl GenAiMiddleware {
                 Api::AnthropicMessages => "anthropic".to_string(),
                 _ => "openai".to_string(),
             });
+        let deployment = Api::azure_deployment(url.path()).map(str::to_string);
         let parsed = req
             .body()
             .and_then(|b| b.as_bytes())
@@ -202,6 +206,11 @@ impl GenAiMiddleware {
             match parsed {
                 Some(p) => content = Some(apply_request(s, p)),
                 None => s.diagnose("request body is not in memory (streamed): not parsed".into()),
+            }
+            // Azure OpenAI names the model by the deployment in the path; the body's `model`,
+            // when there is one, is more precise.
+            if s.request.model.is_none() {
+                s.request.model = deployment;
             }
         });
         if let Some(content) = content.filter(|_| capture) {
@@ -452,14 +461,13 @@ impl Attempts {
             return;
         }
         let delay = log.last_end.map_or(Duration::ZERO, |t| t.elapsed());
-        let (error_type, reason) = log
-            .last_failure
-            .take()
-            .unwrap_or_else(|| (String::new(), "retried".to_string()));
-        if !error_type.is_empty() {
-            log.span.record_error_type(&error_type, None);
-        }
-        log.span.record_retry(log.started, delay, &reason);
+        match log.last_failure.take() {
+            Some((error_type, reason)) => {
+                log.span
+                    .record_retry_after_error(log.started, delay, &reason, &error_type)
+            }
+            None => log.span.record_retry(log.started, delay, "retried"),
+        };
     }
 
     fn after_attempt(&self, result: &reqwest_middleware::Result<Response>) {

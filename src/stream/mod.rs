@@ -23,6 +23,10 @@
 //! and a `tracing_genai.stream.cancelled` event. Cancellation by the consumer is not marked as a
 //! failure (no error status): the consumer chose to stop. A consumer that stops right after
 //! an error item has not cancelled: the call is failed, with `error` in the finish reasons.
+//! Neither has a consumer that stops at the provider's terminal event (async-openai stops
+//! at `[DONE]`, before the end of the body): when your closure saw that event, call
+//! [`StreamAccumulator::mark_complete`] (or [`StreamRecorder::mark_complete`]) and a drop ends
+//! the stream as finished.
 //!
 //! Code that is not a `Stream` uses [`StreamRecorder`] directly.
 
@@ -38,174 +42,15 @@ use crate::semconv as sc;
 use crate::span_ext::GenAiSpanExt;
 use crate::state::{GenAiSpan, SpanEvent, Usage};
 
-/// What the chunks of a stream reported: usage, finish reasons, response id/model, the
-/// accumulated output text and an error. Filled by your per-chunk closure.
-///
-/// ```
-/// let mut acc = tracing_genai::StreamAccumulator::default();
-/// acc.push_text("Hel");
-/// acc.push_text("lo");
-/// acc.output_tokens(2);
-/// acc.finish_reason("stop");
-/// assert_eq!(acc.text(), "Hello");
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct StreamAccumulator {
-    usage: Usage,
-    finish_reasons: Vec<String>,
-    response_id: Option<String>,
-    response_model: Option<String>,
-    text: String,
-    error: Option<(String, Option<String>)>,
-}
+mod accumulator;
 
-impl StreamAccumulator {
-    /// Sets the input token count (providers report it in the first or last chunk).
-    ///
-    /// ```
-    /// tracing_genai::StreamAccumulator::default().input_tokens(12);
-    /// ```
-    pub fn input_tokens(&mut self, n: u64) -> &mut Self {
-        self.usage.input_tokens = Some(n);
-        self
-    }
-
-    /// Sets the output token count.
-    ///
-    /// ```
-    /// tracing_genai::StreamAccumulator::default().output_tokens(30);
-    /// ```
-    pub fn output_tokens(&mut self, n: u64) -> &mut Self {
-        self.usage.output_tokens = Some(n);
-        self
-    }
-
-    /// Adds to the output token count (for providers that send one token per chunk).
-    ///
-    /// ```
-    /// let mut acc = tracing_genai::StreamAccumulator::default();
-    /// acc.add_output_tokens(1).add_output_tokens(1);
-    /// assert_eq!(acc.usage().output_tokens, Some(2));
-    /// ```
-    pub fn add_output_tokens(&mut self, n: u64) -> &mut Self {
-        let total = self.usage.output_tokens.unwrap_or(0).saturating_add(n);
-        self.usage.output_tokens = Some(total);
-        self
-    }
-
-    /// Sets every count `usage` has (the others are kept).
-    ///
-    /// ```
-    /// let mut u = tracing_genai::Usage::default();
-    /// u.cache_read_input_tokens = Some(8);
-    /// tracing_genai::StreamAccumulator::default().usage_from(&u);
-    /// ```
-    pub fn usage_from(&mut self, usage: &Usage) -> &mut Self {
-        let u = &mut self.usage;
-        for (slot, v) in [
-            (&mut u.input_tokens, usage.input_tokens),
-            (&mut u.output_tokens, usage.output_tokens),
-            (
-                &mut u.cache_read_input_tokens,
-                usage.cache_read_input_tokens,
-            ),
-            (
-                &mut u.cache_creation_input_tokens,
-                usage.cache_creation_input_tokens,
-            ),
-            (
-                &mut u.reasoning_output_tokens,
-                usage.reasoning_output_tokens,
-            ),
-        ] {
-            if v.is_some() {
-                *slot = v;
-            }
-        }
-        self
-    }
-
-    /// The usage reported so far.
-    ///
-    /// ```
-    /// assert_eq!(tracing_genai::StreamAccumulator::default().usage().input_tokens, None);
-    /// ```
-    pub fn usage(&self) -> &Usage {
-        &self.usage
-    }
-
-    /// Adds a finish reason (one per choice).
-    ///
-    /// ```
-    /// tracing_genai::StreamAccumulator::default().finish_reason("stop");
-    /// ```
-    pub fn finish_reason(&mut self, reason: impl Into<String>) -> &mut Self {
-        self.finish_reasons.push(reason.into());
-        self
-    }
-
-    /// Sets the response id.
-    ///
-    /// ```
-    /// tracing_genai::StreamAccumulator::default().response_id("chatcmpl-1");
-    /// ```
-    pub fn response_id(&mut self, id: impl Into<String>) -> &mut Self {
-        self.response_id = Some(id.into());
-        self
-    }
-
-    /// Sets the response model.
-    ///
-    /// ```
-    /// tracing_genai::StreamAccumulator::default().response_model("gpt-4o-2024-08-06");
-    /// ```
-    pub fn response_model(&mut self, model: impl Into<String>) -> &mut Self {
-        self.response_model = Some(model.into());
-        self
-    }
-
-    /// Appends a text delta to the accumulated output (kept for content capture; never
-    /// exported by this module).
-    ///
-    /// ```
-    /// tracing_genai::StreamAccumulator::default().push_text("Hi");
-    /// ```
-    pub fn push_text(&mut self, delta: &str) -> &mut Self {
-        self.text.push_str(delta);
-        self
-    }
-
-    /// The accumulated output text.
-    ///
-    /// ```
-    /// assert_eq!(tracing_genai::StreamAccumulator::default().text(), "");
-    /// ```
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// Marks the call failed with a low-cardinality `error.type` and a message.
-    ///
-    /// ```
-    /// tracing_genai::StreamAccumulator::default().error("overloaded_error", Some("server overloaded"));
-    /// ```
-    pub fn error(&mut self, error_type: &str, message: Option<&str>) -> &mut Self {
-        self.error = Some((error_type.to_string(), message.map(str::to_string)));
-        self
-    }
-
-    fn error_from<E: std::error::Error + 'static>(&mut self, e: &E) {
-        let full = std::any::type_name::<E>();
-        let base = full.split('<').next().unwrap_or(full);
-        let short = base.rsplit("::").next().unwrap_or(base);
-        self.error = Some((short.to_string(), Some(crate::capture::error_chain(e))));
-    }
-}
+pub use accumulator::StreamAccumulator;
 
 /// Records a streamed call by hand, for code that is not a `Stream`: call
 /// [`chunk`](Self::chunk) as each chunk arrives and [`finish`](Self::finish) at the end.
-/// Dropping the recorder before `finish` records a cancelled stream. The recorder holds the
-/// span and drops it when done (see the [module docs](self)).
+/// Dropping the recorder before `finish` records a cancelled stream, unless the stream was
+/// [marked complete](Self::mark_complete). The recorder holds the span and drops it when
+/// done (see the [module docs](self)).
 ///
 /// ```
 /// use tracing_genai::{StreamRecorder, Usage};
@@ -321,6 +166,23 @@ impl StreamRecorder {
         self.last = Some(now);
     }
 
+    /// Marks the stream complete (the provider sent its terminal event): dropping the
+    /// recorder from now on ends the stream like
+    /// [`finish_accumulated`](Self::finish_accumulated) instead of recording a cancellation.
+    /// Same as [`StreamAccumulator::mark_complete`].
+    ///
+    /// ```
+    /// let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+    /// let mut rec = tracing_genai::StreamRecorder::new(span);
+    /// rec.chunk();
+    /// rec.accumulator().finish_reason("stop");
+    /// rec.mark_complete(); // e.g. on `data: [DONE]`
+    /// drop(rec); // a finished stream, not a cancelled one
+    /// ```
+    pub fn mark_complete(&mut self) {
+        self.acc.mark_complete();
+    }
+
     /// Marks the call failed with `error` (its type name becomes `error.type`).
     ///
     /// ```
@@ -369,9 +231,11 @@ impl StreamRecorder {
         let acc = std::mem::take(&mut self.acc);
         let gaps = std::mem::take(&mut self.gaps);
         let chunks = self.chunks;
+        // A consumer that stops after the provider's terminal event did not cancel: the
+        // stream is complete.
+        let ended_early = cancelled && !acc.complete;
         // A consumer that stops after an error item did not cancel: the call failed.
-        let ended_early = cancelled;
-        let cancelled = cancelled && acc.error.is_none();
+        let cancelled = ended_early && acc.error.is_none();
         span.with_genai_state(move |s| {
             s.request.stream = Some(true);
             let usage = &mut s.usage;
