@@ -157,6 +157,15 @@ fn truncate_for_message(s: &str) -> &str {
 /// Parses `["a", "b"]`, `a,b` or `a` into a list of non-empty trimmed strings.
 pub(crate) fn parse_list(s: &str) -> Vec<String> {
     let t = s.trim();
+    // The common case, one value (`"stop"`): what the comma split below yields, without the
+    // iterator and the over-sized vector.
+    if !t.starts_with('[') && !t.contains(',') {
+        return if t.is_empty() {
+            Vec::new()
+        } else {
+            vec![t.to_string()]
+        };
+    }
     if t.starts_with('[') {
         if let Ok(v) = serde_json::from_str::<Vec<serde_json::Value>>(t) {
             return v
@@ -461,4 +470,21 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         depth += 1;
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_list;
+
+    #[test]
+    fn single_values_parse_like_the_comma_split() {
+        assert_eq!(parse_list("stop"), vec!["stop"]);
+        assert_eq!(parse_list("  stop \n"), vec!["stop"]);
+        assert!(parse_list("").is_empty());
+        assert!(parse_list("   ").is_empty());
+        assert_eq!(parse_list("a, b"), vec!["a", "b"]);
+        assert_eq!(parse_list(" a,, b ,"), vec!["a", "b"]);
+        assert_eq!(parse_list(",").len(), 0);
+        assert_eq!(parse_list(r#"["x", "y"]"#), vec!["x", "y"]);
+    }
 }
