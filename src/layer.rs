@@ -11,9 +11,10 @@
 //! [`get_otel_context`](tracing_opentelemetry::get_otel_context) before the inner layer ends
 //! the span. Every other span and event goes to the inner layer untouched.
 //!
-//! A GenAI span is exported as ending when it closes (when its last handle is dropped), like
-//! its duration metric: tracing-opentelemetry alone would end it at its last *exit*, which is
-//! too early for a span kept open outside `enter` (a streamed response, a response body).
+//! A GenAI span whose state was recorded outside its own scope (a streamed response, a response
+//! body, a typed helper called after the call returned) is exported as ending when it closes,
+//! like its duration metric: tracing-opentelemetry alone would end it at its last *exit*, which
+//! is too early for such a span. Spans recorded only in scope keep the last-exit end time.
 
 use std::any::TypeId;
 use std::cell::Cell;
@@ -510,7 +511,9 @@ where
                     crate::rollup::on_close(&mut state, &span, &self.config.accounting);
                     drop(span);
                     self.finish(&id, &mut state);
-                    self.mark_end_now(&id, &ctx);
+                    if state.otel.end_at_close {
+                        self.mark_end_now(&id, &ctx);
+                    }
                 }
             }
         }

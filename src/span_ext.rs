@@ -107,7 +107,10 @@ impl GenAiSpanExt for tracing::Span {
         let mut applied = false;
         self.with_subscriber(|(id, dispatch)| {
             if let Some(with) = dispatch.downcast_ref::<WithState>() {
+                // Recorded outside the span's own scope: the call may outlive its last exit.
+                let outside = dispatch.current_span().id() != Some(id);
                 with.with(dispatch, id, &mut |state| {
+                    state.otel.end_at_close |= outside;
                     if let Some(f) = f.take() {
                         f(state);
                         applied = true;

@@ -263,6 +263,10 @@ pub(crate) struct OtelOverrides {
     /// `otel.status_code = "ok"`: the span status is set to `Ok` (unless it failed).
     pub(crate) status_ok: bool,
     pub(crate) status_description: Option<String>,
+    /// The state was changed while the span was not the current span (a stream, a response
+    /// body, a helper called after the call returned): the span is exported as ending when it
+    /// closes, not at its last exit (see `GenAiLayer::mark_end_now`).
+    pub(crate) end_at_close: bool,
 }
 
 /// The typed GenAI state of one span, as seen by [`AttributeMapper`](crate::AttributeMapper)s.
