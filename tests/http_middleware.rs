@@ -189,8 +189,19 @@ fn anthropic_messages_and_configured_providers() {
                 "/v1/embeddings",
                 vec![Reply::json(200, fixture("openai_embeddings.json"))],
             );
+            server.route(
+                "/v1/chat/completions",
+                vec![Reply::json(200, fixture("openai_chat.json"))],
+            );
             let host = format!("127.0.0.1:{}", server.addr.port());
             let client = client(GenAiMiddleware::new().with_provider_for_host(&host, "vllm"));
+            post(
+                &client,
+                &server,
+                "/v1/chat/completions",
+                fixture("openai_chat_request.json"),
+            )
+            .await;
             post(
                 &client,
                 &server,
@@ -239,6 +250,21 @@ fn anthropic_messages_and_configured_providers() {
         strings_attr(embeddings, "gen_ai.request.encoding_formats"),
         ["float"]
     );
+
+    // An OpenAI-compatible server speaks OpenAI's API but is not OpenAI: no `openai.*`.
+    let compatible = run
+        .spans
+        .iter()
+        .find(|s| s.name.starts_with("chat gpt"))
+        .expect("the chat completion span");
+    assert_eq!(str_attr(compatible, "gen_ai.provider.name"), "vllm");
+    assert!(!str_attr(compatible, "gen_ai.response.id").is_empty());
+    let openai_keys: Vec<_> = compatible
+        .attributes
+        .iter()
+        .filter(|kv| kv.key.as_str().starts_with("openai."))
+        .collect();
+    assert!(openai_keys.is_empty(), "{openai_keys:?}");
 }
 
 #[test]

@@ -272,9 +272,15 @@ fn record_request_content(span: &tracing::Span, c: RequestContent) {
     }
 }
 
-/// Adds provider attributes, replacing earlier values of the same key.
+/// Adds provider attributes, replacing earlier values of the same key. The `openai.*`
+/// attributes are defined for OpenAI's own service (`openai`, `azure.ai.openai`): an
+/// OpenAI-compatible server (vLLM, Groq, ...) speaks the same API but does not get them.
 fn merge_attributes(s: &mut GenAiSpan, attributes: Vec<opentelemetry::KeyValue>) {
+    let openai = matches!(s.provider.as_deref(), Some("openai" | "azure.ai.openai"));
     for kv in attributes {
+        if !openai && kv.key.as_str().starts_with("openai.") {
+            continue;
+        }
         s.provider_attributes.retain(|old| old.key != kv.key);
         s.provider_attributes.push(kv);
     }
