@@ -400,12 +400,7 @@ fn transport_errors_end_the_span_with_their_kind() {
         |l| l,
         || async {
             // A port nobody listens on.
-            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let closed_url = format!(
-                "http://{}/v1/chat/completions",
-                closed.local_addr().unwrap()
-            );
-            drop(closed);
+            let closed_url = format!("http://{}/v1/chat/completions", closed_port());
             let client = client(GenAiMiddleware::new());
             let refused = client
                 .post(closed_url)
@@ -569,12 +564,7 @@ fn retried_transport_errors_keep_their_kind() {
     let run = run_async(
         |l| l,
         || async {
-            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let url = format!(
-                "http://{}/v1/chat/completions",
-                closed.local_addr().unwrap()
-            );
-            drop(closed);
+            let url = format!("http://{}/v1/chat/completions", closed_port());
             let genai = GenAiMiddleware::new();
             let policy = ExponentialBackoff::builder()
                 .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))

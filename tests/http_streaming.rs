@@ -46,6 +46,35 @@ async fn read_stream(server: &MockServer, path: &str, body: Vec<u8>) -> Vec<u8> 
     bytes
 }
 
+/// A chat stream whose server sends the first event and then waits for the gate. Returns the
+/// server (keep it alive), the gate, the fixture's bytes, the length of the first event, and
+/// the application's byte stream of the response.
+async fn gated_chat_stream() -> (
+    MockServer,
+    Arc<Notify>,
+    Vec<u8>,
+    usize,
+    impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>>,
+) {
+    let gate = Arc::new(Notify::new());
+    let sse = fixture("openai_chat_stream.sse");
+    let first = sse.iter().position(|b| *b == b'\n').unwrap() + 2;
+    let server = MockServer::start().await;
+    server.route(
+        "/v1/chat/completions",
+        vec![Reply::sse(sse.clone(), 1)
+            .split_at(vec![first])
+            .gated(gate.clone())],
+    );
+    let response = client()
+        .post(format!("{}/v1/chat/completions", server.url()))
+        .body(stream_request("gpt-4o-mini"))
+        .send()
+        .await
+        .unwrap();
+    (server, gate, sse, first, response.bytes_stream())
+}
+
 #[test]
 fn openai_stream_split_mid_line_and_mid_utf8() {
     // 7-byte chunks split lines, JSON and the multi-byte characters of "Ça", "très", "😀".
@@ -141,23 +170,7 @@ fn streamed_body_is_not_buffered() {
     let run = run_async(
         |l| l,
         || async {
-            let gate = Arc::new(Notify::new());
-            let sse = fixture("openai_chat_stream.sse");
-            let first = sse.iter().position(|b| *b == b'\n').unwrap() + 2;
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::sse(sse.clone(), 1)
-                    .split_at(vec![first])
-                    .gated(gate.clone())],
-            );
-            let response = client()
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(stream_request("gpt-4o-mini"))
-                .send()
-                .await
-                .unwrap();
-            let mut stream = response.bytes_stream();
+            let (_server, gate, sse, first, mut stream) = gated_chat_stream().await;
             // The server holds the rest until the app has read the first event: a middleware
             // that buffered the body would wait forever (bounded here by the timeout).
             let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
@@ -187,21 +200,7 @@ fn dropped_stream_ends_the_span_without_error() {
     let run = run_async(
         |l| l,
         || async {
-            let gate = Arc::new(Notify::new());
-            let sse = fixture("openai_chat_stream.sse");
-            let first = sse.iter().position(|b| *b == b'\n').unwrap() + 2;
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::sse(sse, 1).split_at(vec![first]).gated(gate.clone())],
-            );
-            let response = client()
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(stream_request("gpt-4o-mini"))
-                .send()
-                .await
-                .unwrap();
-            let mut stream = response.bytes_stream();
+            let (_server, gate, _, _, mut stream) = gated_chat_stream().await;
             stream.next().await.unwrap().unwrap();
             drop(stream);
             gate.notify_one();
@@ -359,21 +358,7 @@ fn span_of_a_dropped_body_ends_at_the_drop() {
     let run = run_async(
         |l| l,
         || async {
-            let gate = Arc::new(Notify::new());
-            let sse = fixture("openai_chat_stream.sse");
-            let first = sse.iter().position(|b| *b == b'\n').unwrap() + 2;
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::sse(sse, 1).split_at(vec![first]).gated(gate.clone())],
-            );
-            let response = client()
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(stream_request("gpt-4o-mini"))
-                .send()
-                .await
-                .unwrap();
-            let mut stream = response.bytes_stream();
+            let (_server, gate, _, _, mut stream) = gated_chat_stream().await;
             stream.next().await.unwrap().unwrap();
             tokio::time::sleep(Duration::from_millis(50)).await;
             let dropped = SystemTime::now();

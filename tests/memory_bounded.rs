@@ -29,7 +29,7 @@ const RSS_GROWTH_BOUND: u64 = 64 * 1024 * 1024;
 
 #[test]
 fn memory_is_bounded_when_the_collector_is_down() {
-    let addr = support::otlp::closed_port();
+    let addr = support::closed_port();
     let timeout = Duration::from_secs(3);
     let (dispatch, guard) = pipeline(
         Config::default()

@@ -35,7 +35,7 @@ fn emit_chats(n: usize) {
 
 #[test]
 fn collector_down_reports_why_and_what_to_do() {
-    let addr = otlp::closed_port();
+    let addr = support::closed_port();
     let config = tracing_genai::Config::default()
         .with_endpoint(format!("http://{addr}"))
         .with_timeout(Duration::from_secs(2))

@@ -59,7 +59,7 @@ fn markers(receiver: &Receiver) -> Vec<i64> {
 #[test]
 fn collector_down_for_the_whole_run() {
     for protocol in protocols() {
-        let addr = otlp::closed_port();
+        let addr = support::closed_port();
         let timeout = Duration::from_secs(5);
         let (dispatch, guard) = pipeline(
             config(format!("http://{addr}"), protocol)

@@ -45,7 +45,7 @@ fn run(
 
 #[test]
 fn grpc_collector_down_without_runtime() {
-    let addr = otlp::closed_port();
+    let addr = support::closed_port();
     let (guard, out) = run(
         tracing_genai::Config::default()
             .with_endpoint(format!("http://{addr}"))

@@ -173,7 +173,7 @@ fn metrics_off_sends_nothing_to_v1_metrics() {
 
 #[test]
 fn failed_final_flush_is_reported() {
-    let closed = otlp::closed_port();
+    let closed = support::closed_port();
     let config = Config::default()
         .with_endpoint(format!("http://{closed}"))
         .with_shutdown_timeout(Duration::from_secs(5));

@@ -275,3 +275,10 @@ pub fn event_attr(event: &opentelemetry::trace::Event, key: &str) -> Option<Stri
 /// A loopback HTTP server replaying LLM provider fixtures (HTTP middleware tests).
 #[cfg(feature = "reqwest")]
 pub mod http_mock;
+
+/// A loopback address where nothing listens (connection refused): the listener is dropped
+/// before the address is returned.
+pub fn closed_port() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}

@@ -556,12 +556,6 @@ pub fn start_blackhole() -> SocketAddr {
     addr
 }
 
-/// A loopback address where nothing listens (connection refused).
-pub fn closed_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
 // ---------------------------------------------------------------- a sample trace
 
 /// Emits `handle_request` > `chat gpt-4o` (tokens, finish reasons) > `execute_tool get_weather`
