@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::Usage;
+use crate::model::Usage;
 
 /// Prices of one model, per [`PriceTable::per_tokens`] tokens.
 ///
@@ -345,25 +345,6 @@ impl PriceTable {
 
     pub(crate) fn count_unpriced(&self) {
         self.unpriced.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-impl<L> crate::GenAiLayer<L> {
-    /// Prices every GenAI call with `table` (see [`PriceTable`]); the cost is exported as
-    /// `gen_ai.usage.cost` and the `tracing_genai.client.cost` metric, and rolls up to agent
-    /// and workflow spans. Pass an `Arc` to keep a handle for
-    /// [`PriceTable::unpriced_calls`].
-    ///
-    /// ```
-    /// use tracing_genai::{ModelPrice, PriceTable};
-    ///
-    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-    ///     .with_prices(PriceTable::new("USD").with_model("gpt-4o*", ModelPrice::new(2.5, 10.0)));
-    /// # drop(layer);
-    /// ```
-    pub fn with_prices(mut self, table: impl Into<std::sync::Arc<PriceTable>>) -> Self {
-        self.config.accounting.prices = Some(table.into());
-        self
     }
 }
 

@@ -1,52 +1,43 @@
 #![doc = include_str!("crate_docs.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod agents;
-mod callsite;
-mod capture;
-mod config;
+// The modules in data-path order; every import points down this list (see "Architecture").
+
+// 1. Vocabulary: every name the crate spells.
+pub mod semconv;
+// 2. Model: what a GenAI call is (pure data), its message content and prices.
+mod model;
 pub mod content;
 pub mod cost;
-mod diagnostics;
-mod fields;
+// 3. Recording: `tracing` callbacks to one typed record per GenAI span.
+mod record;
+// 4. Export: a closing record to attributes, metrics, cost and content.
+pub mod mapper;
+mod export;
+// 5. The layer: the tracing hooks wiring recording, export and tracing-opentelemetry.
+mod layer;
+// 6. The user API: one extension trait on `Span`, the span macros, streams.
+mod macros;
+mod span_ext;
+pub mod stream;
+// 7. Integrations and setup: clients of the API above.
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod http;
-mod inherit;
-mod layer;
-mod mapper;
-mod mapping;
-pub mod metrics;
-pub mod retry;
-pub mod rollup;
-pub mod semconv;
 #[cfg(feature = "setup")]
-mod setup;
-mod span_ext;
-mod state;
-pub mod stream;
-mod value;
+#[cfg_attr(docsrs, doc(cfg(feature = "setup")))]
+pub mod setup;
 
-pub use capture::normalize_provider;
-pub use config::{layer, SpanRule};
-pub use cost::{ModelPrice, PriceTable, PriceTableError};
-pub use diagnostics::{Diagnostics, DiagnosticsSnapshot};
-pub use fields::{GenAiField, DEFAULT_ALIASES};
-pub use layer::GenAiLayer;
-pub use mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes};
-pub use mapping::DIAGNOSTICS_ATTRIBUTE;
-pub use retry::GenAiRetryExt;
+pub use export::diagnostics::{Diagnostics, DiagnosticsSnapshot};
+pub use layer::{layer, GenAiLayer};
+pub use model::{
+    normalize_provider, Agent, ErrorInfo, FieldValue, GenAiField, GenAiSpan, Operation, Request,
+    Response, SpanEvent, Tool, Usage,
+};
+pub use record::SpanRule;
 #[cfg(feature = "setup")]
-pub use setup::{
-    setup, Compression, Config, ConfigLayer, ExporterKind, Pipeline, PipelineLayer, Protocol,
-    SetupError, ShutdownError, ShutdownReport, TelemetryGuard, EXCLUDED_TARGETS,
-};
+pub use setup::{setup, Config, TelemetryGuard};
 pub use span_ext::GenAiSpanExt;
-pub use state::{
-    Agent, ErrorInfo, GenAiSpan, Operation, Request, Response, SpanEvent, Tool, Usage,
-};
-pub use stream::{GenAiStreamExt, InstrumentedStream, StreamAccumulator, StreamRecorder};
-pub use value::FieldValue;
 
 /// The OpenTelemetry API crate this crate is built against (use it to avoid version mixes).
 pub use opentelemetry;

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use opentelemetry::{Key, KeyValue, Value};
 
-use crate::state::GenAiSpan;
+use crate::model::GenAiSpan;
 
 /// The attributes of one span, each key at most once.
 ///

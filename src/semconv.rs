@@ -249,3 +249,95 @@ pub const EXTENSIONS: &[(&str, &str)] = &[
     (TG_RETRY_DELAY, "double"),
     (TG_RETRY_REASON, "string"),
 ];
+
+// Names and values the layer spells beyond attribute keys: the `otel.*` fields tracing-opentelemetry
+// understands, the crate's own fields and attributes, legacy and newer input names, metric advice.
+
+/// `otel.name`: a span field that overrides the exported span name.
+pub const OTEL_NAME: &str = "otel.name";
+/// `otel.kind`: a span field that overrides the span kind.
+pub const OTEL_KIND: &str = "otel.kind";
+/// `otel.status_code`: a span field; `error` marks the span failed, `ok` sets status `Ok`.
+pub const OTEL_STATUS_CODE: &str = "otel.status_code";
+/// `otel.status_description`: a span field with the error description (marks the span failed).
+pub const OTEL_STATUS_DESCRIPTION: &str = "otel.status_description";
+/// `error`: a span field whose value is the failure message (marks the span failed).
+pub const ERROR_FIELD: &str = "error";
+/// What [`GenAiField::Content`](crate::GenAiField::Content) reports as its key: it stands for
+/// every content attribute.
+pub const CONTENT_FIELDS: &str = "gen_ai.*messages";
+/// The prefix of every GenAI attribute key.
+pub const GEN_AI_PREFIX: &str = "gen_ai.";
+/// The prefix of the `server.*` attributes.
+pub const SERVER_PREFIX: &str = "server.";
+
+/// Span field that turns content capture off for one call: record `false` (or `"off"`,
+/// `"no_content"`) in it. `true` does not turn capture on.
+///
+/// ```
+/// let span = tracing::info_span!(
+///     "llm",
+///     gen_ai.operation.name = "chat",
+///     tracing_genai.content.capture = false,
+/// );
+/// # drop(span);
+/// ```
+pub const CONTENT_CAPTURE_FIELD: &str = "tracing_genai.content.capture";
+
+/// Attribute carrying the layer's input diagnostics for one span (string array).
+///
+/// ```
+/// assert_eq!(tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE, "tracing_genai.diagnostics");
+/// ```
+pub const DIAGNOSTICS_ATTRIBUTE: &str = "tracing_genai.diagnostics";
+
+/// Deprecated `gen_ai.system`: accepted as input for `gen_ai.provider.name`.
+pub const LEGACY_GEN_AI_SYSTEM: &str = "gen_ai.system";
+/// Deprecated `gen_ai.usage.prompt_tokens`: accepted as input for `gen_ai.usage.input_tokens`.
+pub const LEGACY_GEN_AI_USAGE_PROMPT_TOKENS: &str = "gen_ai.usage.prompt_tokens";
+/// Deprecated `gen_ai.usage.completion_tokens`: accepted as input for
+/// `gen_ai.usage.output_tokens`.
+pub const LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS: &str = "gen_ai.usage.completion_tokens";
+/// `gen_ai.usage.cache_write.input_tokens`, the newer name (after the pinned snapshot) of
+/// `gen_ai.usage.cache_creation.input_tokens`: accepted as input for it.
+pub const NEWER_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
+    "gen_ai.usage.cache_write.input_tokens";
+
+/// The instrumentation scope name used for the global meter.
+///
+/// ```
+/// let meter = opentelemetry::global::meter(tracing_genai::semconv::METER_NAME);
+/// # drop(meter);
+/// ```
+pub const METER_NAME: &str = "tracing-genai";
+
+// Metric advice: histogram bucket boundaries (see the export metrics docs for their sources).
+
+/// Bucket boundaries of `gen_ai.client.token.usage`.
+///
+/// ```
+/// assert_eq!(tracing_genai::semconv::TOKEN_BUCKETS.last(), Some(&67108864.0));
+/// ```
+pub const TOKEN_BUCKETS: &[f64] = &[
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+    16777216.0, 67108864.0,
+];
+
+/// Bucket boundaries of the histograms in seconds.
+///
+/// ```
+/// assert_eq!(tracing_genai::semconv::DURATION_BUCKETS[0], 0.01);
+/// ```
+pub const DURATION_BUCKETS: &[f64] = &[
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+
+/// Bucket boundaries of `gen_ai.invoke_agent.inference_calls` and `tool_calls` (our choice:
+/// the conventions give none).
+///
+/// ```
+/// assert_eq!(tracing_genai::semconv::CALL_COUNT_BUCKETS[0], 0.0);
+/// ```
+pub const CALL_COUNT_BUCKETS: &[f64] = &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
+

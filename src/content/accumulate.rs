@@ -108,12 +108,9 @@ impl OutputAccumulator {
             return delta;
         }
         self.truncated = true;
-        let mut end = room;
-        while !delta.is_char_boundary(end) {
-            end -= 1;
-        }
-        self.bytes += end;
-        &delta[..end]
+        let kept = crate::model::text::cut(delta, room);
+        self.bytes += kept.len();
+        kept
     }
 
     /// Appends text to choice `choice`.

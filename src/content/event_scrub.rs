@@ -10,7 +10,7 @@ use tracing_core::field::{Field, Value as TracingValue, Visit};
 use tracing_core::Event;
 
 use super::redact::{SecretScanner, REDACTED};
-use crate::capture::{error_chain, is_secret_name};
+use crate::model::text::{error_chain, is_secret_name};
 use crate::semconv as sc;
 
 enum Owned {

@@ -8,9 +8,10 @@
 //! `EVENT_ONLY` | `SPAN_AND_EVENT`, case-insensitive; anything else fails closed to
 //! `NO_CONTENT` with one warning). Code overrides the environment.
 //!
-//! When enabled, content recorded on a span (typed, with [`GenAiContentExt`], or as raw JSON in
+//! When enabled, content recorded on a span (typed, with the content methods of
+//! [`GenAiSpanExt`](crate::GenAiSpanExt), or as raw JSON in
 //! the `gen_ai.input.messages`, ... fields, which is validated) is exported when the span closes:
-//! 1. the redaction hook ([`ContentConfig::redactor`]) sees every part and may edit or drop it;
+//! 1. the redaction hook ([`ContentConfig::with_redactor`]) sees every part and may edit or drop it;
 //! 2. built-in secret scrubbing replaces API keys, bearer tokens and secret-keyed values by
 //!    [`REDACTED`];
 //! 3. size limits cut long strings inside the JSON (never the JSON text), replace large blobs
@@ -25,7 +26,8 @@
 //! ```
 //! use opentelemetry::trace::TracerProvider as _;
 //! use tracing_subscriber::layer::SubscriberExt;
-//! use tracing_genai::content::{ChatMessage, ContentCapture, GenAiContentExt, OutputMessage};
+//! use tracing_genai::GenAiSpanExt;
+//! use tracing_genai::content::{ChatMessage, ContentCapture, OutputMessage};
 //!
 //! let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
 //! let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
@@ -47,11 +49,8 @@
 
 mod accumulate;
 mod event_scrub;
-mod export;
-mod layer_ext;
 mod messages;
 mod redact;
-mod span_ext;
 mod truncate;
 
 use std::fmt;
@@ -61,29 +60,14 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 pub use accumulate::OutputAccumulator;
-pub(crate) use export::finish;
 pub use messages::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
+pub(crate) use redact::{run_hook, SecretScanner};
 pub use redact::{ContentKind, PartContext, SecretMatcher, SecretPattern, REDACTED};
-pub use span_ext::GenAiContentExt;
+pub(crate) use truncate::{fit, replace_blobs};
 pub use truncate::TRUNCATION_MARKER;
 
-use crate::capture::Raw;
-use crate::semconv as sc;
-use crate::state::GenAiSpan;
-use redact::{RedactFn, SecretScanner};
-
-/// Span field that turns content capture off for one call: record `false` (or `"off"`,
-/// `"no_content"`) in it. `true` does not turn capture on.
-///
-/// ```
-/// let span = tracing::info_span!(
-///     "llm",
-///     gen_ai.operation.name = "chat",
-///     tracing_genai.content.capture = false,
-/// );
-/// # drop(span);
-/// ```
-pub const CONTENT_CAPTURE_FIELD: &str = "tracing_genai.content.capture";
+use crate::model::text;
+use redact::RedactFn;
 
 /// Where message content is exported (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`).
 ///
@@ -157,14 +141,8 @@ impl ContentCapture {
         if value.trim().is_empty() {
             return Ok(ContentCapture::NoContent);
         }
-        ContentCapture::parse(value).ok_or_else(|| {
-            let mut end = value.len().min(64);
-            while !value.is_char_boundary(end) {
-                end -= 1;
-            }
-            InvalidContentCapture {
-                value: value[..end].to_string(),
-            }
+        ContentCapture::parse(value).ok_or_else(|| InvalidContentCapture {
+            value: text::cut(value, 64).to_string(),
         })
     }
 
@@ -213,22 +191,25 @@ impl ContentCapture {
     }
 }
 
-/// Content capture settings: mode, size limits, redaction.
+/// Content settings: size limits, the redaction hook and extra secret patterns. The capture
+/// *mode* is set on the layer with
+/// [`with_content_capture`](crate::GenAiLayer::with_content_capture) (or by the environment).
 ///
 /// ```
 /// use tracing_genai::content::{ContentCapture, ContentConfig, MessagePart, SecretPattern};
 ///
 /// let config = ContentConfig::new()
-///     .capture(ContentCapture::SpanAndEvent)
-///     .max_attribute_bytes(8 * 1024)
-///     .max_span_bytes(32 * 1024)
-///     .max_blob_bytes(0)
-///     .secret_pattern(SecretPattern::prefix("acme_", 16))
-///     .redactor(|_cx, part| match part {
+///     .with_max_attribute_bytes(8 * 1024)
+///     .with_max_span_bytes(32 * 1024)
+///     .with_max_blob_bytes(0)
+///     .with_secret_pattern(SecretPattern::prefix("acme_", 16))
+///     .with_redactor(|_cx, part| match part {
 ///         MessagePart::Text { content } => Some(MessagePart::text(content.replace("Alice", "<name>"))),
 ///         other => Some(other),
 ///     });
-/// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_content_config(config);
+/// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+///     .with_content_capture(ContentCapture::SpanAndEvent)
+///     .with_content_config(config);
 /// # drop(layer);
 /// ```
 #[derive(Clone)]
@@ -278,31 +259,61 @@ impl ContentConfig {
     pub const DEFAULT_MAX_BLOB_BYTES: usize = 1024;
 
     /// Defaults: mode from the environment, default limits, no hook, built-in secret patterns.
+    ///
+    /// ```
+    /// let config = tracing_genai::content::ContentConfig::new();
+    /// # drop(config);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Sets the mode (overrides the environment variable).
-    pub fn capture(mut self, mode: ContentCapture) -> Self {
+    /// Sets the mode (overrides the environment variable). The layer's
+    /// [`with_content_capture`](crate::GenAiLayer::with_content_capture) calls this.
+    pub(crate) fn set_mode(&mut self, mode: ContentCapture) {
         self.mode = Some(mode);
         self.resolved = Arc::new(OnceLock::new());
+    }
+
+    /// Keeps the mode of `other` (the mode is set on the layer, not here).
+    pub(crate) fn with_mode_of(mut self, other: &ContentConfig) -> Self {
+        self.mode = other.mode;
+        self.resolved = Arc::clone(&other.resolved);
         self
     }
 
     /// Per-attribute limit in bytes of JSON.
-    pub fn max_attribute_bytes(mut self, n: usize) -> Self {
+    ///
+    /// ```
+    /// let config = tracing_genai::content::ContentConfig::new().with_max_attribute_bytes(8 * 1024);
+    /// # drop(config);
+    /// ```
+    #[must_use]
+    pub fn with_max_attribute_bytes(mut self, n: usize) -> Self {
         self.max_attribute_bytes = n;
         self
     }
 
     /// Per-span limit over all content attributes, in bytes.
-    pub fn max_span_bytes(mut self, n: usize) -> Self {
+    ///
+    /// ```
+    /// let config = tracing_genai::content::ContentConfig::new().with_max_span_bytes(32 * 1024);
+    /// # drop(config);
+    /// ```
+    #[must_use]
+    pub fn with_max_span_bytes(mut self, n: usize) -> Self {
         self.max_span_bytes = n;
         self
     }
 
     /// Blob parts whose base64 content is longer are replaced by a placeholder.
-    pub fn max_blob_bytes(mut self, n: usize) -> Self {
+    ///
+    /// ```
+    /// let config = tracing_genai::content::ContentConfig::new().with_max_blob_bytes(0);
+    /// # drop(config);
+    /// ```
+    #[must_use]
+    pub fn with_max_blob_bytes(mut self, n: usize) -> Self {
         self.max_blob_bytes = n;
         self
     }
@@ -310,7 +321,18 @@ impl ContentConfig {
     /// Sets the redaction hook. It sees each part (and tool arguments as a `tool_call` part,
     /// tool results as a `tool_call_response` part) before any attribute is written, and
     /// returns the part to keep or `None` to drop it. A panicking hook drops the part.
-    pub fn redactor(
+    ///
+    /// ```
+    /// use tracing_genai::content::{ContentConfig, MessagePart};
+    ///
+    /// let config = ContentConfig::new().with_redactor(|_cx, part| match part {
+    ///     MessagePart::Blob { .. } => None,
+    ///     other => Some(other),
+    /// });
+    /// # drop(config);
+    /// ```
+    #[must_use]
+    pub fn with_redactor(
         mut self,
         f: impl Fn(&PartContext<'_>, MessagePart) -> Option<MessagePart> + Send + Sync + 'static,
     ) -> Self {
@@ -319,7 +341,15 @@ impl ContentConfig {
     }
 
     /// Adds a secret pattern to the always-on scrubbing.
-    pub fn secret_pattern(mut self, p: SecretPattern) -> Self {
+    ///
+    /// ```
+    /// use tracing_genai::content::{ContentConfig, SecretPattern};
+    ///
+    /// let config = ContentConfig::new().with_secret_pattern(SecretPattern::prefix("acme_", 16));
+    /// assert_eq!(config.scrub("key acme_0123456789abcdef"), "key [REDACTED]");
+    /// ```
+    #[must_use]
+    pub fn with_secret_pattern(mut self, p: SecretPattern) -> Self {
         self.scanner.add(p);
         self
     }
@@ -328,7 +358,9 @@ impl ContentConfig {
     ///
     /// ```
     /// use tracing_genai::content::{ContentCapture, ContentConfig};
-    /// assert_eq!(ContentConfig::new().capture(ContentCapture::SpanOnly).mode(), ContentCapture::SpanOnly);
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_content_capture(ContentCapture::SpanOnly);
+    /// assert_eq!(layer.content_config().mode(), ContentCapture::SpanOnly);
     /// ```
     pub fn mode(&self) -> ContentCapture {
         match self.mode {
@@ -355,13 +387,6 @@ impl ContentConfig {
     ) {
         event_scrub::forward_scrubbed(&self.scanner, event, forward)
     }
-
-    /// Prepares a new span: gives it a content slot when capture is on.
-    pub(crate) fn init(&self, state: &mut GenAiSpan) {
-        if self.mode().is_enabled() {
-            state.content = Some(Box::default());
-        }
-    }
 }
 
 /// Content recorded on one span, kept until it closes.
@@ -373,89 +398,6 @@ pub(crate) struct SpanContent {
     pub(crate) tool_definitions: Option<Vec<ToolDefinition>>,
     pub(crate) tool_call_arguments: Option<Value>,
     pub(crate) tool_call_result: Option<Value>,
-}
-
-fn json_error(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match e.classify() {
-        Category::Io => "unreadable",
-        Category::Syntax => "invalid JSON",
-        Category::Data => "JSON not matching the schema",
-        Category::Eof => "truncated JSON",
-    };
-    format!("{what} at line {} column {}", e.line(), e.column())
-}
-
-/// Applies a recorded content field (raw JSON) or the per-call opt-out field.
-pub(crate) fn record_raw(state: &mut GenAiSpan, name: &str, raw: Raw<'_>) {
-    let owned;
-    let raw: &str = match raw {
-        Raw::Str(s) => s,
-        Raw::Bool(b) => {
-            if b {
-                "true"
-            } else {
-                "false"
-            }
-        }
-        Raw::I64(v) => {
-            owned = v.to_string();
-            &owned
-        }
-        Raw::U64(v) => {
-            owned = v.to_string();
-            &owned
-        }
-        _ => "",
-    };
-    if name == CONTENT_CAPTURE_FIELD {
-        let v = raw.trim().to_ascii_lowercase();
-        if matches!(v.as_str(), "false" | "0" | "no" | "off" | "no_content") {
-            state.content = None;
-        }
-        return;
-    }
-    let Some(content) = state.content.as_mut() else {
-        return;
-    };
-    let result = match name {
-        sc::GEN_AI_INPUT_MESSAGES => {
-            serde_json::from_str(raw).map(|v| content.input_messages = Some(v))
-        }
-        sc::GEN_AI_OUTPUT_MESSAGES => {
-            serde_json::from_str(raw).map(|v| content.output_messages = Some(v))
-        }
-        sc::GEN_AI_SYSTEM_INSTRUCTIONS => {
-            serde_json::from_str(raw).map(|v| content.system_instructions = Some(v))
-        }
-        sc::GEN_AI_TOOL_DEFINITIONS => {
-            serde_json::from_str(raw).map(|v| content.tool_definitions = Some(v))
-        }
-        sc::GEN_AI_TOOL_CALL_ARGUMENTS => {
-            serde_json::from_str::<Value>(raw).and_then(|v| match v {
-                Value::Object(_) => {
-                    content.tool_call_arguments = Some(v);
-                    Ok(())
-                }
-                _ => Err(serde::de::Error::custom("not an object")),
-            })
-        }
-        sc::GEN_AI_TOOL_CALL_RESULT => {
-            // Tool results are often plain text: non-JSON text is kept as a string result.
-            let v = serde_json::from_str::<Value>(raw).unwrap_or_else(|_| Value::from(raw));
-            content.tool_call_result = Some(v);
-            Ok(())
-        }
-        _ => {
-            state.diagnose(format!(
-                "{name}: aliased to message content but not a content attribute; dropped"
-            ));
-            return;
-        }
-    };
-    if let Err(e) = result {
-        state.diagnose(format!("{name}: {}; not exported", json_error(&e)));
-    }
 }
 
 #[cfg(test)]

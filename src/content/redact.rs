@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::capture::is_secret_name;
+use crate::model::text::is_secret_name;
 
 use super::messages::{MessagePart, Role};
 

@@ -80,14 +80,8 @@ pub(crate) fn replace_blobs(v: &mut Value, max_blob_bytes: usize, depth: usize) 
     n
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    crate::model::text::cut(s, i).len()
 }
 
 /// Cuts every string longer than `max(cap, KEEP_SHORT)` bytes to `cap` bytes plus the marker.

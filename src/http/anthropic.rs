@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::content::{ChatMessage, MessagePart, OutputMessage, Role};
-use crate::state::{ErrorInfo, Usage};
+use crate::{ErrorInfo, Usage};
 
 use super::model::{
     arr_of, bool_of, count_of, diagnose, embedded_error, f64_of, generic_part, i64_of, model_of,

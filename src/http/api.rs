@@ -1,7 +1,7 @@
 //! Which LLM API an HTTP request calls, recognised from its method and URL path, and the entry
 //! points of the per-API parsers.
 
-use crate::state::{ErrorInfo, Operation};
+use crate::{ErrorInfo, Operation};
 
 use super::model::{ParsedRequest, ParsedResponse};
 use super::stream::StreamParser;

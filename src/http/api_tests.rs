@@ -450,7 +450,7 @@ fn wrong_types_are_diagnosed_not_fatal() {
         "response_format": "json", "reasoning": 3, "unknown": {"x": [1, 2]}
     });
     let p = Api::OpenAiChat.parse_request(body.to_string().as_bytes(), true);
-    assert_eq!(p.request, crate::state::Request::default());
+    assert_eq!(p.request, crate::Request::default());
     assert!(p.input_messages.is_empty());
     assert!(p.diagnostics.len() >= 3, "{:?}", p.diagnostics);
     let body = json!({
@@ -458,7 +458,7 @@ fn wrong_types_are_diagnosed_not_fatal() {
         "prompt_tokens_details": 5}, "model": null
     });
     let p = Api::OpenAiChat.parse_response(body.to_string().as_bytes(), true);
-    assert_eq!(p.usage, crate::state::Usage::default());
+    assert_eq!(p.usage, crate::Usage::default());
     assert!(p.response.id.is_none());
     assert_eq!(p.diagnostics.len(), 2, "{:?}", p.diagnostics);
     let p = Api::AnthropicMessages.parse_response(b"[]", true);

@@ -16,7 +16,7 @@ use reqwest::{Response, ResponseBuilderExt};
 use super::api::Api;
 use super::middleware::{apply_response, transport_error_type};
 use super::stream::StreamParser;
-use crate::span_ext::GenAiSpanExt;
+use crate::GenAiSpanExt;
 use crate::stream::StreamRecorder;
 
 /// Diagnostic of a body the application dropped before its end.
@@ -100,7 +100,7 @@ impl BodyTracker {
                     *buf = Vec::new();
                     let cap = self.max_buffered;
                     self.span.with_genai_state(|s| {
-                        s.diagnose(format!("response body larger than {cap} bytes: not parsed"))
+                        s.add_diagnostic(format!("response body larger than {cap} bytes: not parsed"))
                     });
                 } else {
                     buf.extend_from_slice(chunk);
@@ -115,7 +115,7 @@ impl BodyTracker {
         match self.sink.take() {
             Some(Sink::Sse { parser, recorder }) => {
                 apply_response(&self.span, parser.finish(), self.capture);
-                recorder.finish_accumulated();
+                recorder.finish();
             }
             Some(Sink::Json {
                 overflowed: true, ..
@@ -147,7 +147,7 @@ impl BodyTracker {
     /// Reading the body failed.
     fn fail(&mut self, error: &(dyn std::error::Error + 'static)) {
         let error_type = transport_error_type(error);
-        let message = crate::capture::error_chain(error);
+        let message = crate::ErrorInfo::message_of(error);
         match self.sink.take() {
             Some(Sink::Sse {
                 parser,
@@ -157,7 +157,7 @@ impl BodyTracker {
                 recorder
                     .accumulator()
                     .error(error_type, Some(message.as_str()));
-                recorder.finish_accumulated();
+                recorder.finish();
             }
             _ => {
                 self.span
@@ -181,10 +181,10 @@ impl Drop for BodyTracker {
             if parser.is_complete() {
                 // Clients such as async-openai stop reading at `[DONE]` / `message_stop`,
                 // before the empty end of the body: the call is complete, not cancelled.
-                recorder.mark_complete();
+                recorder.accumulator().mark_complete();
             } else {
                 self.span
-                    .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
+                    .with_genai_state(|s| s.add_diagnostic(DROPPED_EARLY.to_string()));
             }
             // What arrived before the drop (usage of a finished message, partial output).
             apply_response(&self.span, parser.finish(), self.capture);
@@ -193,7 +193,7 @@ impl Drop for BodyTracker {
             drop(recorder);
         } else {
             self.span
-                .with_genai_state(|s| s.diagnose(DROPPED_EARLY.to_string()));
+                .with_genai_state(|s| s.add_diagnostic(DROPPED_EARLY.to_string()));
         }
     }
 }

@@ -13,10 +13,7 @@ use super::body::{self, BodyTracker};
 use super::model::{ParsedRequest, ParsedResponse};
 use super::propagation;
 use super::provider::ProviderMap;
-use crate::content::GenAiContentExt;
-use crate::retry::GenAiRetryExt;
-use crate::span_ext::GenAiSpanExt;
-use crate::state::GenAiSpan;
+use crate::{GenAiSpan, GenAiSpanExt};
 
 /// Default cap on a buffered (non-streamed) JSON response body: 4 MiB.
 const DEFAULT_MAX_BUFFERED: usize = 4 * 1024 * 1024;
@@ -205,7 +202,7 @@ impl GenAiMiddleware {
             s.server_port = port.map(i64::from);
             match parsed {
                 Some(p) => content = Some(apply_request(s, p)),
-                None => s.diagnose("request body is not in memory (streamed): not parsed".into()),
+                None => s.add_diagnostic("request body is not in memory (streamed): not parsed"),
             }
             // Azure OpenAI names the model by the deployment in the path; the body's `model`,
             // when there is one, is more precise.
@@ -251,7 +248,7 @@ fn apply_request(s: &mut GenAiSpan, p: ParsedRequest) -> RequestContent {
     }
     merge_attributes(s, p.provider_attributes);
     for d in p.diagnostics {
-        s.diagnose(d);
+        s.add_diagnostic(d);
     }
     RequestContent {
         input: p.input_messages,
@@ -303,37 +300,17 @@ pub(crate) fn apply_response(span: &tracing::Span, p: ParsedResponse, capture: b
         if r.status.is_some() {
             s.response.status = r.status;
         }
-        let u = p.usage;
-        for (slot, v) in [
-            (&mut s.usage.input_tokens, u.input_tokens),
-            (&mut s.usage.output_tokens, u.output_tokens),
-            (
-                &mut s.usage.cache_read_input_tokens,
-                u.cache_read_input_tokens,
-            ),
-            (
-                &mut s.usage.cache_creation_input_tokens,
-                u.cache_creation_input_tokens,
-            ),
-            (
-                &mut s.usage.reasoning_output_tokens,
-                u.reasoning_output_tokens,
-            ),
-        ] {
-            if v.is_some() {
-                *slot = v;
-            }
-        }
+        s.usage.overlay(&p.usage);
         if p.embeddings_dimension_count.is_some() {
             s.embeddings_dimension_count = p.embeddings_dimension_count;
         }
         merge_attributes(s, p.provider_attributes);
         if let Some(e) = p.error {
             s.error = None;
-            s.set_error(Some(e.error_type), e.message);
+            s.record_error(Some(e.error_type), e.message);
         }
         for d in p.diagnostics {
-            s.diagnose(d);
+            s.add_diagnostic(d);
         }
     });
     if capture && !output.is_empty() {
@@ -428,7 +405,7 @@ impl Middleware for GenAiMiddleware {
             )),
             Err(error) => {
                 let error_type = middleware_error_type(&error);
-                let message = crate::capture::error_chain(&error);
+                let message = crate::ErrorInfo::message_of(&error);
                 call.span
                     .record_error_type(error_type, Some(message.as_str()));
                 Err(error)

@@ -5,7 +5,7 @@ use opentelemetry::KeyValue;
 use serde_json::{Map, Value};
 
 use crate::content::{ChatMessage, MessagePart, OutputMessage, ToolDefinition};
-use crate::state::{ErrorInfo, Request, Response, Usage};
+use crate::{ErrorInfo, Request, Response, Usage};
 
 /// What a request body says about the call.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::content::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
 use crate::semconv;
-use crate::state::Usage;
+use crate::Usage;
 
 use super::api::Api;
 use super::model::{
@@ -297,7 +297,7 @@ pub(crate) fn responses_response(m: &Map<String, Value>, capture: bool, out: &mu
         out.usage = usage(u, &mut out.diagnostics);
     }
     if let Some(e) = obj_of(m, "error") {
-        out.error = Some(crate::state::ErrorInfo {
+        out.error = Some(crate::ErrorInfo {
             error_type: string_of(e, "code")
                 .or_else(|| string_of(e, "type"))
                 .unwrap_or_else(|| semconv::ERROR_TYPE_OTHER.to_string()),

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::content::{MessagePart, OutputMessage, Role};
-use crate::state::ErrorInfo;
+use crate::ErrorInfo;
 
 use super::anthropic::MessagesStream;
 use super::api::Api;

@@ -118,7 +118,7 @@ fn openai_tool_call_stream() {
     );
     assert_eq!(p.output_messages[0].finish_reason, "tool_call");
     // No usage chunk without `stream_options.include_usage`.
-    assert_eq!(p.usage, crate::state::Usage::default());
+    assert_eq!(p.usage, crate::Usage::default());
     assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
 }
 

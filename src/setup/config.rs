@@ -13,7 +13,7 @@ use tracing_subscriber::Registry;
 use super::env::{self, EnvSettings};
 use super::error::SetupError;
 pub use super::kinds::{Compression, ExporterKind, Protocol};
-use crate::layer::GenAiLayer;
+use crate::GenAiLayer;
 
 /// The GenAI layer as [`Config::with_layer`] hands it to you, before the tracer is set.
 pub type ConfigLayer = GenAiLayer<OpenTelemetryLayer<Registry, NoopTracer>>;

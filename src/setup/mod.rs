@@ -33,7 +33,7 @@ pub use config::{Compression, Config, ConfigLayer, ExporterKind, Protocol};
 pub use error::{SetupError, ShutdownError};
 pub use guard::{ShutdownReport, TelemetryGuard};
 
-use crate::layer::GenAiLayer;
+use crate::GenAiLayer;
 use exporter::{Counters, CountingExporter, CountingProcessor};
 
 /// Targets whose spans are never exported: the exporter's own network stack and the SDK

@@ -1,12 +1,12 @@
 //! [`StreamAccumulator`]: what the chunks of a stream reported.
 
-use crate::state::Usage;
+use crate::model::{ErrorInfo, Usage};
 
 /// What the chunks of a stream reported: usage, finish reasons, response id/model, the
 /// accumulated output text and an error. Filled by your per-chunk closure.
 ///
 /// ```
-/// let mut acc = tracing_genai::StreamAccumulator::default();
+/// let mut acc = tracing_genai::stream::StreamAccumulator::default();
 /// acc.push_text("Hel");
 /// acc.push_text("lo");
 /// acc.output_tokens(2);
@@ -28,7 +28,7 @@ impl StreamAccumulator {
     /// Sets the input token count (providers report it in the first or last chunk).
     ///
     /// ```
-    /// tracing_genai::StreamAccumulator::default().input_tokens(12);
+    /// tracing_genai::stream::StreamAccumulator::default().input_tokens(12);
     /// ```
     pub fn input_tokens(&mut self, n: u64) -> &mut Self {
         self.usage.input_tokens = Some(n);
@@ -38,7 +38,7 @@ impl StreamAccumulator {
     /// Sets the output token count.
     ///
     /// ```
-    /// tracing_genai::StreamAccumulator::default().output_tokens(30);
+    /// tracing_genai::stream::StreamAccumulator::default().output_tokens(30);
     /// ```
     pub fn output_tokens(&mut self, n: u64) -> &mut Self {
         self.usage.output_tokens = Some(n);
@@ -48,7 +48,7 @@ impl StreamAccumulator {
     /// Adds to the output token count (for providers that send one token per chunk).
     ///
     /// ```
-    /// let mut acc = tracing_genai::StreamAccumulator::default();
+    /// let mut acc = tracing_genai::stream::StreamAccumulator::default();
     /// acc.add_output_tokens(1).add_output_tokens(1);
     /// assert_eq!(acc.usage().output_tokens, Some(2));
     /// ```
@@ -63,37 +63,17 @@ impl StreamAccumulator {
     /// ```
     /// let mut u = tracing_genai::Usage::default();
     /// u.cache_read_input_tokens = Some(8);
-    /// tracing_genai::StreamAccumulator::default().usage_from(&u);
+    /// tracing_genai::stream::StreamAccumulator::default().usage_from(&u);
     /// ```
     pub fn usage_from(&mut self, usage: &Usage) -> &mut Self {
-        let u = &mut self.usage;
-        for (slot, v) in [
-            (&mut u.input_tokens, usage.input_tokens),
-            (&mut u.output_tokens, usage.output_tokens),
-            (
-                &mut u.cache_read_input_tokens,
-                usage.cache_read_input_tokens,
-            ),
-            (
-                &mut u.cache_creation_input_tokens,
-                usage.cache_creation_input_tokens,
-            ),
-            (
-                &mut u.reasoning_output_tokens,
-                usage.reasoning_output_tokens,
-            ),
-        ] {
-            if v.is_some() {
-                *slot = v;
-            }
-        }
+        self.usage.overlay(usage);
         self
     }
 
     /// The usage reported so far.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::StreamAccumulator::default().usage().input_tokens, None);
+    /// assert_eq!(tracing_genai::stream::StreamAccumulator::default().usage().input_tokens, None);
     /// ```
     pub fn usage(&self) -> &Usage {
         &self.usage
@@ -102,7 +82,7 @@ impl StreamAccumulator {
     /// Adds a finish reason (one per choice).
     ///
     /// ```
-    /// tracing_genai::StreamAccumulator::default().finish_reason("stop");
+    /// tracing_genai::stream::StreamAccumulator::default().finish_reason("stop");
     /// ```
     pub fn finish_reason(&mut self, reason: impl Into<String>) -> &mut Self {
         self.finish_reasons.push(reason.into());
@@ -112,7 +92,7 @@ impl StreamAccumulator {
     /// Sets the response id.
     ///
     /// ```
-    /// tracing_genai::StreamAccumulator::default().response_id("chatcmpl-1");
+    /// tracing_genai::stream::StreamAccumulator::default().response_id("chatcmpl-1");
     /// ```
     pub fn response_id(&mut self, id: impl Into<String>) -> &mut Self {
         self.response_id = Some(id.into());
@@ -122,7 +102,7 @@ impl StreamAccumulator {
     /// Sets the response model.
     ///
     /// ```
-    /// tracing_genai::StreamAccumulator::default().response_model("gpt-4o-2024-08-06");
+    /// tracing_genai::stream::StreamAccumulator::default().response_model("gpt-4o-2024-08-06");
     /// ```
     pub fn response_model(&mut self, model: impl Into<String>) -> &mut Self {
         self.response_model = Some(model.into());
@@ -133,7 +113,7 @@ impl StreamAccumulator {
     /// exported by this module).
     ///
     /// ```
-    /// tracing_genai::StreamAccumulator::default().push_text("Hi");
+    /// tracing_genai::stream::StreamAccumulator::default().push_text("Hi");
     /// ```
     pub fn push_text(&mut self, delta: &str) -> &mut Self {
         self.text.push_str(delta);
@@ -143,7 +123,7 @@ impl StreamAccumulator {
     /// The accumulated output text.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::StreamAccumulator::default().text(), "");
+    /// assert_eq!(tracing_genai::stream::StreamAccumulator::default().text(), "");
     /// ```
     pub fn text(&self) -> &str {
         &self.text
@@ -152,7 +132,7 @@ impl StreamAccumulator {
     /// Marks the call failed with a low-cardinality `error.type` and a message.
     ///
     /// ```
-    /// tracing_genai::StreamAccumulator::default().error("overloaded_error", Some("server overloaded"));
+    /// tracing_genai::stream::StreamAccumulator::default().error("overloaded_error", Some("server overloaded"));
     /// ```
     pub fn error(&mut self, error_type: &str, message: Option<&str>) -> &mut Self {
         self.error = Some((error_type.to_string(), message.map(str::to_string)));
@@ -166,7 +146,7 @@ impl StreamAccumulator {
     /// and without `tracing_genai.stream.cancelled`.
     ///
     /// ```
-    /// let mut acc = tracing_genai::StreamAccumulator::default();
+    /// let mut acc = tracing_genai::stream::StreamAccumulator::default();
     /// assert!(!acc.is_complete());
     /// acc.finish_reason("stop").mark_complete();
     /// assert!(acc.is_complete());
@@ -179,16 +159,14 @@ impl StreamAccumulator {
     /// Whether [`mark_complete`](Self::mark_complete) was called.
     ///
     /// ```
-    /// assert!(!tracing_genai::StreamAccumulator::default().is_complete());
+    /// assert!(!tracing_genai::stream::StreamAccumulator::default().is_complete());
     /// ```
     pub fn is_complete(&self) -> bool {
         self.complete
     }
 
     pub(super) fn error_from<E: std::error::Error + 'static>(&mut self, e: &E) {
-        let full = std::any::type_name::<E>();
-        let base = full.split('<').next().unwrap_or(full);
-        let short = base.rsplit("::").next().unwrap_or(base);
-        self.error = Some((short.to_string(), Some(crate::capture::error_chain(e))));
+        let info = ErrorInfo::from_error(e);
+        self.error = Some((info.error_type, info.message));
     }
 }

@@ -11,8 +11,10 @@ use tracing_core::callsite::Identifier;
 use tracing_core::field::Field;
 use tracing_core::Metadata;
 
-use crate::capture::is_secret_name;
-use crate::fields::{AliasTable, GenAiField};
+use super::aliases::AliasTable;
+use crate::model::text::is_secret_name;
+use crate::model::GenAiField;
+use crate::semconv as sc;
 
 /// What a field name means to the layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +34,7 @@ impl Slot {
     pub(crate) fn classify(aliases: &AliasTable, name: &str) -> Slot {
         match aliases.get(name) {
             Some(f) => Slot::GenAi(f),
-            None if name.starts_with("gen_ai.") => Slot::UnknownGenAi,
+            None if name.starts_with(sc::GEN_AI_PREFIX) => Slot::UnknownGenAi,
             None if is_secret_name(name) => Slot::Secret,
             None => Slot::Plain,
         }

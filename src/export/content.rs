@@ -7,14 +7,15 @@ use std::time::SystemTime;
 use opentelemetry::{Array, KeyValue, StringValue, Value as OtelValue};
 use serde_json::{Map, Value};
 
-use super::messages::MessagePart;
-use super::redact::{run_hook, ContentKind, PartContext, SecretScanner};
-use super::truncate::{fit, replace_blobs};
-use super::{ContentConfig, SpanContent};
+use crate::content::{
+    fit, replace_blobs, run_hook, ContentConfig, ContentKind, MessagePart, PartContext,
+    SecretScanner, SpanContent,
+};
 use crate::mapper::Attributes;
-use crate::mapping::DIAGNOSTICS_ATTRIBUTE;
+use crate::model::SpanEvent;
+use crate::record::SpanRecord;
 use crate::semconv as sc;
-use crate::state::{GenAiSpan, SpanEvent};
+use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
 
 /// JSON nesting kept below a content attribute's top level.
 const MAX_DEPTH: usize = 32;
@@ -64,7 +65,7 @@ fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes) {
 /// Returns the (scrubbed) span name.
 pub(crate) fn finish(
     config: &ContentConfig,
-    state: &mut GenAiSpan,
+    state: &mut SpanRecord,
     attrs: &mut Attributes,
     mut name: String,
 ) -> String {
@@ -106,7 +107,7 @@ pub(crate) fn finish(
             .iter()
             .filter(|kv| {
                 let k = kv.key.as_str();
-                k.starts_with("gen_ai.") || k.starts_with("server.") || k == sc::ERROR_TYPE
+                k.starts_with(sc::GEN_AI_PREFIX) || k.starts_with(sc::SERVER_PREFIX) || k == sc::ERROR_TYPE
             })
             .cloned()
             .collect();
@@ -128,7 +129,7 @@ pub(crate) fn finish(
     name
 }
 
-fn refresh_diagnostics(state: &GenAiSpan, attrs: &mut Attributes, before: usize) {
+fn refresh_diagnostics(state: &crate::model::GenAiSpan, attrs: &mut Attributes, before: usize) {
     if state.diagnostics.len() > before {
         attrs.insert(
             DIAGNOSTICS_ATTRIBUTE,
@@ -148,14 +149,14 @@ fn refresh_diagnostics(state: &GenAiSpan, attrs: &mut Attributes, before: usize)
 /// span budget.
 fn content_attributes(
     config: &ContentConfig,
-    state: &mut GenAiSpan,
+    state: &mut SpanRecord,
     content: SpanContent,
 ) -> Vec<(&'static str, Arc<str>)> {
     let mut hook_panicked = false;
     let mut items: Vec<(&'static str, Value)> = Vec::new();
     let hook = config.redactor.as_ref();
     let mut apply_parts = |kind: ContentKind,
-                           role: Option<&super::Role>,
+                           role: Option<&crate::content::Role>,
                            index: usize,
                            parts: Vec<MessagePart>|
      -> Vec<MessagePart> {
@@ -228,7 +229,7 @@ fn content_attributes(
         }
     }
     if hook_panicked {
-        state.diagnose("content redaction hook panicked; the parts it saw were dropped".into());
+        state.add_diagnostic("content redaction hook panicked; the parts it saw were dropped");
     }
 
     let mut remaining = config.max_span_bytes;
@@ -239,7 +240,7 @@ fn content_attributes(
         let limit = config.max_attribute_bytes.min(remaining);
         let (json, outcome) = fit(v, limit);
         if blobs > 0 {
-            state.diagnose(format!(
+            state.add_diagnostic(format!(
                 "{key}: {blobs} blob part(s) over {} bytes replaced by placeholders",
                 config.max_blob_bytes
             ));
@@ -247,17 +248,17 @@ fn content_attributes(
         match json {
             Some(json) => {
                 if outcome.elements_dropped > 0 {
-                    state.diagnose(format!(
+                    state.add_diagnostic(format!(
                         "{key}: truncated to {limit} bytes ({} oldest element(s) dropped)",
                         outcome.elements_dropped
                     ));
                 } else if outcome.strings_cut {
-                    state.diagnose(format!("{key}: truncated to {limit} bytes"));
+                    state.add_diagnostic(format!("{key}: truncated to {limit} bytes"));
                 }
                 remaining = remaining.saturating_sub(json.len());
                 out.push((key, Arc::<str>::from(json)));
             }
-            None => state.diagnose(format!(
+            None => state.add_diagnostic(format!(
                 "{key}: does not fit in {limit} bytes (content size limits); not exported"
             )),
         }

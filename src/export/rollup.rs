@@ -1,5 +1,5 @@
 //! Per-span accounting done when a GenAI span closes: its cost (from the
-//! [`PriceTable`]), the roll-up of its usage and cost into the enclosing
+//! [`PriceTable`](crate::cost::PriceTable)), the roll-up of its usage and cost into the enclosing
 //! agent or workflow run, and the inference/tool call counts of agent runs.
 //!
 //! # Roll-up rules
@@ -17,57 +17,14 @@
 //!   calls); the `gen_ai.client.token.usage` metric is not recorded for them either.
 //! - A child that outlives its agent span (a detached task) is not rolled up.
 
-use std::sync::Arc;
-
 use opentelemetry::KeyValue;
 use tracing_core::Subscriber;
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::cost::PriceTable;
-use crate::metrics::MetricsConfig;
+use crate::model::Operation;
+use crate::record::SpanRecord;
 use crate::semconv as sc;
-use crate::state::{GenAiSpan, Operation, Usage};
-
-/// Layer configuration for metrics, cost and field inheritance (one field of `LayerConfig`).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct AccountingConfig {
-    pub(crate) metrics: MetricsConfig,
-    pub(crate) prices: Option<Arc<PriceTable>>,
-    pub(crate) inherit: crate::inherit::InheritList,
-}
-
-/// Per-span counters kept next to the [`GenAiSpan`] state.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct SpanAccounting {
-    /// Inference calls made by this agent run itself.
-    pub(crate) inference_calls: u64,
-    /// Tool calls made by this agent run itself.
-    pub(crate) tool_calls: u64,
-    /// Cost of this call itself (priced from its own usage).
-    pub(crate) own_cost: Option<f64>,
-    /// Cost rolled up from children.
-    pub(crate) rolled_cost: Option<f64>,
-    /// The table did not know the model of this call.
-    pub(crate) unpriced: bool,
-    /// Stream chunks received.
-    pub(crate) chunks: u64,
-    /// Seconds between consecutive chunks (for `time_per_output_chunk`), bounded.
-    pub(crate) chunk_gaps: Vec<f64>,
-    /// The stream was dropped by its consumer before it ended.
-    pub(crate) cancelled: bool,
-}
-
-/// The most chunk gaps kept per span (the metric then sees the first ones only).
-pub(crate) const MAX_CHUNK_GAPS: usize = 65_536;
-
-impl SpanAccounting {
-    pub(crate) fn total_cost(&self) -> Option<f64> {
-        match (self.own_cost, self.rolled_cost) {
-            (None, None) => None,
-            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
-        }
-    }
-}
 
 fn is_run(op: Option<&Operation>) -> bool {
     matches!(
@@ -76,42 +33,18 @@ fn is_run(op: Option<&Operation>) -> bool {
     )
 }
 
-fn add(a: &mut Option<u64>, b: Option<u64>) {
-    if let Some(b) = b {
-        *a = Some(a.unwrap_or(0).saturating_add(b));
-    }
-}
-
-fn add_usage(into: &mut Usage, from: &Usage) {
-    add(&mut into.input_tokens, from.input_tokens);
-    add(&mut into.output_tokens, from.output_tokens);
-    add(
-        &mut into.cache_read_input_tokens,
-        from.cache_read_input_tokens,
-    );
-    add(
-        &mut into.cache_creation_input_tokens,
-        from.cache_creation_input_tokens,
-    );
-    add(
-        &mut into.reasoning_output_tokens,
-        from.reasoning_output_tokens,
-    );
-}
-
-fn has_usage(u: &Usage) -> bool {
-    u.input_tokens.is_some() || u.output_tokens.is_some()
-}
-
 /// Prices the call, rolls it up into its ancestors and adds the extension attributes.
 /// Called by the layer when a GenAI span closes, before its attributes are built.
-pub(crate) fn on_close<S>(state: &mut GenAiSpan, span: &SpanRef<'_, S>, config: &AccountingConfig)
-where
+pub(crate) fn on_close<S>(
+    state: &mut SpanRecord,
+    span: &SpanRef<'_, S>,
+    prices: Option<&PriceTable>,
+) where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let run = is_run(state.operation.as_ref());
-    if let Some(table) = &config.prices {
-        if !run && has_usage(&state.usage) {
+    if let Some(table) = prices {
+        if !run && state.usage.has_tokens() {
             price(state, table);
         }
     }
@@ -119,26 +52,27 @@ where
     export(state, run);
 }
 
-fn price(state: &mut GenAiSpan, table: &PriceTable) {
-    let models: Vec<&str> = [&state.response.model, &state.request.model]
+fn price(state: &mut SpanRecord, table: &PriceTable) {
+    let (span, accounting) = state.split_mut();
+    let models: Vec<&str> = [&span.response.model, &span.request.model]
         .into_iter()
         .flatten()
         .map(String::as_str)
         .collect();
-    match table.cost(&state.usage, &models) {
-        Some(cost) => state.accounting.own_cost = Some(cost),
+    match table.cost(&span.usage, &models) {
+        Some(cost) => accounting.own_cost = Some(cost),
         None => {
             table.count_unpriced();
-            state.accounting.unpriced = true;
+            accounting.unpriced = true;
             let model = models.first().copied().unwrap_or("<none>").to_string();
-            state.diagnose(format!(
+            span.add_diagnostic(format!(
                 "no price for model {model:?} in the price table; cost not computed"
             ));
         }
     }
 }
 
-fn rollup<S>(state: &GenAiSpan, span: &SpanRef<'_, S>)
+fn rollup<S>(state: &SpanRecord, span: &SpanRef<'_, S>)
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
@@ -146,26 +80,27 @@ where
     let counts_as_inference = op.is_some_and(Operation::is_inference);
     let counts_as_tool = matches!(op, Some(Operation::ExecuteTool));
     let cost = state.accounting.total_cost();
-    let mut usage_done = !has_usage(&state.usage) && cost.is_none();
+    let mut usage_done = !state.usage.has_tokens() && cost.is_none();
     let mut count_done = !(counts_as_inference || counts_as_tool);
     if usage_done && count_done {
         return;
     }
     for ancestor in span.scope().skip(1) {
         let mut ext = ancestor.extensions_mut();
-        let Some(parent) = ext.get_mut::<GenAiSpan>() else {
+        let Some(parent) = ext.get_mut::<SpanRecord>() else {
             continue;
         };
-        let parent_op = parent.operation.as_ref();
-        if !usage_done && is_run(parent_op) {
-            add_usage(&mut parent.usage, &state.usage);
+        let parent_is_run = is_run(parent.operation.as_ref());
+        let parent_is_agent = matches!(parent.operation, Some(Operation::InvokeAgent));
+        if !usage_done && parent_is_run {
+            parent.usage.add(&state.usage);
             if let Some(c) = cost {
                 parent.accounting.rolled_cost =
                     Some(parent.accounting.rolled_cost.unwrap_or(0.0) + c);
             }
             usage_done = true;
         }
-        if !count_done && matches!(parent_op, Some(Operation::InvokeAgent)) {
+        if !count_done && parent_is_agent {
             if counts_as_inference {
                 parent.accounting.inference_calls += 1;
             } else {
@@ -179,7 +114,7 @@ where
     }
 }
 
-fn export(state: &mut GenAiSpan, run: bool) {
+fn export(state: &mut SpanRecord, run: bool) {
     let acc = &state.accounting;
     // Nothing to add is the common case: no allocation then.
     let mut extra = Vec::new();

@@ -1,6 +1,7 @@
 //! Field inheritance: correlation fields (an application `request_id`, a
 //! `gen_ai.conversation.id`) recorded on an outer span are copied onto the GenAI spans below
-//! it, when the application lists them with [`GenAiLayer::with_inherited_fields`].
+//! it, when the application lists them with
+//! [`GenAiLayer::with_inherited_fields`](crate::GenAiLayer::with_inherited_fields).
 //!
 //! When a GenAI span is created, each listed field it did not record itself is looked up on
 //! its ancestors, nearest first. Ancestors may be ordinary (non-GenAI) spans: for those the
@@ -20,18 +21,28 @@ use tracing_core::Subscriber;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::capture::{apply, Raw};
-use crate::config::LayerConfig;
-use crate::fields::GenAiField;
-use crate::layer::GenAiLayer;
-use crate::state::GenAiSpan;
-use crate::value::FieldValue;
+use super::aliases::AliasTable;
+use super::capture::apply;
+use super::raw::Raw;
+use super::SpanRecord;
+use crate::model::{FieldValue, GenAiField, GenAiSpan};
+use crate::semconv as sc;
+
+/// The exported value of a GenAI attribute key on a span's state. Inheritance reads a
+/// GenAI ancestor's facts in their exported form, which the export stage defines; the layer
+/// passes its function in, so recording does not depend on export.
+pub(crate) type AttributeOf = fn(&GenAiSpan, &str) -> Option<opentelemetry::Value>;
 
 /// The configured field names.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct InheritList(Arc<[Cow<'static, str>]>);
 
 impl InheritList {
+    /// The list of these names.
+    pub(crate) fn new(names: Vec<Cow<'static, str>>) -> Self {
+        InheritList(names.into())
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -130,22 +141,22 @@ pub(crate) fn capture_plain<S>(
 fn genai_value(
     state: &GenAiSpan,
     name: &str,
-    config: &LayerConfig,
+    aliases: &AliasTable,
+    attribute_of: AttributeOf,
 ) -> Option<(&'static str, FieldValue)> {
-    match config.aliases.get(name) {
+    match aliases.get(name) {
         Some(GenAiField::ConversationId) => state
             .conversation_id
             .clone()
-            .map(|v| (crate::semconv::GEN_AI_CONVERSATION_ID, FieldValue::Str(v))),
+            .map(|v| (sc::GEN_AI_CONVERSATION_ID, FieldValue::Str(v))),
         Some(GenAiField::Content) => None,
         Some(field) => {
             let key = field.key();
-            let attrs = crate::mapping::attributes(state);
-            let value = match attrs.get(key)? {
+            let value = match attribute_of(state, key)? {
                 opentelemetry::Value::String(s) => FieldValue::Str(s.to_string()),
-                opentelemetry::Value::I64(v) => FieldValue::I64(*v),
-                opentelemetry::Value::F64(v) => FieldValue::F64(*v),
-                opentelemetry::Value::Bool(v) => FieldValue::Bool(*v),
+                opentelemetry::Value::I64(v) => FieldValue::I64(v),
+                opentelemetry::Value::F64(v) => FieldValue::F64(v),
+                opentelemetry::Value::Bool(v) => FieldValue::Bool(v),
                 _ => return None,
             };
             Some((key, value))
@@ -158,37 +169,28 @@ fn genai_value(
     }
 }
 
-fn raw(value: &FieldValue) -> Raw<'_> {
-    match value {
-        FieldValue::Str(s) => Raw::Str(s),
-        FieldValue::I64(v) => Raw::I64(*v),
-        FieldValue::U64(v) => Raw::U64(*v),
-        FieldValue::F64(v) => Raw::F64(*v),
-        FieldValue::Bool(v) => Raw::Bool(*v),
-    }
-}
-
 /// Fills the listed fields a new GenAI span did not record from its nearest ancestors.
 pub(crate) fn inherit_into<S>(
-    state: &mut GenAiSpan,
+    state: &mut SpanRecord,
     id: &Id,
     ctx: &Context<'_, S>,
-    config: &LayerConfig,
+    aliases: &AliasTable,
+    list: &InheritList,
+    attribute_of: AttributeOf,
 ) where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let list = &config.accounting.inherit;
     let Some(span) = ctx.span(id) else {
         return;
     };
     for name in list.0.iter() {
-        if genai_value(state, name, config).is_some() {
+        if genai_value(state, name, aliases, attribute_of).is_some() {
             continue;
         }
         let found = span.scope().skip(1).find_map(|ancestor| {
             let ext = ancestor.extensions();
-            if let Some(parent) = ext.get::<GenAiSpan>() {
-                if let Some(found) = genai_value(parent, name, config) {
+            if let Some(parent) = ext.get::<SpanRecord>() {
+                if let Some(found) = genai_value(parent, name, aliases, attribute_of) {
                     return Some(found);
                 }
             }
@@ -199,36 +201,10 @@ pub(crate) fn inherit_into<S>(
         let Some((static_name, value)) = found else {
             continue;
         };
-        match config.aliases.get(static_name) {
+        match aliases.get(static_name) {
             Some(GenAiField::Content) | None => state.set_field(static_name, value),
-            Some(field) => apply(state, field, static_name, raw(&value)),
+            Some(field) => apply(state, field, static_name, Raw::from(&value)),
         }
     }
 }
 
-impl<L> GenAiLayer<L> {
-    /// Copies these fields onto each new GenAI span that does not record them itself, from its
-    /// nearest ancestor span that did (GenAI or not), also across spawned tasks.
-    ///
-    /// Names are ordinary field names (`request_id`) or GenAI names and aliases
-    /// (`gen_ai.conversation.id`, `gen_ai.agent.name`). When the list is not empty the layer
-    /// keeps the values of the listed fields (only those) of ordinary spans too; an empty list
-    /// costs nothing. A span entered in a spawned task (`tokio::spawn(fut.instrument(span))`)
-    /// has its creator's spans as ancestors, so values cross task boundaries. Values recorded
-    /// on an ancestor after the GenAI span was created are not seen.
-    ///
-    /// ```
-    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-    ///     .with_inherited_fields(["request_id", "gen_ai.conversation.id"]);
-    /// # drop(layer);
-    /// ```
-    pub fn with_inherited_fields<I, N>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = N>,
-        N: Into<Cow<'static, str>>,
-    {
-        let names: Vec<Cow<'static, str>> = names.into_iter().map(Into::into).collect();
-        self.config.accounting.inherit = InheritList(names.into());
-        self
-    }
-}

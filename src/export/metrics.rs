@@ -22,9 +22,9 @@
 //!
 //! The pinned `gen-ai-metrics.yaml` snapshot gives **no** bucket advice, so the boundaries are
 //! those the published GenAI semantic-convention documents and the OpenTelemetry reference
-//! instrumentations (`opentelemetry-util-genai`) use: [`TOKEN_BUCKETS`] for token usage and
-//! [`DURATION_BUCKETS`] for every histogram in seconds. The call-count histograms have no advice
-//! anywhere; they use [`CALL_COUNT_BUCKETS`] (our choice). A meter provider `View` can override
+//! instrumentations (`opentelemetry-util-genai`) use: [`TOKEN_BUCKETS`](crate::semconv::TOKEN_BUCKETS) for token usage and
+//! [`DURATION_BUCKETS`](crate::semconv::DURATION_BUCKETS) for every histogram in seconds. The call-count histograms have no advice
+//! anywhere; they use [`CALL_COUNT_BUCKETS`](crate::semconv::CALL_COUNT_BUCKETS) (our choice). A meter provider `View` can override
 //! any of them.
 //!
 //! # Which meter
@@ -32,7 +32,7 @@
 //! By default the layer records through `opentelemetry::global::meter("tracing-genai")`,
 //! resolved when the first GenAI span closes (install your global meter provider before
 //! that, as `setup()` does); with no global provider that is a no-op meter. Use
-//! [`GenAiLayer::with_meter`] for an explicit meter and `with_metrics(false)` to turn metrics
+//! [`GenAiLayer::with_meter`](crate::GenAiLayer::with_meter) for an explicit meter and `with_metrics(false)` to turn metrics
 //! off.
 
 use std::sync::{Arc, OnceLock};
@@ -41,45 +41,12 @@ use std::time::Duration;
 use opentelemetry::metrics::{Counter, Histogram, Meter};
 use opentelemetry::KeyValue;
 
+use super::attributes::{operation_value, shared};
 use crate::cost::PriceTable;
-use crate::layer::GenAiLayer;
+use crate::model::Operation;
+use crate::record::SpanRecord;
 use crate::semconv as sc;
-use crate::state::{GenAiSpan, Operation};
-
-/// Bucket boundaries of `gen_ai.client.token.usage`.
-///
-/// ```
-/// assert_eq!(tracing_genai::metrics::TOKEN_BUCKETS.last(), Some(&67108864.0));
-/// ```
-pub const TOKEN_BUCKETS: &[f64] = &[
-    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
-    16777216.0, 67108864.0,
-];
-
-/// Bucket boundaries of the histograms in seconds.
-///
-/// ```
-/// assert_eq!(tracing_genai::metrics::DURATION_BUCKETS[0], 0.01);
-/// ```
-pub const DURATION_BUCKETS: &[f64] = &[
-    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-];
-
-/// Bucket boundaries of `gen_ai.invoke_agent.inference_calls` and `tool_calls` (our choice:
-/// the conventions give none).
-///
-/// ```
-/// assert_eq!(tracing_genai::metrics::CALL_COUNT_BUCKETS[0], 0.0);
-/// ```
-pub const CALL_COUNT_BUCKETS: &[f64] = &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
-
-/// The instrumentation scope name used for the global meter.
-///
-/// ```
-/// let meter = opentelemetry::global::meter(tracing_genai::metrics::METER_NAME);
-/// # drop(meter);
-/// ```
-pub const METER_NAME: &str = "tracing-genai";
+use crate::semconv::{CALL_COUNT_BUCKETS, DURATION_BUCKETS, METER_NAME, TOKEN_BUCKETS};
 
 #[derive(Clone, Debug, Default)]
 enum Source {
@@ -186,6 +153,28 @@ impl Instruments {
 }
 
 impl MetricsConfig {
+    /// Metrics recorded through `meter`.
+    pub(crate) fn meter(meter: Meter) -> Self {
+        MetricsConfig {
+            source: Source::Meter(meter),
+            instruments: Arc::default(),
+        }
+    }
+
+    /// Turns metrics off, or back on (then through the global meter).
+    pub(crate) fn set_enabled(&mut self, enabled: bool) {
+        match (&self.source, enabled) {
+            (Source::Off, true) => *self = MetricsConfig::default(),
+            (_, false) => {
+                *self = MetricsConfig {
+                    source: Source::Off,
+                    instruments: Arc::default(),
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn instruments(&self, prices: Option<&PriceTable>) -> Option<&Instruments> {
         self.instruments
             .get_or_init(|| {
@@ -210,7 +199,7 @@ impl MetricsConfig {
     /// Records the metrics of a closing GenAI span that lasted `duration`.
     pub(crate) fn record(
         &self,
-        state: &GenAiSpan,
+        state: &SpanRecord,
         duration: Duration,
         prices: Option<&PriceTable>,
     ) {
@@ -234,7 +223,7 @@ impl MetricsConfig {
         });
         let opt = |key: &'static str, v: &Option<String>| {
             v.as_ref()
-                .map(|v| KeyValue::new(key, crate::mapping::shared(v)))
+                .map(|v| KeyValue::new(key, shared(v)))
         };
         match op {
             Operation::InvokeAgent => {
@@ -272,13 +261,13 @@ impl MetricsConfig {
     }
 }
 
-fn record_client(inst: &Instruments, state: &GenAiSpan, secs: f64, error: Option<KeyValue>) {
+fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Option<KeyValue>) {
     let mut common = Vec::with_capacity(7);
     // Shared (reference-counted or static) strings: the per-token-type copies below are cheap.
     if let Some(op) = &state.operation {
         common.push(KeyValue::new(
             sc::GEN_AI_OPERATION_NAME,
-            crate::mapping::operation_value(op),
+            operation_value(op),
         ));
     }
     for (key, v) in [
@@ -288,7 +277,7 @@ fn record_client(inst: &Instruments, state: &GenAiSpan, secs: f64, error: Option
         (sc::SERVER_ADDRESS, &state.server_address),
     ] {
         if let Some(v) = v {
-            common.push(KeyValue::new(key, crate::mapping::shared(v)));
+            common.push(KeyValue::new(key, shared(v)));
         }
     }
     if let Some(port) = state.server_port {
@@ -327,46 +316,4 @@ fn record_client(inst: &Instruments, state: &GenAiSpan, secs: f64, error: Option
     }
 }
 
-impl<L> GenAiLayer<L> {
-    /// Records the GenAI metrics through `meter` (instead of the global meter).
-    ///
-    /// ```
-    /// use opentelemetry::metrics::MeterProvider as _;
-    ///
-    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
-    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-    ///     .with_meter(provider.meter("tracing-genai"));
-    /// # drop(layer);
-    /// ```
-    pub fn with_meter(mut self, meter: Meter) -> Self {
-        self.config.accounting.metrics = MetricsConfig {
-            source: Source::Meter(meter),
-            instruments: Arc::default(),
-        };
-        self
-    }
 
-    /// Turns metrics off (`false`) or back on (`true`: the meter given to
-    /// [`with_meter`](Self::with_meter), else the global meter).
-    ///
-    /// ```
-    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_metrics(false);
-    /// # drop(layer);
-    /// ```
-    pub fn with_metrics(mut self, enabled: bool) -> Self {
-        let m = &mut self.config.accounting.metrics;
-        match (&m.source, enabled) {
-            (Source::Off, true) => {
-                *m = MetricsConfig::default();
-            }
-            (_, false) => {
-                *m = MetricsConfig {
-                    source: Source::Off,
-                    instruments: Arc::default(),
-                };
-            }
-            _ => {}
-        }
-        self
-    }
-}

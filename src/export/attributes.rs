@@ -6,11 +6,9 @@ use std::sync::Arc;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use crate::mapper::Attributes;
+use crate::model::{GenAiSpan, Operation};
 use crate::semconv as sc;
-use crate::state::GenAiSpan;
-
-/// Attribute carrying the layer's input diagnostics for one span (string array).
-pub const DIAGNOSTICS_ATTRIBUTE: &str = "tracing_genai.diagnostics";
+use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
 
 fn int(v: u64) -> i64 {
     // Counts above i64::MAX cannot be represented as an OTLP int: saturate (the layer adds a
@@ -33,16 +31,17 @@ fn strings(v: &[String]) -> Value {
 }
 
 /// `gen_ai.operation.name`: static for the well-known operations.
-pub(crate) fn operation_value(op: &crate::state::Operation) -> Value {
+pub(crate) fn operation_value(op: &Operation) -> Value {
     match op.static_str() {
         Some(s) => Value::from(s),
         None => shared(op.as_str()),
     }
 }
 
-/// Builds the attributes of an LLM span from its state (the state is left as it was).
-pub(crate) fn attributes(state: &GenAiSpan) -> Attributes {
-    build(&mut state.clone(), Strings::Share)
+/// The exported value of one attribute of an LLM span (the state is left as it was); what
+/// field inheritance reads from GenAI ancestors.
+pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
+    build(&mut state.clone(), Strings::Share).get(key).cloned()
 }
 
 /// Builds the attributes of a closing LLM span, moving its strings into the attributes (no
@@ -143,23 +142,7 @@ fn build(state: &mut GenAiSpan, mode: Strings) -> Attributes {
     if let Some(v) = &mut resp.status {
         put(sc::GEN_AI_RESPONSE_STATUS, s(v));
     }
-    let u = &state.usage;
-    for (key, v) in [
-        (sc::GEN_AI_USAGE_INPUT_TOKENS, u.input_tokens),
-        (sc::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens),
-        (
-            sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-            u.cache_read_input_tokens,
-        ),
-        (
-            sc::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-            u.cache_creation_input_tokens,
-        ),
-        (
-            sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-            u.reasoning_output_tokens,
-        ),
-    ] {
+    for (key, v) in state.usage.counts() {
         if let Some(v) = v {
             put(key, Value::I64(int(v)));
         }

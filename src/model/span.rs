@@ -1,4 +1,5 @@
-//! The typed GenAI state of one LLM span: what the layer captured from its fields and helpers.
+//! [`GenAiSpan`]: the typed GenAI state of one LLM span (what the layer captured from its
+//! fields and helpers), and the request, response, agent, tool and error facts it holds.
 
 use std::borrow::Cow;
 use std::time::{Instant, SystemTime};
@@ -6,137 +7,8 @@ use std::time::{Instant, SystemTime};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::KeyValue;
 
-use crate::value::FieldValue;
-
-/// The GenAI operation a span describes (`gen_ai.operation.name`).
-///
-/// ```
-/// use tracing_genai::Operation;
-///
-/// assert_eq!(Operation::parse("Chat"), Operation::Chat);
-/// assert_eq!(Operation::parse("embedding").as_str(), "embeddings");
-/// assert_eq!(Operation::parse("rerank").as_str(), "rerank");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `chat`: chat completion.
-    Chat,
-    /// `generate_content`: multimodal content generation (Gemini).
-    GenerateContent,
-    /// `text_completion`: legacy text completion.
-    TextCompletion,
-    /// `embeddings`.
-    Embeddings,
-    /// `retrieval`: a retrieval (RAG) query.
-    Retrieval,
-    /// `fetch_response`: fetch a stored response.
-    FetchResponse,
-    /// `create_agent`.
-    CreateAgent,
-    /// `invoke_agent`.
-    InvokeAgent,
-    /// `execute_tool`.
-    ExecuteTool,
-    /// `invoke_workflow`.
-    InvokeWorkflow,
-    /// `plan`: an agent planning phase.
-    Plan,
-    /// A memory operation (`search_memory`, `create_memory`, ...), kept verbatim.
-    Memory(&'static str),
-    /// Any other operation name, kept verbatim (lower-cased).
-    Other(String),
-}
-
-const MEMORY_OPS: [&str; 7] = [
-    "search_memory",
-    "create_memory",
-    "update_memory",
-    "upsert_memory",
-    "delete_memory",
-    "create_memory_store",
-    "delete_memory_store",
-];
-
-impl Operation {
-    /// Parses an operation name, accepting the semconv names case-insensitively and common
-    /// aliases (`completion`, `embedding`, `chat_completion`, `tool`, `agent`, `workflow`).
-    pub fn parse(name: &str) -> Operation {
-        let mut buf = [0u8; 32];
-        let lower = crate::value::ascii_lowercase(name.trim(), &mut buf);
-        match &*lower {
-            "chat" | "chat_completion" | "chat_completions" | "chat.completions" | "messages" => {
-                Operation::Chat
-            }
-            "generate_content" => Operation::GenerateContent,
-            "text_completion" | "completion" | "completions" => Operation::TextCompletion,
-            "embeddings" | "embedding" | "embed" => Operation::Embeddings,
-            "retrieval" | "retrieve" => Operation::Retrieval,
-            "fetch_response" => Operation::FetchResponse,
-            "create_agent" => Operation::CreateAgent,
-            "invoke_agent" | "agent" => Operation::InvokeAgent,
-            "execute_tool" | "tool" | "tool_call" => Operation::ExecuteTool,
-            "invoke_workflow" | "workflow" => Operation::InvokeWorkflow,
-            "plan" => Operation::Plan,
-            other => match MEMORY_OPS.iter().find(|m| **m == other) {
-                Some(m) => Operation::Memory(m),
-                None => Operation::Other(lower.into_owned()),
-            },
-        }
-    }
-
-    /// The semconv value of `gen_ai.operation.name`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Operation::Other(s) => s,
-            known => known.static_str().unwrap_or_default(),
-        }
-    }
-
-    /// The name as a `'static` string (every operation but [`Operation::Other`]).
-    pub(crate) fn static_str(&self) -> Option<&'static str> {
-        Some(match self {
-            Operation::Chat => "chat",
-            Operation::GenerateContent => "generate_content",
-            Operation::TextCompletion => "text_completion",
-            Operation::Embeddings => "embeddings",
-            Operation::Retrieval => "retrieval",
-            Operation::FetchResponse => "fetch_response",
-            Operation::CreateAgent => "create_agent",
-            Operation::InvokeAgent => "invoke_agent",
-            Operation::ExecuteTool => "execute_tool",
-            Operation::InvokeWorkflow => "invoke_workflow",
-            Operation::Plan => "plan",
-            Operation::Memory(m) => m,
-            Operation::Other(_) => return None,
-        })
-    }
-
-    /// Whether the registry knows this operation name.
-    pub fn is_well_known(&self) -> bool {
-        !matches!(self, Operation::Other(_))
-    }
-
-    /// Whether this is a model inference (chat, completion, generate_content).
-    pub fn is_inference(&self) -> bool {
-        matches!(
-            self,
-            Operation::Chat | Operation::GenerateContent | Operation::TextCompletion
-        )
-    }
-
-    /// The span kind the registry gives this operation: `CLIENT` for calls to a remote model
-    /// or service, `INTERNAL` for tools, workflows, planning and in-process agents.
-    pub fn default_kind(&self) -> SpanKind {
-        match self {
-            Operation::ExecuteTool
-            | Operation::InvokeWorkflow
-            | Operation::Plan
-            | Operation::InvokeAgent => SpanKind::Internal,
-            _ => SpanKind::Client,
-        }
-    }
-}
+use super::{FieldValue, Operation, Usage};
+use crate::semconv as sc;
 
 /// Request parameters (`gen_ai.request.*`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -188,22 +60,6 @@ pub struct Response {
     pub status: Option<String>,
 }
 
-/// Token usage (`gen_ai.usage.*`). Counts are never negative.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Usage {
-    /// `gen_ai.usage.input_tokens` (total input, including cached tokens).
-    pub input_tokens: Option<u64>,
-    /// `gen_ai.usage.output_tokens`.
-    pub output_tokens: Option<u64>,
-    /// `gen_ai.usage.cache_read.input_tokens`.
-    pub cache_read_input_tokens: Option<u64>,
-    /// `gen_ai.usage.cache_creation.input_tokens`.
-    pub cache_creation_input_tokens: Option<u64>,
-    /// `gen_ai.usage.reasoning.output_tokens`.
-    pub reasoning_output_tokens: Option<u64>,
-}
-
 /// The agent a span invokes, creates or runs under (`gen_ai.agent.*`).
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -242,6 +98,33 @@ pub struct ErrorInfo {
     pub message: Option<String>,
 }
 
+impl ErrorInfo {
+    /// The failure `error` describes: `error.type` is the error's type name (last path segment,
+    /// e.g. `ApiError`), the message its text with its source chain (`a: b: c`).
+    ///
+    /// ```
+    /// let info = tracing_genai::ErrorInfo::from_error(&std::io::Error::other("reset"));
+    /// assert_eq!((info.error_type.as_str(), info.message.as_deref()), ("Error", Some("reset")));
+    /// ```
+    pub fn from_error<E: std::error::Error + 'static>(error: &E) -> Self {
+        ErrorInfo {
+            error_type: super::text::type_name_of::<E>().to_string(),
+            message: Some(super::text::error_chain(error)),
+        }
+    }
+
+    /// The message of `error` with its source chain (`a: b: c`), as
+    /// [`from_error`](Self::from_error) renders it, for errors behind a `dyn` reference.
+    ///
+    /// ```
+    /// let error: Box<dyn std::error::Error> = Box::new(std::io::Error::other("reset"));
+    /// assert_eq!(tracing_genai::ErrorInfo::message_of(error.as_ref()), "reset");
+    /// ```
+    pub fn message_of(error: &(dyn std::error::Error + 'static)) -> String {
+        super::text::error_chain(error)
+    }
+}
+
 /// A span event recorded by the layer (exceptions now; retries and stream chunks later).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -263,10 +146,6 @@ pub(crate) struct OtelOverrides {
     /// `otel.status_code = "ok"`: the span status is set to `Ok` (unless it failed).
     pub(crate) status_ok: bool,
     pub(crate) status_description: Option<String>,
-    /// The state was changed while the span was not the current span (a stream, a response
-    /// body, a helper called after the call returned): the span is exported as ending when it
-    /// closes, not at its last exit (see `GenAiLayer::mark_end_now`).
-    pub(crate) end_at_close: bool,
 }
 
 /// The typed GenAI state of one span, as seen by [`AttributeMapper`](crate::AttributeMapper)s.
@@ -319,13 +198,8 @@ pub struct GenAiSpan {
     /// When the layer first saw the span.
     pub started: Instant,
     pub(crate) otel: OtelOverrides,
-    pub(crate) accounting: crate::rollup::SpanAccounting,
-    /// Message content, kept only when content capture is on (see [`crate::content`]).
-    pub(crate) content: Option<Box<crate::content::SpanContent>>,
-    pub(crate) span_name: &'static str,
-    pub(crate) target: &'static str,
-    /// The span's callsite fields, resolved once per callsite by the layer.
-    pub(crate) resolved: Option<std::sync::Arc<crate::callsite::CallsiteFields>>,
+    span_name: &'static str,
+    target: &'static str,
 }
 
 impl GenAiSpan {
@@ -352,11 +226,8 @@ impl GenAiSpan {
             diagnostics: Vec::new(),
             started: Instant::now(),
             otel: OtelOverrides::default(),
-            accounting: Default::default(),
-            content: None,
             span_name,
             target,
-            resolved: None,
         }
     }
 
@@ -425,10 +296,18 @@ impl GenAiSpan {
         self.error.is_some() || self.otel.status_error
     }
 
-    /// Records a failure; the first recorded `error.type` that is not `_OTHER` wins, the latest
-    /// message wins.
-    pub(crate) fn set_error(&mut self, error_type: Option<String>, message: Option<String>) {
-        let other = crate::semconv::ERROR_TYPE_OTHER;
+    /// Marks the call failed. The first recorded `error.type` that is not `_OTHER` wins (a
+    /// later `None` or `_OTHER` does not replace it); the latest message wins.
+    ///
+    /// ```
+    /// # let mut span = tracing_genai::GenAiSpan::default();
+    /// span.record_error(None, Some("connection reset".into()));
+    /// span.record_error(Some("timeout".into()), None);
+    /// let error = span.error.as_ref().unwrap();
+    /// assert_eq!((error.error_type.as_str(), error.message.as_deref()), ("timeout", Some("connection reset")));
+    /// ```
+    pub fn record_error(&mut self, error_type: Option<String>, message: Option<String>) {
+        let other = sc::ERROR_TYPE_OTHER;
         match &mut self.error {
             Some(existing) => {
                 if let Some(t) = error_type {
@@ -459,49 +338,39 @@ impl GenAiSpan {
 
     /// Token counts above `i64::MAX` are exported saturated (an OTLP int is an `i64`); say so.
     pub(crate) fn diagnose_saturated_counts(&mut self) {
-        let u = &self.usage;
-        let big = |v: Option<u64>| v.is_some_and(|v| v > i64::MAX as u64);
-        if !(big(u.input_tokens)
-            || big(u.output_tokens)
-            || big(u.cache_read_input_tokens)
-            || big(u.cache_creation_input_tokens)
-            || big(u.reasoning_output_tokens))
-        {
-            return;
-        }
-        let too_big: Vec<&'static str> = [
-            (crate::semconv::GEN_AI_USAGE_INPUT_TOKENS, u.input_tokens),
-            (crate::semconv::GEN_AI_USAGE_OUTPUT_TOKENS, u.output_tokens),
-            (
-                crate::semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-                u.cache_read_input_tokens,
-            ),
-            (
-                crate::semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-                u.cache_creation_input_tokens,
-            ),
-            (
-                crate::semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-                u.reasoning_output_tokens,
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, v)| v.is_some_and(|v| i64::try_from(v).is_err()))
-        .map(|(k, _)| k)
-        .collect();
+        let too_big: Vec<&'static str> = self
+            .usage
+            .counts()
+            .into_iter()
+            .filter(|(_, v)| v.is_some_and(|v| i64::try_from(v).is_err()))
+            .map(|(k, _)| k)
+            .collect();
         for key in too_big {
-            self.diagnose(format!(
-                "{key}: above {} exported as {}",
-                i64::MAX,
-                i64::MAX
-            ));
+            self.add_diagnostic(format!("{key}: above {} exported as {}", i64::MAX, i64::MAX));
         }
     }
 
-    pub(crate) fn diagnose(&mut self, message: String) {
+    /// Adds a problem found in the span's input to its `tracing_genai.diagnostics`
+    /// (at most 16 per span, each message once).
+    ///
+    /// ```
+    /// # let mut span = tracing_genai::GenAiSpan::default();
+    /// span.add_diagnostic("response body is not JSON");
+    /// span.add_diagnostic("response body is not JSON");
+    /// assert_eq!(span.diagnostics, ["response body is not JSON"]);
+    /// ```
+    pub fn add_diagnostic(&mut self, message: impl Into<String>) {
+        let message = message.into();
         // Bounded: a span that records garbage in a loop must not grow without limit.
         if self.diagnostics.len() < 16 && !self.diagnostics.contains(&message) {
             self.diagnostics.push(message);
         }
+    }
+}
+
+impl Default for GenAiSpan {
+    /// An empty state, as the layer starts it (for tests of mappers and integrations).
+    fn default() -> Self {
+        GenAiSpan::new("gen_ai", "tracing_genai")
     }
 }

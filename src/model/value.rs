@@ -115,20 +115,3 @@ impl From<bool> for FieldValue {
         FieldValue::Bool(v)
     }
 }
-
-/// `s` lower-cased (ASCII), in `buf` when it fits (no allocation), else in a new `String`.
-pub(crate) fn ascii_lowercase<'a>(s: &'a str, buf: &'a mut [u8]) -> std::borrow::Cow<'a, str> {
-    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    if s.len() <= buf.len() {
-        let out = &mut buf[..s.len()];
-        out.copy_from_slice(s.as_bytes());
-        out.make_ascii_lowercase();
-        // ASCII lower-casing keeps UTF-8 valid; the fallback is never taken.
-        if let Ok(lower) = std::str::from_utf8(out) {
-            return std::borrow::Cow::Borrowed(lower);
-        }
-    }
-    std::borrow::Cow::Owned(s.to_ascii_lowercase())
-}

@@ -21,7 +21,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::trace::TraceContextExt;
 use tracing_core::callsite::Callsite;
 use tracing_core::dispatcher::WeakDispatch;
 use tracing_core::field::Value as TracingValue;
@@ -32,13 +32,25 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use crate::callsite::CallsiteCache;
-use crate::capture::Capture;
-use crate::config::LayerConfig;
-use crate::diagnostics::Diagnostics;
-use crate::mapping;
+use crate::content::ContentConfig;
+use crate::export::diagnostics::Diagnostics;
+use crate::export::{attributes, Exporter};
+use crate::record::error_event::ErrorEventVisitor;
+use crate::record::{Recorder, SpanRecord};
 use crate::semconv as sc;
-use crate::state::GenAiSpan;
+
+mod builder;
+
+pub use builder::layer;
+
+/// Everything configurable on the layer, independent of the wrapped layer's type: one part
+/// per stage of the data path.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LayerConfig {
+    pub(crate) record: Recorder,
+    pub(crate) export: Exporter,
+    pub(crate) content: ContentConfig,
+}
 
 /// A [`Layer`] that turns LLM spans into OpenTelemetry spans with the GenAI semantic
 /// conventions. It wraps the tracing-opentelemetry layer `L`: for LLM spans it forwards the span
@@ -69,8 +81,6 @@ pub struct GenAiLayer<L> {
     pub(crate) diagnostics: Arc<Diagnostics>,
     dispatch: OnceLock<WeakDispatch>,
     with_state: Option<WithState>,
-    /// GenAI callsites, resolved once.
-    pub(crate) callsites: CallsiteCache,
     /// GenAI spans currently open (state inserted, not yet closed). While it is zero no span
     /// can be a GenAI span, so `record`, `event` and `close` of other spans skip the registry
     /// lookup entirely and cost the inner layer's work only.
@@ -94,18 +104,14 @@ impl<L> GenAiLayer<L> {
             diagnostics,
             dispatch: OnceLock::new(),
             with_state: None,
-            callsites: CallsiteCache::default(),
             live: AtomicUsize::new(0),
         }
     }
 
-    /// Whether spans of this callsite are GenAI spans: they declare `gen_ai.operation.name`, or
-    /// a configured [`SpanRule`](crate::SpanRule) matches.
+    /// Whether spans of this callsite are GenAI spans (see [`Recorder::is_genai`]).
     #[inline]
     fn is_genai(&self, meta: &Metadata<'_>) -> bool {
-        meta.is_span()
-            && (meta.fields().field(sc::GEN_AI_OPERATION_NAME).is_some()
-                || (!self.config.rules.is_empty() && self.config.rule_for(meta).is_some()))
+        self.config.record.is_genai(meta)
     }
 
     /// Whether a GenAI span may be open. `false` proves that span `id` (open, since the caller
@@ -124,12 +130,12 @@ impl<L> GenAiLayer<L> {
     }
 }
 
-/// Lets the typed recording helpers of [`GenAiSpanExt`](crate::GenAiSpanExt) reach the state of
-/// a span through the dispatcher, without the span having declared the fields.
+/// Lets the typed recording helpers of [`GenAiSpanExt`](crate::GenAiSpanExt) reach the record
+/// of a span through the dispatcher, without the span having declared the fields.
 #[derive(Clone, Copy)]
 pub(crate) struct WithState {
     #[allow(clippy::type_complexity)]
-    f: fn(&Dispatch, &Id, &mut dyn FnMut(&mut GenAiSpan)),
+    f: fn(&Dispatch, &Id, &mut dyn FnMut(&mut SpanRecord)),
 }
 
 impl WithState {
@@ -146,15 +152,15 @@ impl WithState {
                     return;
                 };
                 let mut ext = span.extensions_mut();
-                if let Some(state) = ext.get_mut::<GenAiSpan>() {
+                if let Some(state) = ext.get_mut::<SpanRecord>() {
                     f(state);
                 }
             },
         }
     }
 
-    /// Runs `f` on the GenAI state of span `id`, if it is a GenAI span.
-    pub(crate) fn with(&self, dispatch: &Dispatch, id: &Id, f: &mut dyn FnMut(&mut GenAiSpan)) {
+    /// Runs `f` on the record of span `id`, if it is a GenAI span.
+    pub(crate) fn with(&self, dispatch: &Dispatch, id: &Id, f: &mut dyn FnMut(&mut SpanRecord)) {
         (self.f)(dispatch, id, f)
     }
 }
@@ -166,7 +172,7 @@ static KIND_META: Metadata<'static> = tracing_core::metadata! {
     name: "tracing_genai::kind",
     target: "tracing_genai",
     level: Level::TRACE,
-    fields: &["otel.kind"],
+    fields: &[sc::OTEL_KIND],
     callsite: &KIND_CALLSITE,
     kind: tracing_core::metadata::Kind::SPAN,
 };
@@ -223,7 +229,7 @@ impl<L> GenAiLayer<L> {
         L: Layer<S>,
     {
         let fields = KIND_META.fields();
-        let Some(field) = fields.field("otel.kind") else {
+        let Some(field) = fields.field(sc::OTEL_KIND) else {
             return;
         };
         let value = kind_str(kind);
@@ -232,77 +238,20 @@ impl<L> GenAiLayer<L> {
         self.otel.on_record(id, &Record::new(&set), ctx);
     }
 
-    /// Writes the final attributes, name, events and status of a closing GenAI span.
-    fn finish(&self, id: &Id, state: &mut GenAiSpan) {
-        state.diagnose_saturated_counts();
-        self.diagnostics.record_span(state);
-        if state.operation.is_none() {
-            state.diagnose(
-                "gen_ai.operation.name was declared but never recorded; exported without GenAI name"
-                    .to_string(),
-            );
-        }
-        let accounting = &self.config.accounting;
-        let prices = accounting.prices.as_deref();
-        if !accounting.metrics.is_off() {
-            accounting
-                .metrics
-                .record(state, state.started.elapsed(), prices);
-        }
-        let name = match state.otel.name.take() {
-            Some(name) => name,
-            None => state.otel_name(),
-        };
-        // With no mapper and no content to export, nothing reads the state's strings after
-        // this: they are moved into the attributes instead of copied.
-        let take = self.config.mappers.is_empty() && state.content.is_none();
-        let mut attrs = mapping::attributes_of_closing(state, take);
-        let mut failures = Vec::new();
-        for mapper in &self.config.mappers {
-            if let Err(failure) = mapper.apply(state, &mut attrs) {
-                failures.push(failure);
-            }
-        }
-        let name = crate::content::finish(&self.config.content, state, &mut attrs, name);
-
-        let written = match self
+    /// Exports a closing GenAI span: its final name, attributes, events and status.
+    fn finish(&self, id: &Id, state: &mut SpanRecord) {
+        let mut closed = self
+            .config
+            .export
+            .close(state, &self.config.content, &self.diagnostics);
+        match self
             .dispatch()
             .and_then(|d| tracing_opentelemetry::get_otel_context(id, &d))
         {
-            Some(cx) => {
-                let span = cx.span();
-                span.update_name(name);
-                span.set_attributes(attrs);
-                for event in std::mem::take(&mut state.events) {
-                    span.add_event_with_timestamp(event.name, event.time, event.attributes);
-                }
-                if state.is_error() {
-                    if let Some(attrs) = mapping::exception_event(state) {
-                        span.add_event(sc::EXCEPTION_EVENT, attrs);
-                    }
-                    span.set_status(Status::error(mapping::status_description(state)));
-                } else if state.otel.status_ok {
-                    span.set_status(Status::Ok);
-                }
-                true
-            }
-            None => false,
-        };
-        if !written {
-            self.diagnostics.record_unwritten();
+            Some(cx) => closed.write_to(&cx.span()),
+            None => self.diagnostics.record_unwritten(),
         }
-        for failure in failures {
-            self.diagnostics.record_mapper_panic();
-            if failure.first {
-                tracing::warn!(
-                    target: "tracing_genai",
-                    mapper = %failure.mapper,
-                    panic = %failure.message,
-                    "attribute mapper panicked; spans are exported without its changes \
-                     (reported once per mapper)"
-                );
-            }
-        }
+        closed.report(&self.diagnostics);
     }
 
     /// Makes the inner layer end the span now. tracing-opentelemetry takes a span's end time
@@ -328,13 +277,13 @@ impl<L> GenAiLayer<L> {
             return;
         };
         let mut ext = span.extensions_mut();
-        let Some(state) = ext.get_mut::<GenAiSpan>() else {
+        let Some(state) = ext.get_mut::<SpanRecord>() else {
             return;
         };
-        let mut visitor = crate::diagnostics::ErrorEventVisitor::default();
+        let mut visitor = ErrorEventVisitor::default();
         event.record(&mut visitor);
         let message = visitor.message();
-        state.set_error(visitor.error_type, message);
+        state.record_error(visitor.error_type, message);
     }
 }
 
@@ -376,31 +325,20 @@ where
             return;
         }
         let meta = attrs.metadata();
+        let record = &self.config.record;
         if !self.is_genai(meta) {
-            if !self.config.accounting.inherit.is_empty() {
-                crate::inherit::capture_plain(&self.config.accounting.inherit, id, &ctx, |v| {
-                    attrs.record(v)
-                });
+            if record.inherits() {
+                record.record_plain(id, &ctx, |v| attrs.record(v));
             }
             return self.otel.on_new_span(attrs, id, ctx);
         }
-        let mut state = GenAiSpan::new(meta.name(), meta.target());
-        self.config.content.init(&mut state);
-        if !self.config.rules.is_empty() {
-            if let Some(rule) = self.config.rule_for(meta) {
-                rule.seed(&mut state);
-            }
-        }
-        let resolved = self.callsites.get(meta, &self.config.aliases);
-        attrs.record(&mut Capture {
-            state: &mut state,
-            aliases: &self.config.aliases,
-            resolved: Some(&resolved),
-        });
-        state.resolved = Some(resolved);
-        if !self.config.accounting.inherit.is_empty() {
-            crate::inherit::inherit_into(&mut state, id, &ctx, &self.config);
-        }
+        let state = record.start(
+            attrs,
+            id,
+            &ctx,
+            &self.config.content,
+            attributes::attribute_of,
+        );
         let kind = state.kind();
         if let Some(span) = ctx.span(id) {
             // Counted before the span's id is handed back to the application, so any later
@@ -441,15 +379,9 @@ where
             };
             if self.is_genai(span.metadata()) {
                 let mut ext = span.extensions_mut();
-                ext.get_mut::<GenAiSpan>().map(|state| {
+                ext.get_mut::<SpanRecord>().map(|state| {
                     let before = state.kind();
-                    let resolved = state.resolved.take();
-                    values.record(&mut Capture {
-                        state,
-                        aliases: &self.config.aliases,
-                        resolved: resolved.as_deref(),
-                    });
-                    state.resolved = resolved;
+                    self.config.record.record(state, values);
                     let after = state.kind();
                     (after != before).then_some(after)
                 })
@@ -457,10 +389,10 @@ where
                 None
             }
         };
-        if captured.is_none() && !self.config.accounting.inherit.is_empty() {
-            crate::inherit::capture_plain(&self.config.accounting.inherit, id, &ctx, |v| {
-                values.record(v)
-            });
+        if captured.is_none() && self.config.record.inherits() {
+            self.config
+                .record
+                .record_plain(id, &ctx, |v| values.record(v));
         }
         match captured {
             None => self.otel.on_record(id, values, ctx),
@@ -505,13 +437,13 @@ where
         // without a registry lookup while no GenAI span is open.
         if self.any_live() {
             if let Some(span) = ctx.span(&id).filter(|span| self.is_genai(span.metadata())) {
-                let state = span.extensions_mut().remove::<GenAiSpan>();
+                let state = span.extensions_mut().remove::<SpanRecord>();
                 if let Some(mut state) = state {
                     self.live.fetch_sub(1, Ordering::Relaxed);
-                    crate::rollup::on_close(&mut state, &span, &self.config.accounting);
+                    self.config.export.account(&mut state, &span);
                     drop(span);
                     self.finish(&id, &mut state);
-                    if state.otel.end_at_close {
+                    if state.end_at_close {
                         self.mark_end_now(&id, &ctx);
                     }
                 }

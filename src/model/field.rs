@@ -1,14 +1,13 @@
 //! Which span field means what: the GenAI fields the layer understands and the alias table that
 //! maps input field names (semconv names and the names Rust LLM clients use) to them.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::semconv as sc;
 
 /// A GenAI fact the layer captures from a span field.
 ///
-/// Used to configure aliases ([`GenAiLayer::with_alias`](crate::GenAiLayer::with_alias)).
+/// Used to configure aliases ([`GenAiLayer::with_alias`](crate::GenAiLayer::with_alias)) and
+/// to record facts with [`GenAiSpanExt::record_genai`](crate::GenAiSpanExt::record_genai).
 ///
 /// ```
 /// use tracing_genai::GenAiField;
@@ -127,6 +126,16 @@ pub enum GenAiField {
 }
 
 impl GenAiField {
+    /// The default aliases: names used by Rust LLM clients and by older semconv versions
+    /// (reproduced in the crate docs' field-mapping table).
+    ///
+    /// ```
+    /// use tracing_genai::GenAiField;
+    ///
+    /// assert!(GenAiField::DEFAULT_ALIASES.contains(&("prompt_tokens", GenAiField::InputTokens)));
+    /// ```
+    pub const DEFAULT_ALIASES: &'static [(&'static str, GenAiField)] = DEFAULT_ALIASES;
+
     /// The attribute key this fact is exported under (`otel.*` and `error` are not exported as
     /// attributes; they return their field name).
     pub fn key(self) -> &'static str {
@@ -174,22 +183,22 @@ impl GenAiField {
             ServerAddress => sc::SERVER_ADDRESS,
             ServerPort => sc::SERVER_PORT,
             ErrorType => sc::ERROR_TYPE,
-            Error => "error",
-            Content => "gen_ai.*messages",
+            Error => sc::ERROR_FIELD,
+            Content => sc::CONTENT_FIELDS,
             OpenAiRequestServiceTier => sc::OPENAI_REQUEST_SERVICE_TIER,
             OpenAiResponseServiceTier => sc::OPENAI_RESPONSE_SERVICE_TIER,
             OpenAiResponseSystemFingerprint => sc::OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
             OpenAiApiType => sc::OPENAI_API_TYPE,
-            OtelName => "otel.name",
-            OtelKind => "otel.kind",
-            OtelStatusCode => "otel.status_code",
-            OtelStatusDescription => "otel.status_description",
+            OtelName => sc::OTEL_NAME,
+            OtelKind => sc::OTEL_KIND,
+            OtelStatusCode => sc::OTEL_STATUS_CODE,
+            OtelStatusDescription => sc::OTEL_STATUS_DESCRIPTION,
         }
     }
 }
 
 /// Every semconv key the layer accepts verbatim, and the fact it maps to.
-const SEMCONV: &[GenAiField] = {
+pub(crate) const SEMCONV: &[GenAiField] = {
     use GenAiField::*;
     &[
         OperationName,
@@ -247,25 +256,25 @@ const SEMCONV: &[GenAiField] = {
 };
 
 /// The content attributes; captured only when content capture is on.
-const CONTENT_KEYS: &[&str] = &[
+pub(crate) const CONTENT_KEYS: &[&str] = &[
     sc::GEN_AI_INPUT_MESSAGES,
     sc::GEN_AI_OUTPUT_MESSAGES,
     sc::GEN_AI_SYSTEM_INSTRUCTIONS,
     sc::GEN_AI_TOOL_DEFINITIONS,
     sc::GEN_AI_TOOL_CALL_ARGUMENTS,
     sc::GEN_AI_TOOL_CALL_RESULT,
-    crate::content::CONTENT_CAPTURE_FIELD,
+    sc::CONTENT_CAPTURE_FIELD,
 ];
 
 /// The default aliases: names used by Rust LLM clients and by older semconv versions.
 ///
 /// This table is reproduced in the crate docs and the README.
-pub const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
+pub(crate) const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
     use GenAiField::*;
     &[
         ("operation", OperationName),
         ("operation_name", OperationName),
-        ("gen_ai.system", ProviderName),
+        (sc::LEGACY_GEN_AI_SYSTEM, ProviderName),
         ("provider", ProviderName),
         ("system", ProviderName),
         ("model", RequestModel),
@@ -285,10 +294,10 @@ pub const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
         ("stop_sequences", StopSequences),
         ("prompt_tokens", InputTokens),
         ("input_tokens", InputTokens),
-        ("gen_ai.usage.prompt_tokens", InputTokens),
+        (sc::LEGACY_GEN_AI_USAGE_PROMPT_TOKENS, InputTokens),
         ("completion_tokens", OutputTokens),
         ("output_tokens", OutputTokens),
-        ("gen_ai.usage.completion_tokens", OutputTokens),
+        (sc::LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS, OutputTokens),
         ("cache_read_tokens", CacheReadInputTokens),
         ("cached_tokens", CacheReadInputTokens),
         ("cache_read_input_tokens", CacheReadInputTokens),
@@ -296,7 +305,7 @@ pub const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
         ("cache_creation_input_tokens", CacheCreationInputTokens),
         ("cache_write_tokens", CacheCreationInputTokens),
         (
-            "gen_ai.usage.cache_write.input_tokens",
+            sc::NEWER_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
             CacheCreationInputTokens,
         ),
         ("reasoning_tokens", ReasoningOutputTokens),
@@ -312,42 +321,3 @@ pub const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
         ("error_type", ErrorType),
     ]
 };
-
-/// Field name to GenAI fact lookup: the semconv names plus the configured aliases.
-#[derive(Clone, Debug)]
-pub(crate) struct AliasTable {
-    map: HashMap<Cow<'static, str>, GenAiField>,
-}
-
-impl Default for AliasTable {
-    fn default() -> Self {
-        let mut map = HashMap::with_capacity(SEMCONV.len() + DEFAULT_ALIASES.len() + 8);
-        for f in SEMCONV {
-            map.insert(Cow::Borrowed(f.key()), *f);
-        }
-        for k in CONTENT_KEYS {
-            map.insert(Cow::Borrowed(*k), GenAiField::Content);
-        }
-        for (k, f) in DEFAULT_ALIASES {
-            map.insert(Cow::Borrowed(*k), *f);
-        }
-        AliasTable { map }
-    }
-}
-
-impl AliasTable {
-    pub(crate) fn get(&self, name: &str) -> Option<GenAiField> {
-        self.map.get(name).copied()
-    }
-
-    pub(crate) fn insert(&mut self, name: impl Into<Cow<'static, str>>, field: GenAiField) {
-        self.map.insert(name.into(), field);
-    }
-
-    /// Removes an alias. Semconv names cannot be removed.
-    pub(crate) fn remove(&mut self, name: &str) {
-        if !SEMCONV.iter().any(|f| f.key() == name) {
-            self.map.remove(name);
-        }
-    }
-}

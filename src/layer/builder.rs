@@ -1,0 +1,293 @@
+//! Every way to configure a [`GenAiLayer`]: [`layer()`] and the `with_*` builder methods, one
+//! per setting, grouped by the stage of the data path they configure.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use opentelemetry::metrics::Meter;
+use opentelemetry::trace::noop::NoopTracer;
+use tracing_opentelemetry::OpenTelemetryLayer;
+
+use super::{GenAiLayer, LayerConfig};
+use crate::content::{ContentCapture, ContentConfig};
+use crate::cost::PriceTable;
+use crate::export::diagnostics::Diagnostics;
+use crate::export::metrics::MetricsConfig;
+use crate::mapper::{AttributeMapper, MapperSlot};
+use crate::model::GenAiField;
+use crate::record::SpanRule;
+
+/// A GenAI layer around a default tracing-opentelemetry layer. Give it a tracer with
+/// [`GenAiLayer::with_tracer`].
+///
+/// ```
+/// use opentelemetry::trace::TracerProvider as _;
+/// use tracing_subscriber::layer::SubscriberExt;
+///
+/// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+/// let subscriber = tracing_subscriber::registry()
+///     .with(tracing_genai::layer().with_tracer(provider.tracer("my-service")));
+/// # drop(subscriber);
+/// ```
+pub fn layer<S>() -> GenAiLayer<OpenTelemetryLayer<S, NoopTracer>>
+where
+    S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    GenAiLayer::new(tracing_opentelemetry::layer())
+}
+
+/// The wrapped layer.
+impl<L> GenAiLayer<L> {
+    /// Wraps `otel`, the tracing-opentelemetry layer (configured as you like) that creates and
+    /// exports the spans.
+    ///
+    /// ```
+    /// use opentelemetry::trace::TracerProvider as _;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    ///
+    /// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    /// let otel = tracing_opentelemetry::layer()
+    ///     .with_tracer(provider.tracer("app"))
+    ///     .with_location(false);
+    /// let subscriber = tracing_subscriber::registry().with(tracing_genai::GenAiLayer::new(otel));
+    /// # drop(subscriber);
+    /// ```
+    pub fn new(otel: L) -> Self {
+        GenAiLayer::from_parts(
+            otel,
+            LayerConfig::default(),
+            Arc::new(Diagnostics::default()),
+        )
+    }
+
+    /// Replaces the wrapped layer, keeping this layer's configuration.
+    ///
+    /// ```
+    /// let otel = tracing_opentelemetry::layer::<tracing_subscriber::Registry>().with_threads(false);
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_otel_layer(otel);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_otel_layer<L2>(self, otel: L2) -> GenAiLayer<L2> {
+        GenAiLayer::from_parts(otel, self.config, self.diagnostics)
+    }
+
+    /// A handle to this layer's counters (LLM spans seen, spans with input problems, mapper
+    /// panics), usable after the layer is installed.
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>();
+    /// let diagnostics = layer.diagnostics();
+    /// assert_eq!(diagnostics.snapshot().genai_spans, 0);
+    /// ```
+    pub fn diagnostics(&self) -> Arc<Diagnostics> {
+        Arc::clone(&self.diagnostics)
+    }
+
+    /// The content settings in effect (mode, limits, secret patterns).
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>();
+    /// assert_eq!(layer.content_config().scrub("Bearer abcdefgh12345678"), "Bearer [REDACTED]");
+    /// ```
+    pub fn content_config(&self) -> &ContentConfig {
+        &self.config.content
+    }
+}
+
+impl<S, T> GenAiLayer<OpenTelemetryLayer<S, T>>
+where
+    S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    T: opentelemetry::trace::Tracer + 'static,
+    T::Span: Send + Sync,
+{
+    /// Sets the tracer of the wrapped tracing-opentelemetry layer.
+    ///
+    /// ```
+    /// use opentelemetry::trace::TracerProvider as _;
+    ///
+    /// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_tracer(provider.tracer("app"));
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_tracer<Tracer>(self, tracer: Tracer) -> GenAiLayer<OpenTelemetryLayer<S, Tracer>>
+    where
+        Tracer: opentelemetry::trace::Tracer + 'static,
+        Tracer::Span: Send + Sync,
+    {
+        GenAiLayer::from_parts(self.otel.with_tracer(tracer), self.config, self.diagnostics)
+    }
+}
+
+/// Recording: which spans are GenAI spans, what their fields mean.
+impl<L> GenAiLayer<L> {
+    /// Adds a recognition rule for spans that do not declare `gen_ai.operation.name`.
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_rule(tracing_genai::SpanRule::target("async_openai").with_operation("chat"));
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_rule(mut self, rule: SpanRule) -> Self {
+        self.config.record.add_rule(rule);
+        self
+    }
+
+    /// Maps the input field `name` to `field` (adds or replaces an alias).
+    ///
+    /// ```
+    /// use tracing_genai::GenAiField;
+    ///
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_alias("llm.model_name", GenAiField::RequestModel);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_alias(mut self, name: impl Into<Cow<'static, str>>, field: GenAiField) -> Self {
+        self.config.record.alias(name.into(), field);
+        self
+    }
+
+    /// Removes a default alias, so a field with that name is kept as an ordinary field.
+    /// Semconv names cannot be removed.
+    ///
+    /// ```
+    /// // `seed` is an ordinary field in this application, not `gen_ai.request.seed`.
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().without_alias("seed");
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn without_alias(mut self, name: &str) -> Self {
+        self.config.record.unalias(name);
+        self
+    }
+
+    /// Copies these fields onto each new GenAI span that does not record them itself, from its
+    /// nearest ancestor span that did (GenAI or not), also across spawned tasks.
+    ///
+    /// Names are ordinary field names (`request_id`) or GenAI names and aliases
+    /// (`gen_ai.conversation.id`, `gen_ai.agent.name`). When the list is not empty the layer
+    /// keeps the values of the listed fields (only those) of ordinary spans too; an empty list
+    /// costs nothing. A span entered in a spawned task (`tokio::spawn(fut.instrument(span))`)
+    /// has its creator's spans as ancestors, so values cross task boundaries. Values recorded
+    /// on an ancestor after the GenAI span was created are not seen.
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_inherited_fields(["request_id", "gen_ai.conversation.id"]);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_inherited_fields<I, N>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<Cow<'static, str>>,
+    {
+        self.config
+            .record
+            .set_inherited(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets the content capture mode, overriding
+    /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
+    ///
+    /// ```
+    /// use tracing_genai::content::ContentCapture;
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_content_capture(ContentCapture::SpanOnly);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_content_capture(mut self, mode: ContentCapture) -> Self {
+        self.config.content.set_mode(mode);
+        self
+    }
+}
+
+/// Export: mappers, metrics, cost, content limits and privacy.
+impl<L> GenAiLayer<L> {
+    /// Adds a mapper; mappers run in the order they were added.
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_mapper(
+    ///     |_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes| {
+    ///         attrs.insert("app.feature", "search");
+    ///     },
+    /// );
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_mapper(mut self, mapper: impl AttributeMapper) -> Self {
+        self.config.export.mappers.push(MapperSlot::new(mapper));
+        self
+    }
+
+    /// Records the GenAI metrics through `meter` (instead of the global meter).
+    ///
+    /// ```
+    /// use opentelemetry::metrics::MeterProvider as _;
+    ///
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_meter(provider.meter("tracing-genai"));
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_meter(mut self, meter: Meter) -> Self {
+        self.config.export.metrics = MetricsConfig::meter(meter);
+        self
+    }
+
+    /// Turns metrics off (`false`) or back on (`true`: through the global meter).
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_metrics(false);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_metrics(mut self, enabled: bool) -> Self {
+        self.config.export.metrics.set_enabled(enabled);
+        self
+    }
+
+    /// Prices every GenAI call with `table` (see [`PriceTable`]); the cost is exported as
+    /// `gen_ai.usage.cost` and the `tracing_genai.client.cost` metric, and rolls up to agent
+    /// and workflow spans. Pass an `Arc` to keep a handle for
+    /// [`PriceTable::unpriced_calls`].
+    ///
+    /// ```
+    /// use tracing_genai::cost::{ModelPrice, PriceTable};
+    ///
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_prices(PriceTable::new("USD").with_model("gpt-4o*", ModelPrice::new(2.5, 10.0)));
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_prices(mut self, table: impl Into<Arc<PriceTable>>) -> Self {
+        self.config.export.prices = Some(table.into());
+        self
+    }
+
+    /// Sets the content limits, redaction hook and secret patterns (the capture mode stays
+    /// what [`with_content_capture`](Self::with_content_capture) or the environment set).
+    ///
+    /// ```
+    /// use tracing_genai::content::{ContentCapture, ContentConfig, SecretPattern};
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_content_capture(ContentCapture::EventOnly)
+    ///     .with_content_config(
+    ///         ContentConfig::new()
+    ///             .with_max_span_bytes(32 * 1024)
+    ///             .with_secret_pattern(SecretPattern::prefix("acme_", 16)),
+    ///     );
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_content_config(mut self, config: ContentConfig) -> Self {
+        self.config.content = config.with_mode_of(&self.config.content);
+        self
+    }
+}

@@ -1,0 +1,200 @@
+//! Field capture: turns the values a span records (in any order, any number of times, with any
+//! Rust type) into the typed [`GenAiSpan`] state, validating as it goes. Bad input never panics:
+//! it is dropped with a diagnostic on the span.
+
+use std::fmt;
+
+use opentelemetry::trace::SpanKind;
+use opentelemetry::KeyValue;
+use tracing_core::field::{Field, Visit};
+
+use super::aliases::AliasTable;
+use super::callsite::{CallsiteFields, Slot};
+use super::raw::Raw;
+use super::SpanRecord;
+use crate::model::{normalize_provider, GenAiField, Operation};
+
+/// Applies one recorded value to the span state.
+pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: Raw<'_>) {
+    use GenAiField::*;
+    macro_rules! checked {
+        ($conv:ident, $slot:expr) => {
+            match raw.$conv() {
+                Ok(v) => $slot = Some(v),
+                Err(why) => state.add_diagnostic(format!(
+                    "{name}: {} ignored ({why}); expected {}",
+                    raw.describe(),
+                    stringify!($conv)
+                )),
+            }
+        };
+    }
+    match field {
+        OperationName => {
+            let op = Operation::parse(&raw.text());
+            if !op.is_well_known() {
+                state.add_diagnostic(format!(
+                    "{name}: unknown operation {:?} kept as-is",
+                    op.as_str()
+                ));
+            }
+            state.operation = Some(op);
+        }
+        ProviderName => state.provider = Some(normalize_provider(&raw.text())),
+        RequestModel => state.request.model = Some(raw.string()),
+        MaxTokens => checked!(int_non_negative, state.request.max_tokens),
+        ChoiceCount => checked!(int_non_negative, state.request.choice_count),
+        Temperature => checked!(float, state.request.temperature),
+        TopP => checked!(float, state.request.top_p),
+        TopK => checked!(int_non_negative, state.request.top_k),
+        StopSequences => state.request.stop_sequences = Some(raw.list()),
+        FrequencyPenalty => checked!(float, state.request.frequency_penalty),
+        PresencePenalty => checked!(float, state.request.presence_penalty),
+        EncodingFormats => state.request.encoding_formats = Some(raw.list()),
+        Seed => checked!(int, state.request.seed),
+        Stream => checked!(boolean, state.request.stream),
+        ReasoningLevel => state.request.reasoning_level = Some(raw.string()),
+        PreviousResponseId => state.request.previous_response_id = Some(raw.string()),
+        ResponseId => state.response.id = Some(raw.string()),
+        ResponseModel => state.response.model = Some(raw.string()),
+        FinishReasons => state.response.finish_reasons = Some(raw.list()),
+        TimeToFirstChunk => match raw.float() {
+            Ok(v) if v >= 0.0 => state.response.time_to_first_chunk = Some(v),
+            _ => state.add_diagnostic(format!(
+                "{name}: {} ignored; expected non-negative seconds",
+                raw.describe()
+            )),
+        },
+        ResponseStatus => state.response.status = Some(raw.string()),
+        InputTokens => checked!(count, state.usage.input_tokens),
+        OutputTokens => checked!(count, state.usage.output_tokens),
+        CacheReadInputTokens => checked!(count, state.usage.cache_read_input_tokens),
+        CacheCreationInputTokens => checked!(count, state.usage.cache_creation_input_tokens),
+        ReasoningOutputTokens => checked!(count, state.usage.reasoning_output_tokens),
+        ConversationId => state.conversation_id = Some(raw.string()),
+        AgentId => state.agent.id = Some(raw.string()),
+        AgentName => state.agent.name = Some(raw.string()),
+        AgentDescription => state.agent.description = Some(raw.string()),
+        AgentVersion => state.agent.version = Some(raw.string()),
+        ToolName => state.tool.name = Some(raw.string()),
+        ToolCallId => state.tool.call_id = Some(raw.string()),
+        ToolType => state.tool.tool_type = Some(raw.string()),
+        ToolDescription => state.tool.description = Some(raw.string()),
+        WorkflowName => state.workflow_name = Some(raw.string()),
+        DataSourceId => state.data_source_id = Some(raw.string()),
+        OutputType => state.output_type = Some(raw.string()),
+        EmbeddingsDimensionCount => checked!(int_non_negative, state.embeddings_dimension_count),
+        ServerAddress => state.server_address = Some(raw.string()),
+        ServerPort => match raw.count() {
+            Ok(p) if (1..=65535).contains(&p) => state.server_port = Some(p as i64),
+            _ => state.add_diagnostic(format!(
+                "{name}: {} ignored; expected a port 1-65535",
+                raw.describe()
+            )),
+        },
+        ErrorType => state.record_error(Some(raw.string()), None),
+        Error => state.record_error(None, Some(raw.string())),
+        // Message content is opt-in: kept (validated) only when capture is on.
+        Content => super::content::record_raw(state, name, raw),
+        OpenAiRequestServiceTier
+        | OpenAiResponseServiceTier
+        | OpenAiResponseSystemFingerprint
+        | OpenAiApiType => {
+            let key = field.key();
+            state
+                .provider_attributes
+                .retain(|kv| kv.key.as_str() != key);
+            state
+                .provider_attributes
+                .push(KeyValue::new(key, raw.string()));
+        }
+        OtelName => state.otel.name = Some(raw.string()),
+        OtelKind => state.otel.kind = parse_kind(&raw.text()),
+        OtelStatusCode => {
+            let s = raw.text();
+            if s.eq_ignore_ascii_case("error") {
+                state.otel.status_error = true;
+                state.otel.status_ok = false;
+            } else if s.eq_ignore_ascii_case("ok") {
+                state.otel.status_error = false;
+                state.otel.status_ok = true;
+            }
+        }
+        OtelStatusDescription => {
+            // As in tracing-opentelemetry, a status description means the span failed.
+            state.otel.status_description = Some(raw.string());
+            state.otel.status_error = true;
+            state.otel.status_ok = false;
+        }
+    }
+}
+
+fn parse_kind(s: &str) -> Option<SpanKind> {
+    match s.to_ascii_lowercase().as_str() {
+        "client" => Some(SpanKind::Client),
+        "server" => Some(SpanKind::Server),
+        "internal" => Some(SpanKind::Internal),
+        "producer" => Some(SpanKind::Producer),
+        "consumer" => Some(SpanKind::Consumer),
+        _ => None,
+    }
+}
+
+/// The visitor that feeds a span's fields into its record.
+pub(crate) struct Capture<'a> {
+    pub(crate) state: &'a mut SpanRecord,
+    pub(crate) aliases: &'a AliasTable,
+    /// The span's callsite, resolved once; fields of other callsites are classified by name.
+    pub(crate) resolved: Option<&'a CallsiteFields>,
+}
+
+impl Capture<'_> {
+    fn record(&mut self, field: &Field, raw: Raw<'_>) {
+        let name = field.name();
+        let slot = self
+            .resolved
+            .and_then(|r| r.slot(field))
+            .unwrap_or_else(|| Slot::classify(self.aliases, name));
+        match slot {
+            Slot::GenAi(f) => apply(self.state, f, name, raw),
+            Slot::UnknownGenAi => self.state.add_diagnostic(format!(
+                "{name}: not in the GenAI registry; dropped (rename it with a mapper to keep it)"
+            )),
+            Slot::Secret => {}
+            Slot::Plain => self.state.set_field(name, raw.to_field_value()),
+        }
+    }
+}
+
+impl Visit for Capture<'_> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.record(field, Raw::F64(value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record(field, Raw::I64(value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.record(field, Raw::U64(value));
+    }
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.record(field, Raw::I128(value));
+    }
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.record(field, Raw::U128(value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.record(field, Raw::Bool(value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record(field, Raw::Str(value));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        let message = crate::model::text::error_chain(value);
+        self.record(field, Raw::Str(&message));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let s = format!("{value:?}");
+        self.record(field, Raw::Str(&s));
+    }
+}
+

@@ -1,0 +1,240 @@
+//! Recording: from `tracing` callbacks to a typed record per GenAI span.
+//!
+//! - [`rule`]: which spans are GenAI spans (a declared `gen_ai.operation.name`, or a
+//!   [`SpanRule`] by target and name);
+//! - [`aliases`] and [`callsite`]: what each field name means, resolved once per callsite;
+//! - [`raw`] and [`capture`]: recorded values coerced and validated into the model, bad input
+//!   kept as a diagnostic;
+//! - [`content`]: raw content fields into the span's content slot (only when capture is on);
+//! - [`inherit`]: correlation fields copied from ancestor spans;
+//! - [`error_event`]: ERROR events that mark the span failed;
+//! - [`SpanRecord`]: the crate-private per-span record: the public [`GenAiSpan`] state plus the
+//!   bookkeeping later stages need (stream and roll-up accounting, content, the callsite).
+
+pub(crate) mod aliases;
+pub(crate) mod callsite;
+pub(crate) mod capture;
+pub(crate) mod content;
+pub(crate) mod error_event;
+pub(crate) mod inherit;
+pub(crate) mod raw;
+pub(crate) mod rule;
+
+use std::borrow::Cow;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use tracing_core::span::{Attributes as SpanAttributes, Id, Record};
+use tracing_core::{Metadata, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::content::{ContentConfig, SpanContent};
+use crate::model::GenAiSpan;
+use crate::semconv as sc;
+use aliases::AliasTable;
+use callsite::{CallsiteCache, CallsiteFields};
+use capture::Capture;
+use inherit::{AttributeOf, InheritList};
+pub use rule::SpanRule;
+
+/// The record of one open GenAI span, kept in its registry extensions: the public state
+/// (what mappers see) and the bookkeeping of the stages after recording. It dereferences to
+/// the public state, so every stage reads and writes facts the same way.
+#[derive(Debug)]
+pub(crate) struct SpanRecord {
+    span: GenAiSpan,
+    /// Stream, cost and roll-up accounting.
+    pub(crate) accounting: SpanAccounting,
+    /// Message content, kept only when content capture is on.
+    pub(crate) content: Option<Box<SpanContent>>,
+    /// The span's callsite fields, resolved once per callsite.
+    pub(crate) resolved: Option<Arc<CallsiteFields>>,
+    /// The state was changed while the span was not the current span (a stream, a response
+    /// body, a helper called after the call returned): the span is exported as ending when it
+    /// closes, not at its last exit.
+    pub(crate) end_at_close: bool,
+}
+
+impl SpanRecord {
+    pub(crate) fn new(span_name: &'static str, target: &'static str) -> Self {
+        SpanRecord {
+            span: GenAiSpan::new(span_name, target),
+            accounting: SpanAccounting::default(),
+            content: None,
+            resolved: None,
+            end_at_close: false,
+        }
+    }
+
+    /// The public state and the accounting, borrowed apart.
+    pub(crate) fn split_mut(&mut self) -> (&mut GenAiSpan, &mut SpanAccounting) {
+        (&mut self.span, &mut self.accounting)
+    }
+}
+
+impl Deref for SpanRecord {
+    type Target = GenAiSpan;
+    fn deref(&self) -> &GenAiSpan {
+        &self.span
+    }
+}
+
+impl DerefMut for SpanRecord {
+    fn deref_mut(&mut self) -> &mut GenAiSpan {
+        &mut self.span
+    }
+}
+
+/// Per-span counters kept next to the public state (streams, pricing, roll-up).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct SpanAccounting {
+    /// Inference calls made by this agent run itself.
+    pub(crate) inference_calls: u64,
+    /// Tool calls made by this agent run itself.
+    pub(crate) tool_calls: u64,
+    /// Cost of this call itself (priced from its own usage).
+    pub(crate) own_cost: Option<f64>,
+    /// Cost rolled up from children.
+    pub(crate) rolled_cost: Option<f64>,
+    /// The table did not know the model of this call.
+    pub(crate) unpriced: bool,
+    /// Stream chunks received.
+    pub(crate) chunks: u64,
+    /// Seconds between consecutive chunks (for `time_per_output_chunk`), bounded.
+    pub(crate) chunk_gaps: Vec<f64>,
+    /// The stream was dropped by its consumer before it ended.
+    pub(crate) cancelled: bool,
+}
+
+/// The most chunk gaps kept per span (the metric then sees the first ones only).
+pub(crate) const MAX_CHUNK_GAPS: usize = 65_536;
+
+impl SpanAccounting {
+    pub(crate) fn total_cost(&self) -> Option<f64> {
+        match (self.own_cost, self.rolled_cost) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        }
+    }
+}
+
+/// The recording stage's configuration and its callsite cache.
+#[derive(Debug, Default)]
+pub(crate) struct Recorder {
+    aliases: AliasTable,
+    rules: Vec<SpanRule>,
+    inherit: InheritList,
+    /// GenAI callsites, resolved once.
+    callsites: CallsiteCache,
+}
+
+impl Clone for Recorder {
+    /// A copy with an empty callsite cache (it is rebuilt on use).
+    fn clone(&self) -> Self {
+        Recorder {
+            aliases: self.aliases.clone(),
+            rules: self.rules.clone(),
+            inherit: self.inherit.clone(),
+            callsites: CallsiteCache::default(),
+        }
+    }
+}
+
+impl Recorder {
+    /// Maps the input field `name` to `field` (adds or replaces an alias).
+    pub(crate) fn alias(&mut self, name: Cow<'static, str>, field: crate::model::GenAiField) {
+        self.aliases.insert(name, field);
+        self.callsites.clear();
+    }
+
+    /// Removes an alias (semconv names stay).
+    pub(crate) fn unalias(&mut self, name: &str) {
+        self.aliases.remove(name);
+        self.callsites.clear();
+    }
+
+    pub(crate) fn add_rule(&mut self, rule: SpanRule) {
+        self.rules.push(rule);
+    }
+
+    pub(crate) fn set_inherited(&mut self, names: Vec<Cow<'static, str>>) {
+        self.inherit = InheritList::new(names);
+    }
+
+    /// Whether spans of this callsite are GenAI spans: they declare `gen_ai.operation.name`, or
+    /// a configured [`SpanRule`] matches.
+    #[inline]
+    pub(crate) fn is_genai(&self, meta: &Metadata<'_>) -> bool {
+        meta.is_span()
+            && (meta.fields().field(sc::GEN_AI_OPERATION_NAME).is_some()
+                || (!self.rules.is_empty() && self.rule_for(meta).is_some()))
+    }
+
+    fn rule_for(&self, meta: &Metadata<'_>) -> Option<&SpanRule> {
+        self.rules.iter().find(|r| r.matches(meta))
+    }
+
+    /// Whether ordinary spans must be watched for inherited fields.
+    #[inline]
+    pub(crate) fn inherits(&self) -> bool {
+        !self.inherit.is_empty()
+    }
+
+    /// The record of a new GenAI span: seeded by its rule, its fields captured, its inherited
+    /// fields filled from its ancestors.
+    pub(crate) fn start<S>(
+        &self,
+        attrs: &SpanAttributes<'_>,
+        id: &Id,
+        ctx: &Context<'_, S>,
+        content: &ContentConfig,
+        attribute_of: AttributeOf,
+    ) -> SpanRecord
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let meta = attrs.metadata();
+        let mut state = SpanRecord::new(meta.name(), meta.target());
+        self::content::init(content, &mut state);
+        if !self.rules.is_empty() {
+            if let Some(rule) = self.rule_for(meta) {
+                rule.seed(&mut state);
+            }
+        }
+        let resolved = self.callsites.get(meta, &self.aliases);
+        attrs.record(&mut Capture {
+            state: &mut state,
+            aliases: &self.aliases,
+            resolved: Some(&resolved),
+        });
+        state.resolved = Some(resolved);
+        if self.inherits() {
+            inherit::inherit_into(&mut state, id, ctx, &self.aliases, &self.inherit, attribute_of);
+        }
+        state
+    }
+
+    /// Captures values recorded later on a GenAI span.
+    pub(crate) fn record(&self, state: &mut SpanRecord, values: &Record<'_>) {
+        let resolved = state.resolved.take();
+        values.record(&mut Capture {
+            state,
+            aliases: &self.aliases,
+            resolved: resolved.as_deref(),
+        });
+        state.resolved = resolved;
+    }
+
+    /// Keeps the inherited fields an ordinary span records (`record` feeds a visitor).
+    pub(crate) fn record_plain<S>(
+        &self,
+        id: &Id,
+        ctx: &Context<'_, S>,
+        record: impl FnOnce(&mut dyn tracing_core::field::Visit),
+    ) where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        inherit::capture_plain(&self.inherit, id, ctx, record);
+    }
+}
