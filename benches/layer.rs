@@ -51,7 +51,7 @@ use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, 
 use tracing::field::Empty;
 use tracing::Dispatch;
 use tracing_genai::content::ContentCapture;
-use tracing_genai::{Attributes, GenAiSpan};
+use tracing_genai::{mapper::Attributes, GenAiSpan};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Drops every span, counting them (so the export path runs but costs nothing).

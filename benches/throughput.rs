@@ -23,7 +23,7 @@ mod otlp;
 
 use std::time::{Duration, Instant};
 
-use tracing_genai::{Config, Protocol, ShutdownReport};
+use tracing_genai::{Config, setup::Protocol, setup::ShutdownReport};
 
 const SHUTDOWN: Duration = Duration::from_secs(30);
 

@@ -30,8 +30,8 @@ async fn get_weather(city: String) -> String {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     // Illustrative prices (per 1M tokens), not a quote.
-    let prices = tracing_genai::PriceTable::new("USD")
-        .with_model("gpt-4o*", tracing_genai::ModelPrice::new(2.5, 10.0));
+    let prices = tracing_genai::cost::PriceTable::new("USD")
+        .with_model("gpt-4o*", tracing_genai::cost::ModelPrice::new(2.5, 10.0));
     let telemetry = common::start("agent-tools", |config| {
         config.with_layer(move |layer| layer.with_prices(prices))
     });

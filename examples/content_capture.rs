@@ -6,10 +6,7 @@
 
 use opentelemetry::trace::TracerProvider as _;
 use serde_json::json;
-use tracing_genai::content::{
-    ChatMessage, ContentCapture, ContentConfig, GenAiContentExt, MessagePart, OutputAccumulator,
-    ToolDefinition,
-};
+use tracing_genai::{content::{ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputAccumulator, ToolDefinition}, GenAiSpanExt};
 use tracing_subscriber::layer::SubscriberExt;
 
 fn main() {
@@ -21,13 +18,12 @@ fn main() {
     // 1. Opt in (in code; the environment variable
     //    OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY would do the same).
     let content = ContentConfig::new()
-        .capture(ContentCapture::SpanOnly)
         // 3. Limits: small here to show truncation (defaults: 16 KiB / attribute, 64 KiB / span).
-        .max_attribute_bytes(400)
-        .max_span_bytes(2_000)
-        .max_blob_bytes(64)
+        .with_max_attribute_bytes(400)
+        .with_max_span_bytes(2_000)
+        .with_max_blob_bytes(64)
         // 2. Redaction hook: sees every part before anything is written.
-        .redactor(|_cx, part| match part {
+        .with_redactor(|_cx, part| match part {
             MessagePart::Text { content } => Some(MessagePart::text(
                 content.replace("alice@example.com", "<email>"),
             )),
@@ -35,6 +31,7 @@ fn main() {
         });
     let layer = tracing_genai::layer()
         .with_tracer(provider.tracer("content-example"))
+        .with_content_capture(ContentCapture::SpanOnly)
         .with_content_config(content);
     let subscriber = tracing_subscriber::registry().with(layer);
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use tracing_genai::{Attributes, DropAttributes, GenAiSpan, GenAiSpanExt, RenameAttributes};
+use tracing_genai::{mapper::{Attributes, DropAttributes, RenameAttributes}, GenAiSpan, GenAiSpanExt};
 
 fn main() {
     let telemetry = common::start("custom-mapper", |config| {

@@ -76,7 +76,7 @@ async fn main() {
             config
         } else {
             config
-                .with_exporter(tracing_genai::ExporterKind::Console)
+                .with_exporter(tracing_genai::setup::ExporterKind::Console)
                 .with_genai_printer(false)
         }
     });

@@ -25,7 +25,7 @@
 //! # JSON format
 //!
 //! ```
-//! let table = tracing_genai::PriceTable::from_json_str(r#"{
+//! let table = tracing_genai::cost::PriceTable::from_json_str(r#"{
 //!     "currency": "USD",
 //!     "per_tokens": 1000000,
 //!     "models": {
@@ -50,7 +50,7 @@ use crate::model::Usage;
 /// Prices of one model, per [`PriceTable::per_tokens`] tokens.
 ///
 /// ```
-/// let price = tracing_genai::ModelPrice::new(3.0, 15.0).with_cache_read(0.3).with_cache_write(3.75);
+/// let price = tracing_genai::cost::ModelPrice::new(3.0, 15.0).with_cache_read(0.3).with_cache_write(3.75);
 /// assert_eq!(price.cache_read, Some(0.3));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ impl ModelPrice {
     /// Input and output prices.
     ///
     /// ```
-    /// let price = tracing_genai::ModelPrice::new(2.5, 10.0);
+    /// let price = tracing_genai::cost::ModelPrice::new(2.5, 10.0);
     /// assert_eq!(price.output, 10.0);
     /// ```
     pub fn new(input: f64, output: f64) -> Self {
@@ -90,7 +90,7 @@ impl ModelPrice {
     /// Sets the cache-read price.
     ///
     /// ```
-    /// let price = tracing_genai::ModelPrice::new(2.5, 10.0).with_cache_read(1.25);
+    /// let price = tracing_genai::cost::ModelPrice::new(2.5, 10.0).with_cache_read(1.25);
     /// # assert_eq!(price.cache_read, Some(1.25));
     /// ```
     pub fn with_cache_read(mut self, price: f64) -> Self {
@@ -101,7 +101,7 @@ impl ModelPrice {
     /// Sets the cache-write price.
     ///
     /// ```
-    /// let price = tracing_genai::ModelPrice::new(3.0, 15.0).with_cache_write(3.75);
+    /// let price = tracing_genai::cost::ModelPrice::new(3.0, 15.0).with_cache_write(3.75);
     /// # assert_eq!(price.cache_write, Some(3.75));
     /// ```
     pub fn with_cache_write(mut self, price: f64) -> Self {
@@ -112,7 +112,7 @@ impl ModelPrice {
     /// Sets the reasoning-token price.
     ///
     /// ```
-    /// let price = tracing_genai::ModelPrice::new(2.0, 8.0).with_reasoning(8.0);
+    /// let price = tracing_genai::cost::ModelPrice::new(2.0, 8.0).with_reasoning(8.0);
     /// # assert_eq!(price.reasoning, Some(8.0));
     /// ```
     pub fn with_reasoning(mut self, price: f64) -> Self {
@@ -167,7 +167,7 @@ struct PriceFile {
 /// Model prices; see the [module docs](self) for units, matching and arithmetic.
 ///
 /// ```
-/// use tracing_genai::{ModelPrice, PriceTable, Usage};
+/// use tracing_genai::{cost::{ModelPrice, PriceTable}, Usage};
 ///
 /// let table = PriceTable::new("USD").with_model("gpt-4o*", ModelPrice::new(2.5, 10.0));
 /// let mut usage = Usage::default();
@@ -196,7 +196,7 @@ impl PriceTable {
     /// An empty table in `currency`, prices per 1,000,000 tokens.
     ///
     /// ```
-    /// let table = tracing_genai::PriceTable::new("EUR");
+    /// let table = tracing_genai::cost::PriceTable::new("EUR");
     /// assert_eq!(table.per_tokens(), 1_000_000.0);
     /// ```
     pub fn new(currency: impl Into<String>) -> Self {
@@ -213,7 +213,7 @@ impl PriceTable {
     /// Values that are not finite and positive are ignored.
     ///
     /// ```
-    /// let table = tracing_genai::PriceTable::new("USD").per_tokens_of(1000.0);
+    /// let table = tracing_genai::cost::PriceTable::new("USD").per_tokens_of(1000.0);
     /// assert_eq!(table.per_tokens(), 1000.0);
     /// ```
     pub fn per_tokens_of(mut self, tokens: f64) -> Self {
@@ -226,7 +226,7 @@ impl PriceTable {
     /// Adds a model; a name ending in `*` is a prefix.
     ///
     /// ```
-    /// use tracing_genai::{ModelPrice, PriceTable};
+    /// use tracing_genai::cost::{ModelPrice, PriceTable};
     /// let table = PriceTable::new("USD").with_model("claude-sonnet-4*", ModelPrice::new(3.0, 15.0));
     /// assert!(table.price_of("claude-sonnet-4-5").is_some());
     /// ```
@@ -249,9 +249,9 @@ impl PriceTable {
     /// Parses a table from JSON (see the [module docs](self) for the format).
     ///
     /// ```
-    /// let t = tracing_genai::PriceTable::from_json_str(r#"{"models": {"m": {"input": 1, "output": 2}}}"#).unwrap();
+    /// let t = tracing_genai::cost::PriceTable::from_json_str(r#"{"models": {"m": {"input": 1, "output": 2}}}"#).unwrap();
     /// assert!(t.price_of("m").is_some());
-    /// assert!(tracing_genai::PriceTable::from_json_str(r#"{"models": {"m": {"input": -1, "output": 2}}}"#).is_err());
+    /// assert!(tracing_genai::cost::PriceTable::from_json_str(r#"{"models": {"m": {"input": -1, "output": 2}}}"#).is_err());
     /// ```
     pub fn from_json_str(json: &str) -> Result<Self, PriceTableError> {
         let file: PriceFile = serde_json::from_str(json)?;
@@ -274,8 +274,8 @@ impl PriceTable {
     /// Reads a JSON table from a file.
     ///
     /// ```no_run
-    /// let table = tracing_genai::PriceTable::from_json_file("prices.json")?;
-    /// # Ok::<(), tracing_genai::PriceTableError>(())
+    /// let table = tracing_genai::cost::PriceTable::from_json_file("prices.json")?;
+    /// # Ok::<(), tracing_genai::cost::PriceTableError>(())
     /// ```
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self, PriceTableError> {
         let text = std::fs::read_to_string(path)?;
@@ -285,7 +285,7 @@ impl PriceTable {
     /// The currency label.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::PriceTable::new("EUR").currency(), "EUR");
+    /// assert_eq!(tracing_genai::cost::PriceTable::new("EUR").currency(), "EUR");
     /// ```
     pub fn currency(&self) -> &str {
         &self.currency
@@ -294,7 +294,7 @@ impl PriceTable {
     /// How many tokens the prices are for.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::PriceTable::default().per_tokens(), 1e6);
+    /// assert_eq!(tracing_genai::cost::PriceTable::default().per_tokens(), 1e6);
     /// ```
     pub fn per_tokens(&self) -> f64 {
         self.per_tokens
@@ -303,7 +303,7 @@ impl PriceTable {
     /// The price of `model`: exact match, else the longest matching prefix.
     ///
     /// ```
-    /// use tracing_genai::{ModelPrice, PriceTable};
+    /// use tracing_genai::cost::{ModelPrice, PriceTable};
     /// let t = PriceTable::new("USD")
     ///     .with_model("gpt-4o*", ModelPrice::new(2.5, 10.0))
     ///     .with_model("gpt-4o-mini*", ModelPrice::new(0.15, 0.6));
@@ -322,7 +322,7 @@ impl PriceTable {
     /// The cost of `usage` for the first of `models` the table knows, or `None`.
     ///
     /// ```
-    /// use tracing_genai::{ModelPrice, PriceTable, Usage};
+    /// use tracing_genai::{cost::{ModelPrice, PriceTable}, Usage};
     /// let t = PriceTable::new("USD").with_model("m", ModelPrice::new(1.0, 2.0).with_cache_read(0.5));
     /// let mut u = Usage::default();
     /// u.input_tokens = Some(1_000_000);          // of which 400k cached
@@ -337,7 +337,7 @@ impl PriceTable {
     /// Calls whose model this table did not know, since it was created.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::PriceTable::default().unpriced_calls(), 0);
+    /// assert_eq!(tracing_genai::cost::PriceTable::default().unpriced_calls(), 0);
     /// ```
     pub fn unpriced_calls(&self) -> u64 {
         self.unpriced.load(Ordering::Relaxed)

@@ -8,7 +8,7 @@
 //! no-op mapper, and reusable mappers implement [`AttributeMapper`].
 //!
 //! ```
-//! use tracing_genai::{Attributes, GenAiSpan};
+//! use tracing_genai::{mapper::Attributes, GenAiSpan};
 //!
 //! let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
 //!     // add: a tenant id from an ordinary span field
@@ -40,7 +40,7 @@ use crate::model::GenAiSpan;
 /// duplicate key. Order is kept (first insertion position).
 ///
 /// ```
-/// use tracing_genai::Attributes;
+/// use tracing_genai::mapper::Attributes;
 ///
 /// let mut attrs = Attributes::new();
 /// attrs.insert("a", 1_i64);
@@ -58,7 +58,7 @@ impl Attributes {
     /// An empty set.
     ///
     /// ```
-    /// assert!(tracing_genai::Attributes::new().is_empty());
+    /// assert!(tracing_genai::mapper::Attributes::new().is_empty());
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -67,7 +67,7 @@ impl Attributes {
     /// An empty set with room for `n` attributes.
     ///
     /// ```
-    /// assert!(tracing_genai::Attributes::with_capacity(8).is_empty());
+    /// assert!(tracing_genai::mapper::Attributes::with_capacity(8).is_empty());
     /// ```
     pub fn with_capacity(n: usize) -> Self {
         Self {
@@ -78,7 +78,7 @@ impl Attributes {
     /// The value of `key`, if present.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// attrs.insert("k", "v");
     /// assert_eq!(attrs.get("k").map(|v| v.as_str().into_owned()), Some("v".to_string()));
     /// ```
@@ -92,7 +92,7 @@ impl Attributes {
     /// Whether `key` is present.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// attrs.insert("k", true);
     /// assert!(attrs.contains_key("k"));
     /// ```
@@ -103,7 +103,7 @@ impl Attributes {
     /// Sets `key` to `value`, replacing (in place) and returning any previous value.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// assert!(attrs.insert("k", 1_i64).is_none());
     /// assert!(attrs.insert("k", 2_i64).is_some());
     /// ```
@@ -122,7 +122,7 @@ impl Attributes {
     /// Removes `key`, returning its value.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// attrs.insert("k", 1_i64);
     /// assert!(attrs.remove("k").is_some());
     /// assert!(attrs.is_empty());
@@ -136,7 +136,7 @@ impl Attributes {
     /// was present.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// attrs.insert("old", 1_i64);
     /// assert!(attrs.rename("old", "new"));
     /// assert!(!attrs.contains_key("old"));
@@ -154,7 +154,7 @@ impl Attributes {
     /// Keeps only the attributes for which `f` returns `true`.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// attrs.insert("secret.token", "x");
     /// attrs.insert("keep", "y");
     /// attrs.retain(|key, _| !key.starts_with("secret."));
@@ -167,7 +167,7 @@ impl Attributes {
     /// Iterates over the attributes in order.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// attrs.insert("k", 1_i64);
     /// assert_eq!(attrs.iter().count(), 1);
     /// ```
@@ -178,7 +178,7 @@ impl Attributes {
     /// Number of attributes.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::Attributes::new().len(), 0);
+    /// assert_eq!(tracing_genai::mapper::Attributes::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.items.len()
@@ -187,7 +187,7 @@ impl Attributes {
     /// Whether there are no attributes.
     ///
     /// ```
-    /// assert!(tracing_genai::Attributes::new().is_empty());
+    /// assert!(tracing_genai::mapper::Attributes::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
@@ -203,7 +203,7 @@ impl Attributes {
     /// The attributes as a vector, in order.
     ///
     /// ```
-    /// let mut attrs = tracing_genai::Attributes::new();
+    /// let mut attrs = tracing_genai::mapper::Attributes::new();
     /// attrs.insert("k", 1_i64);
     /// assert_eq!(attrs.into_vec().len(), 1);
     /// ```
@@ -233,7 +233,7 @@ impl IntoIterator for Attributes {
 /// there would keep that span from ever closing.
 ///
 /// ```
-/// use tracing_genai::{AttributeMapper, Attributes, GenAiSpan};
+/// use tracing_genai::{mapper::{AttributeMapper, Attributes}, GenAiSpan};
 ///
 /// /// Copies the `tenant_id` field of every LLM span to `app.tenant.id`.
 /// struct Tenant;
@@ -276,7 +276,7 @@ impl AttributeMapper for () {
 ///
 /// ```
 /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-///     .with_mapper(tracing_genai::RenameAttributes::new([("feature", "app.feature")]));
+///     .with_mapper(tracing_genai::mapper::RenameAttributes::new([("feature", "app.feature")]));
 /// # drop(layer);
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -313,7 +313,7 @@ impl AttributeMapper for RenameAttributes {
 ///
 /// ```
 /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-///     .with_mapper(tracing_genai::DropAttributes::new(["user_email", "debug.*"]));
+///     .with_mapper(tracing_genai::mapper::DropAttributes::new(["user_email", "debug.*"]));
 /// # drop(layer);
 /// ```
 #[derive(Clone, Debug, Default)]

@@ -22,8 +22,8 @@ use tracing::{Dispatch, Span};
 use tracing_genai::content::{
     ChatMessage, ContentCapture, GenAiContentExt, MessagePart, OutputMessage, ToolDefinition,
 };
-use tracing_genai::retry::GenAiRetryExt;
-use tracing_genai::{Attributes, GenAiField, GenAiSpan, GenAiSpanExt, ModelPrice, PriceTable};
+use tracing_genai::GenAiSpanExt;
+use tracing_genai::{mapper::Attributes, GenAiField, GenAiSpan, GenAiSpanExt, cost::ModelPrice, cost::PriceTable};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Field names declared (as `Empty`) by the big callsite; records pick one by index.
@@ -559,7 +559,7 @@ fuzz_target!(|input: Input| {
                 let d = span
                     .attributes
                     .iter()
-                    .find(|kv| kv.key.as_str() == tracing_genai::DIAGNOSTICS_ATTRIBUTE);
+                    .find(|kv| kv.key.as_str() == tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE);
                 assert!(
                     d.is_some(),
                     "node {node}: {UNKNOWN} recorded, no diagnostic"

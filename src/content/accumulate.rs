@@ -27,7 +27,7 @@ struct Choice {
 /// Push deltas as they arrive; when the stream ends call [`finish`](Self::finish) (or, when the
 /// stream was dropped or failed early, [`finish_interrupted`](Self::finish_interrupted)) and
 /// record the messages with
-/// [`GenAiContentExt::record_output_stream`](super::GenAiContentExt::record_output_stream).
+/// [`GenAiSpanExt::record_output_stream`](crate::GenAiSpanExt::record_output_stream).
 /// Memory is bounded: deltas past the byte limit (default 256 KiB) are dropped and the text
 /// is marked truncated. Pushing costs a string append; nothing is serialised before `finish`.
 ///

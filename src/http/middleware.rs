@@ -227,7 +227,7 @@ struct Call {
     capture: bool,
 }
 
-/// The request's message content, recorded through [`GenAiContentExt`] outside the state lock.
+/// The request's message content, recorded through [`GenAiSpanExt`](crate::GenAiSpanExt) outside the state lock.
 struct RequestContent {
     input: Vec<crate::content::ChatMessage>,
     system: Vec<crate::content::MessagePart>,
