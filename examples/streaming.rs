@@ -47,7 +47,7 @@ fn fake_completion() -> impl futures_util::Stream<Item = ChatChunk> {
 }
 
 fn on_chunk(chunk: &ChatChunk, acc: &mut StreamAccumulator) {
-    acc.push_text(chunk.delta);
+    acc.output().push_text(0, chunk.delta);
     if let Some((input, output)) = chunk.usage {
         acc.input_tokens(input).output_tokens(output);
     }

@@ -6,21 +6,21 @@ use std::time::Duration;
 
 /// A completion from the simulated model.
 #[derive(Debug, Clone)]
-pub struct Completion {
-    pub id: String,
-    pub model: String,
-    pub text: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub finish_reason: &'static str,
-    pub tool_call: Option<(String, String)>,
+pub(crate) struct Completion {
+    pub(crate) id: String,
+    pub(crate) model: String,
+    pub(crate) text: String,
+    pub(crate) input_tokens: u64,
+    pub(crate) output_tokens: u64,
+    pub(crate) finish_reason: &'static str,
+    pub(crate) tool_call: Option<(String, String)>,
 }
 
 /// An error of the simulated provider API.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: u16,
-    pub code: &'static str,
+pub(crate) struct ApiError {
+    pub(crate) status: u16,
+    pub(crate) code: &'static str,
 }
 
 impl std::fmt::Display for ApiError {
@@ -32,10 +32,10 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A fake LLM: answers after a few milliseconds, counts tokens as words.
-pub struct FakeLlm;
+pub(crate) struct FakeLlm;
 
 impl FakeLlm {
-    pub fn chat(&self, model: &str, prompt: &str) -> Result<Completion, ApiError> {
+    pub(crate) fn chat(&self, model: &str, prompt: &str) -> Result<Completion, ApiError> {
         std::thread::sleep(Duration::from_millis(3));
         if prompt.is_empty() {
             return Err(ApiError {
@@ -59,7 +59,7 @@ impl FakeLlm {
         })
     }
 
-    pub fn embed(&self, model: &str, inputs: &[&str]) -> (Vec<Vec<f32>>, u64) {
+    pub(crate) fn embed(&self, model: &str, inputs: &[&str]) -> (Vec<Vec<f32>>, u64) {
         let _ = model;
         std::thread::sleep(Duration::from_millis(2));
         let tokens = inputs
@@ -74,7 +74,7 @@ impl FakeLlm {
 }
 
 /// Starts telemetry from the `OTEL_*` variables. Telemetry problems never stop the example.
-pub fn start(
+pub(crate) fn start(
     name: &str,
     config: impl FnOnce(tracing_genai::Config) -> tracing_genai::Config,
 ) -> Option<tracing_genai::TelemetryGuard> {
@@ -99,7 +99,7 @@ pub fn start(
 }
 
 /// Flushes and prints the report (exported / dropped / failed, and why and what to do).
-pub fn finish(guard: Option<tracing_genai::TelemetryGuard>) {
+pub(crate) fn finish(guard: Option<tracing_genai::TelemetryGuard>) {
     if let Some(guard) = guard {
         match guard.shutdown() {
             Ok(report) => println!("{report}"),

@@ -27,7 +27,8 @@ struct Choice {
 /// Push deltas as they arrive; when the stream ends call [`finish`](Self::finish) (or, when the
 /// stream was dropped or failed early, [`finish_interrupted`](Self::finish_interrupted)) and
 /// record the messages with
-/// [`GenAiSpanExt::record_output_stream`](crate::GenAiSpanExt::record_output_stream).
+/// [`GenAiSpanExt::record_output_stream`](crate::GenAiSpanExt::record_output_stream) (a
+/// [`StreamAccumulator`](crate::stream::StreamAccumulator) does that for you).
 /// Memory is bounded: deltas past the byte limit (default 256 KiB) are dropped and the text
 /// is marked truncated. Pushing costs a string append; nothing is serialised before `finish`.
 ///
@@ -173,6 +174,17 @@ impl OutputAccumulator {
         if let Some(c) = self.choice(choice) {
             c.finish_reason = Some(reason.to_string());
         }
+    }
+
+    /// The text of choice `choice` so far (empty for a choice nothing was pushed to).
+    ///
+    /// ```
+    /// let mut acc = tracing_genai::content::OutputAccumulator::new();
+    /// acc.push_text(1, "Hi");
+    /// assert_eq!((acc.text(0), acc.text(1)), ("", "Hi"));
+    /// ```
+    pub fn text(&self, choice: usize) -> &str {
+        self.choices.get(choice).map_or("", |c| c.text.as_str())
     }
 
     /// Whether nothing was pushed.

@@ -5,7 +5,7 @@
 //! 1. blob parts larger than the blob limit become placeholders (size and MIME type kept);
 //! 2. if the JSON is still too long, long strings (text, reasoning, tool arguments, ...) are cut
 //!    on a UTF-8 boundary to a common cap found by binary search, each cut string ending in
-//!    [`TRUNCATION_MARKER`]; strings of at most [`KEEP_SHORT`] bytes (types, roles, ids) are
+//!    [`TRUNCATION_MARKER`]; strings of at most `KEEP_SHORT` (64) bytes (types, roles, ids) are
 //!    never cut, so the value still matches its schema;
 //! 3. if that is not enough, the oldest array elements (messages) are dropped;
 //! 4. if even that is not enough, the value is not exported (the caller records a diagnostic).
@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 pub const TRUNCATION_MARKER: &str = "…[truncated]";
 
 /// Strings this short are never cut (types, roles, ids, finish reasons).
-pub const KEEP_SHORT: usize = 64;
+pub(crate) const KEEP_SHORT: usize = 64;
 
 /// What truncation did to one value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,15 +80,11 @@ pub(crate) fn replace_blobs(v: &mut Value, max_blob_bytes: usize, depth: usize) 
     n
 }
 
-fn floor_char_boundary(s: &str, i: usize) -> usize {
-    crate::model::text::cut(s, i).len()
-}
-
 /// Cuts every string longer than `max(cap, KEEP_SHORT)` bytes to `cap` bytes plus the marker.
 fn cap_strings(v: &mut Value, cap: usize) -> bool {
     match v {
         Value::String(s) if s.len() > cap.max(KEEP_SHORT) => {
-            let end = floor_char_boundary(s, cap);
+            let end = crate::model::text::cut(s, cap).len();
             s.truncate(end);
             s.push_str(TRUNCATION_MARKER);
             true

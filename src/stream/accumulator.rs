@@ -1,17 +1,20 @@
 //! [`StreamAccumulator`]: what the chunks of a stream reported.
 
+use crate::content::OutputAccumulator;
 use crate::model::{ErrorInfo, Usage};
 
 /// What the chunks of a stream reported: usage, finish reasons, response id/model, the
-/// accumulated output text and an error. Filled by your per-chunk closure.
+/// output (text, reasoning, tool calls per choice, in an [`OutputAccumulator`]) and an error.
+/// Filled by your per-chunk closure. When the stream ends, the output becomes the span's
+/// `gen_ai.output.messages` if the span captures content (and costs only the appends if not).
 ///
 /// ```
 /// let mut acc = tracing_genai::stream::StreamAccumulator::default();
-/// acc.push_text("Hel");
-/// acc.push_text("lo");
+/// acc.output().push_text(0, "Hel");
+/// acc.output().push_text(0, "lo");
 /// acc.output_tokens(2);
 /// acc.finish_reason("stop");
-/// assert_eq!(acc.text(), "Hello");
+/// assert_eq!(acc.output().text(0), "Hello");
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct StreamAccumulator {
@@ -19,7 +22,7 @@ pub struct StreamAccumulator {
     pub(super) finish_reasons: Vec<String>,
     pub(super) response_id: Option<String>,
     pub(super) response_model: Option<String>,
-    pub(super) text: String,
+    pub(super) output: OutputAccumulator,
     pub(super) error: Option<(String, Option<String>)>,
     pub(super) complete: bool,
 }
@@ -109,24 +112,15 @@ impl StreamAccumulator {
         self
     }
 
-    /// Appends a text delta to the accumulated output (kept for content capture; never
-    /// exported by this module).
+    /// The streamed output so far: push text, reasoning and tool-call deltas per choice.
     ///
     /// ```
-    /// tracing_genai::stream::StreamAccumulator::default().push_text("Hi");
+    /// let mut acc = tracing_genai::stream::StreamAccumulator::default();
+    /// acc.output().push_text(0, "Hi");
+    /// assert_eq!(acc.output().text(0), "Hi");
     /// ```
-    pub fn push_text(&mut self, delta: &str) -> &mut Self {
-        self.text.push_str(delta);
-        self
-    }
-
-    /// The accumulated output text.
-    ///
-    /// ```
-    /// assert_eq!(tracing_genai::stream::StreamAccumulator::default().text(), "");
-    /// ```
-    pub fn text(&self) -> &str {
-        &self.text
+    pub fn output(&mut self) -> &mut OutputAccumulator {
+        &mut self.output
     }
 
     /// Marks the call failed with a low-cardinality `error.type` and a message.

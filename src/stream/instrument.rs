@@ -94,7 +94,7 @@ where
 /// #     std::task::Poll::Ready(if self.0.is_empty() { None } else { Some(self.0.remove(0)) }) } }
 /// let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
 /// let stream = Chunks(vec!["Hel", "lo"]).instrument_genai(span, |delta, acc| {
-///     acc.push_text(delta).add_output_tokens(1);
+///     acc.add_output_tokens(1).output().push_text(0, delta);
 /// });
 /// # drop(stream);
 /// ```

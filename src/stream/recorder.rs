@@ -24,7 +24,7 @@ use crate::span_ext::{with_record, GenAiSpanExt};
 /// let mut rec = StreamRecorder::new(span);
 /// for delta in ["Hel", "lo"] {
 ///     rec.chunk();
-///     rec.accumulator().push_text(delta);
+///     rec.accumulator().output().push_text(0, delta);
 /// }
 /// rec.accumulator().usage_from(&Usage::new(5, 2)).finish_reason("stop");
 /// rec.finish();
@@ -70,7 +70,7 @@ impl StreamRecorder {
     ///
     /// ```
     /// let mut rec = tracing_genai::stream::StreamRecorder::new(tracing::Span::none());
-    /// rec.accumulator().push_text("Hi");
+    /// rec.accumulator().output().push_text(0, "Hi");
     /// ```
     pub fn accumulator(&mut self) -> &mut StreamAccumulator {
         &mut self.acc
@@ -148,6 +148,7 @@ impl StreamRecorder {
         let ended_early = cancelled && !acc.complete;
         // A consumer that stops after an error item did not cancel: the call failed.
         let cancelled = ended_early && acc.error.is_none();
+        let interrupted = ended_early || acc.error.is_some();
         with_record(&span, move |s| {
             s.request.stream = Some(true);
             s.usage.overlay(&acc.usage);
@@ -167,6 +168,13 @@ impl StreamRecorder {
             if let Some((t, m)) = acc.error {
                 s.error = None;
                 s.record_error(Some(t), m);
+            }
+            if let Some(content) = s.content.as_mut().filter(|_| !acc.output.is_empty()) {
+                content.output_messages = Some(if interrupted {
+                    acc.output.finish_interrupted()
+                } else {
+                    acc.output.finish()
+                });
             }
             s.accounting.chunks = chunks;
             s.accounting.chunk_gaps = gaps;
