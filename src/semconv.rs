@@ -68,6 +68,10 @@ pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
 pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
 /// `gen_ai.token.type` (string (enum)): The type of token being counted.
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+/// `gen_ai.token.type` value for input tokens.
+pub const GEN_AI_TOKEN_TYPE_INPUT: &str = "input";
+/// `gen_ai.token.type` value for output tokens.
+pub const GEN_AI_TOKEN_TYPE_OUTPUT: &str = "output";
 /// `gen_ai.conversation.id` (string): The unique identifier for a conversation (session, thread), used to store and correlate messages within this conversation.
 pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
 /// `gen_ai.conversation.compacted` (boolean): Indicates whether the effective conversation context used for this operation is a compacted view of a prior conversation.

@@ -293,8 +293,8 @@ fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Optio
         None => inst.duration.record(secs, &common),
     }
     for (kind, tokens) in [
-        ("input", state.usage.input_tokens),
-        ("output", state.usage.output_tokens),
+        (sc::GEN_AI_TOKEN_TYPE_INPUT, state.usage.input_tokens),
+        (sc::GEN_AI_TOKEN_TYPE_OUTPUT, state.usage.output_tokens),
     ] {
         if let Some(tokens) = tokens {
             let mut attrs = common.clone();
