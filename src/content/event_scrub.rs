@@ -9,7 +9,7 @@ use std::fmt;
 use tracing_core::field::{Field, Value as TracingValue, Visit};
 use tracing_core::Event;
 
-use super::redact::{SecretScanner, REDACTED};
+use super::secrets::{SecretScanner, REDACTED};
 use crate::model::text::{error_chain, is_secret_name};
 use crate::semconv as sc;
 

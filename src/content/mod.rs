@@ -49,8 +49,9 @@
 
 mod accumulate;
 mod event_scrub;
+mod hook;
 mod messages;
-mod redact;
+mod secrets;
 mod truncate;
 
 use std::fmt;
@@ -61,13 +62,15 @@ use serde_json::Value;
 
 pub use accumulate::OutputAccumulator;
 pub use messages::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
-pub(crate) use redact::{run_hook, SecretScanner};
-pub use redact::{ContentKind, PartContext, SecretMatcher, SecretPattern, REDACTED};
+pub(crate) use hook::run_hook;
+pub use hook::{ContentKind, PartContext};
+pub(crate) use secrets::SecretScanner;
+pub use secrets::{SecretMatcher, SecretPattern, REDACTED};
 pub(crate) use truncate::{fit, replace_blobs};
 pub use truncate::TRUNCATION_MARKER;
 
 use crate::model::text;
-use redact::RedactFn;
+use hook::RedactFn;
 
 /// Where message content is exported (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`).
 ///

@@ -1,4 +1,4 @@
-//! Secret scrubbing (always on) and the user's redaction hook.
+//! Secret scrubbing (always on): the built-in patterns, yours, and the scanner.
 //!
 //! The built-in scanner is hand-written (no regex): it replaces, with [`REDACTED`],
 //! - tokens starting with a known secret prefix (`sk-`, `sk-ant-`, `AKIA`, `ASIA`, `ghp_`,
@@ -19,7 +19,10 @@ use serde_json::{Map, Value};
 
 use crate::model::text::is_secret_name;
 
-use super::messages::{MessagePart, Role};
+
+
+/// Replaces JSON nested deeper than the content depth limit.
+pub(crate) const DEPTH_MARKER: &str = "[truncated: nested too deep]";
 
 /// The marker that replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
@@ -497,59 +500,6 @@ impl SecretScanner {
                 self.scrub_value(&mut value, depth_left);
             }
             map.insert(clean_key, value);
-        }
-    }
-}
-
-/// Replaces JSON nested deeper than the content depth limit.
-pub(crate) const DEPTH_MARKER: &str = "[truncated: nested too deep]";
-
-/// Which content attribute a part belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ContentKind {
-    /// `gen_ai.system_instructions`.
-    SystemInstructions,
-    /// `gen_ai.input.messages`.
-    InputMessages,
-    /// `gen_ai.output.messages`.
-    OutputMessages,
-    /// `gen_ai.tool.call.arguments` (shown to the hook as a `tool_call` part).
-    ToolCallArguments,
-    /// `gen_ai.tool.call.result` (shown to the hook as a `tool_call_response` part).
-    ToolCallResult,
-}
-
-/// Where a part sits, for the redaction hook.
-#[derive(Clone, Copy, Debug)]
-#[non_exhaustive]
-pub struct PartContext<'a> {
-    /// The attribute.
-    pub kind: ContentKind,
-    /// The role of the message holding the part (`None` for system instructions and tool
-    /// spans).
-    pub role: Option<&'a Role>,
-    /// Index of the message in its list (0 for system instructions and tool spans).
-    pub message_index: usize,
-}
-
-/// The user's redaction hook: sees each part before any attribute is written; returns the part
-/// to keep (possibly edited) or `None` to drop it.
-pub(crate) type RedactFn =
-    Arc<dyn Fn(&PartContext<'_>, MessagePart) -> Option<MessagePart> + Send + Sync>;
-
-/// Runs the hook on one part; a panicking hook drops the part (fails closed).
-pub(crate) fn run_hook(
-    hook: &RedactFn,
-    cx: &PartContext<'_>,
-    part: MessagePart,
-    panicked: &mut bool,
-) -> Option<MessagePart> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(cx, part))) {
-        Ok(p) => p,
-        Err(_) => {
-            *panicked = true;
-            None
         }
     }
 }
