@@ -1,6 +1,6 @@
 //! Errors of [`setup`](crate::setup) and of [`TelemetryGuard::shutdown`](crate::TelemetryGuard::shutdown).
 
-use super::guard::ShutdownReport;
+use super::report::ShutdownReport;
 
 /// Why the telemetry pipeline could not be built or installed.
 ///
