@@ -10,11 +10,14 @@
 //! - `pipeline.rs`: [`Config::build`] and [`Pipeline`];
 //! - `exporter.rs`, `meter.rs`, `console.rs`: the span and metric exporters (OTLP, console)
 //!   and the counting wrappers behind the report;
+//! - `bridge.rs`: the runtime thread that both gRPC exporters run on;
 //! - `guard.rs`: [`TelemetryGuard`] and its bounded shutdown;
 //! - `report.rs`: [`ShutdownReport`] and the classification of why spans were lost;
 //! - `probe.rs`: the TCP probe of the endpoint that classification uses;
 //! - `error.rs`: [`SetupError`], [`ShutdownError`].
 
+#[cfg(feature = "otlp-grpc")]
+mod bridge;
 mod config;
 mod console;
 mod env;
