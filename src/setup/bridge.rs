@@ -181,13 +181,14 @@ impl RuntimeThread {
                     }
                 }
             })
-            .map_err(|e| SetupError::Runtime(e.to_string()))?;
+            .map_err(SetupError::Runtime)?;
         let handle = match ready_rx.recv_timeout(START_TIMEOUT) {
             Ok(Ok(handle)) => handle,
-            Ok(Err(e)) => return Err(SetupError::Runtime(e.to_string())),
+            Ok(Err(e)) => return Err(SetupError::Runtime(e)),
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
-                return Err(SetupError::Runtime(format!(
-                    "the gRPC {what} thread did not start"
+                return Err(SetupError::Runtime(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the gRPC {what} thread did not start"),
                 )))
             }
         };

@@ -177,9 +177,9 @@ fn http_exporter(
         endpoint,
     )?
     .build()
-    .map_err(|e| SetupError::Exporter {
+    .map_err(|source| SetupError::Exporter {
         endpoint: endpoint.to_owned(),
-        reason: e.to_string(),
+        source,
     })
 }
 
@@ -259,13 +259,14 @@ impl GrpcOptions {
     pub(super) fn from_config(config: &Config) -> Result<GrpcOptions, SetupError> {
         let mut headers = http::HeaderMap::new();
         for (k, v) in config.headers() {
-            let invalid = |e: String| SetupError::InvalidConfig {
+            let invalid = |e: Box<dyn std::error::Error + Send + Sync>| SetupError::InvalidConfig {
                 setting: "headers",
                 reason: format!("{k}: {e}"),
+                source: Some(e),
             };
             let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
-                .map_err(|e| invalid(e.to_string()))?;
-            let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(e.to_string()))?;
+                .map_err(|e| invalid(Box::new(e)))?;
+            let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(Box::new(e)))?;
             headers.insert(name, value);
         }
         let metadata =
@@ -325,9 +326,9 @@ impl GrpcOptions {
     {
         let timeout = self.timeout;
         Bridge::start(thread, what, timeout, || {
-            build(self.configure(builder, endpoint)).map_err(|e| SetupError::Exporter {
+            build(self.configure(builder, endpoint)).map_err(|source| SetupError::Exporter {
                 endpoint: endpoint.to_owned(),
-                reason: e.to_string(),
+                source,
             })
         })
     }

@@ -144,9 +144,9 @@ fn http_exporter(
         endpoint,
     )?
     .build()
-    .map_err(|e| SetupError::Exporter {
+    .map_err(|source| SetupError::Exporter {
         endpoint: endpoint.to_owned(),
-        reason: e.to_string(),
+        source,
     })
 }
 

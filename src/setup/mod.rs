@@ -67,11 +67,7 @@ pub fn setup(config: Config) -> Result<TelemetryGuard, SetupError> {
     let mut layers = vec![genai.boxed()];
     if let Some(directives) = fmt {
         let filter = tracing_subscriber::EnvFilter::try_new(&directives).map_err(|e| {
-            SetupError::InvalidEnv {
-                var: "RUST_LOG".to_owned(),
-                value: directives.clone(),
-                reason: e.to_string(),
-            }
+            SetupError::invalid_env_because("RUST_LOG", &directives, e.to_string(), e)
         })?;
         layers.push(
             tracing_subscriber::fmt::layer()

@@ -223,6 +223,7 @@ impl Config {
             return Err(SetupError::InvalidConfig {
                 setting: "with_max_queue_size / with_max_export_batch_size",
                 reason: "sizes must be positive".into(),
+                source: None,
             });
         }
         Ok(opentelemetry_sdk::trace::BatchConfigBuilder::default()
