@@ -39,6 +39,10 @@ impl MetricCounters {
 
 /// Wraps a metric exporter and remembers the outcome of each export.
 #[derive(Debug)]
+#[cfg_attr(
+    not(any(feature = "otlp-http", feature = "otlp-grpc")),
+    allow(dead_code)
+)]
 struct CountingMetricExporter<E> {
     inner: E,
     counters: Arc<MetricCounters>,
@@ -113,6 +117,10 @@ pub(crate) fn otlp_meter_provider(
     }
 }
 
+#[cfg_attr(
+    not(any(feature = "otlp-http", feature = "otlp-grpc")),
+    allow(dead_code)
+)]
 fn with_reader<E: PushMetricExporter>(
     exporter: E,
     counters: &Arc<MetricCounters>,
