@@ -16,6 +16,16 @@ pub use super::kinds::{Compression, ExporterKind, Protocol};
 use crate::GenAiLayer;
 
 /// The GenAI layer as [`Config::with_layer`] hands it to you, before the tracer is set.
+///
+/// ```
+/// fn tenant(layer: tracing_genai::setup::ConfigLayer) -> tracing_genai::setup::ConfigLayer {
+///     layer.with_mapper(|_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes| {
+///         attrs.insert("app.tenant", "acme");
+///     })
+/// }
+/// let config = tracing_genai::Config::default().with_layer(tenant);
+/// # drop(config);
+/// ```
 pub type ConfigLayer = GenAiLayer<OpenTelemetryLayer<Registry, NoopTracer>>;
 
 type LayerFn = Box<dyn FnOnce(ConfigLayer) -> ConfigLayer + Send>;
@@ -64,6 +74,11 @@ pub struct Config {
 
 impl Default for Config {
     /// Defaults without reading the environment: OTLP/HTTP to `http://localhost:4318`.
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default();
+    /// assert_eq!(config.traces_endpoint(), "http://localhost:4318/v1/traces");
+    /// ```
     fn default() -> Self {
         Config {
             env: EnvSettings::default(),
@@ -169,6 +184,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_service_name("chatbot");
     /// assert_eq!(config.service_name(), "chatbot");
     /// ```
+    #[must_use]
     pub fn with_service_name(mut self, name: impl Into<String>) -> Self {
         self.service_name = Some(name.into());
         self
@@ -183,6 +199,7 @@ impl Config {
     ///     .with_default_service_name("my-app");
     /// assert_eq!(config.service_name(), "ops-name");
     /// ```
+    #[must_use]
     pub fn with_default_service_name(mut self, name: impl Into<String>) -> Self {
         self.default_service_name = Some(name.into());
         self
@@ -195,6 +212,7 @@ impl Config {
     ///     .with_resource_attribute("deployment.environment.name", "staging");
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_resource_attribute(
         mut self,
         key: impl Into<String>,
@@ -208,9 +226,10 @@ impl Config {
     /// Chooses the exporter (overrides `OTEL_TRACES_EXPORTER`).
     ///
     /// ```
-    /// let config = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None);
+    /// let config = tracing_genai::Config::default().with_exporter(tracing_genai::setup::ExporterKind::None);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_exporter(mut self, exporter: ExporterKind) -> Self {
         self.exporter = Some(exporter);
         self
@@ -219,9 +238,10 @@ impl Config {
     /// Chooses the OTLP transport (overrides `OTEL_EXPORTER_OTLP_PROTOCOL`).
     ///
     /// ```
-    /// let config = tracing_genai::Config::default().with_protocol(tracing_genai::Protocol::Grpc);
+    /// let config = tracing_genai::Config::default().with_protocol(tracing_genai::setup::Protocol::Grpc);
     /// assert_eq!(config.traces_endpoint(), "http://localhost:4317");
     /// ```
+    #[must_use]
     pub fn with_protocol(mut self, protocol: Protocol) -> Self {
         self.protocol = Some(protocol);
         self
@@ -234,6 +254,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_endpoint("http://otel:4318/");
     /// assert_eq!(config.traces_endpoint(), "http://otel:4318/v1/traces");
     /// ```
+    #[must_use]
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
         self.traces_endpoint = None;
@@ -246,6 +267,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_traces_endpoint("https://api.example.com/otlp/traces");
     /// assert_eq!(config.traces_endpoint(), "https://api.example.com/otlp/traces");
     /// ```
+    #[must_use]
     pub fn with_traces_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.traces_endpoint = Some(endpoint.into());
         self
@@ -258,6 +280,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_header("x-api-key", "secret");
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
         self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
@@ -271,6 +294,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_timeout(std::time::Duration::from_secs(3));
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -282,6 +306,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_compression(None);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_compression(mut self, compression: Option<Compression>) -> Self {
         self.compression = Some(compression);
         self
@@ -295,6 +320,7 @@ impl Config {
     ///     .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.1))));
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_sampler(mut self, sampler: Sampler) -> Self {
         self.sampler = Some(sampler);
         self
@@ -306,6 +332,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_disabled(true);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_disabled(mut self, disabled: bool) -> Self {
         self.disabled = Some(disabled);
         self
@@ -318,6 +345,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_schedule_delay(std::time::Duration::from_millis(500));
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_schedule_delay(mut self, delay: Duration) -> Self {
         self.schedule_delay = Some(delay);
         self
@@ -330,6 +358,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_max_queue_size(4096);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_max_queue_size(mut self, size: usize) -> Self {
         self.max_queue_size = Some(size);
         self
@@ -341,6 +370,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_max_export_batch_size(128);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_max_export_batch_size(mut self, size: usize) -> Self {
         self.max_export_batch_size = Some(size);
         self
@@ -353,6 +383,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_shutdown_timeout(std::time::Duration::from_secs(1));
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -364,6 +395,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_drop_timeout(std::time::Duration::from_millis(500));
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_drop_timeout(mut self, timeout: Duration) -> Self {
         self.drop_timeout = timeout;
         self
@@ -376,6 +408,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_fmt_layer(true);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_fmt_layer(mut self, enabled: bool) -> Self {
         self.fmt_layer = enabled;
         self
@@ -387,6 +420,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_fmt_layer(true).with_env_filter("warn,my_app=debug");
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_env_filter(mut self, directives: impl Into<String>) -> Self {
         self.env_filter = Some(directives.into());
         self
@@ -400,6 +434,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_otel_level(tracing::level_filters::LevelFilter::DEBUG);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_otel_level(mut self, level: tracing_core::LevelFilter) -> Self {
         self.otel_level = level;
         self
@@ -413,6 +448,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_genai_printer(true);
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_genai_printer(mut self, enabled: bool) -> Self {
         self.print_genai_spans = enabled;
         self
@@ -426,6 +462,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_metrics(false);
     /// assert!(!config.metrics_enabled());
     /// ```
+    #[must_use]
     pub fn with_metrics(mut self, enabled: bool) -> Self {
         self.metrics = Some(enabled);
         self
@@ -439,6 +476,7 @@ impl Config {
     /// let config = tracing_genai::Config::default().with_metric_export_interval(Duration::from_secs(10));
     /// assert_eq!(config.metric_export_interval(), Duration::from_secs(10));
     /// ```
+    #[must_use]
     pub fn with_metric_export_interval(mut self, interval: Duration) -> Self {
         self.metric_export_interval = Some(interval);
         self
@@ -448,12 +486,13 @@ impl Config {
     ///
     /// ```
     /// let config = tracing_genai::Config::default().with_layer(|layer| {
-    ///     layer.with_mapper(|_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::Attributes| {
+    ///     layer.with_mapper(|_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes| {
     ///         attrs.insert("app.tenant", "acme");
     ///     })
     /// });
     /// # drop(config);
     /// ```
+    #[must_use]
     pub fn with_layer(
         mut self,
         f: impl FnOnce(ConfigLayer) -> ConfigLayer + Send + 'static,

@@ -35,11 +35,7 @@ pub(crate) struct EnvSettings {
 }
 
 fn invalid(var: &str, value: &str, reason: impl Into<String>) -> SetupError {
-    SetupError::InvalidEnv {
-        var: var.to_owned(),
-        value: value.to_owned(),
-        reason: reason.into(),
-    }
+    SetupError::invalid_env(var, value, reason)
 }
 
 /// Reads the variables through `get` (returns the value of a variable if set).
@@ -217,12 +213,21 @@ fn parse_millis(var: &str, value: &str) -> Result<Duration, SetupError> {
     value
         .parse::<u64>()
         .map(Duration::from_millis)
-        .map_err(|_| invalid(var, value, "expected a whole number of milliseconds"))
+        .map_err(|e| {
+            SetupError::invalid_env_because(
+                var,
+                value,
+                "expected a whole number of milliseconds",
+                e,
+            )
+        })
 }
 
 fn parse_count(var: &str, value: &str) -> Result<usize, SetupError> {
+    const EXPECTED: &str = "expected a positive whole number";
     match value.parse::<usize>() {
-        Ok(0) | Err(_) => Err(invalid(var, value, "expected a positive whole number")),
+        Ok(0) => Err(invalid(var, value, EXPECTED)),
+        Err(e) => Err(SetupError::invalid_env_because(var, value, EXPECTED, e)),
         Ok(n) => Ok(n),
     }
 }
@@ -297,15 +302,14 @@ fn percent_decode(s: &str) -> Option<String> {
 fn parse_sampler(name: Option<String>, arg: Option<String>) -> Result<Option<Sampler>, SetupError> {
     let Some(name) = name else { return Ok(None) };
     let ratio = || -> Result<f64, SetupError> {
+        const VAR: &str = "OTEL_TRACES_SAMPLER_ARG";
+        const EXPECTED: &str = "expected a ratio between 0 and 1";
         match &arg {
             None => Ok(1.0),
             Some(a) => match a.parse::<f64>() {
                 Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-                _ => Err(invalid(
-                    "OTEL_TRACES_SAMPLER_ARG",
-                    a,
-                    "expected a ratio between 0 and 1",
-                )),
+                Ok(_) => Err(invalid(VAR, a, EXPECTED)),
+                Err(e) => Err(SetupError::invalid_env_because(VAR, a, EXPECTED, e)),
             },
         }
     };

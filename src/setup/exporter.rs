@@ -1,5 +1,5 @@
-//! Transport construction (OTLP/HTTP, OTLP/gRPC on its own runtime thread, console) and the
-//! counting wrappers that make the shutdown report possible.
+//! Transport construction (OTLP/HTTP; OTLP/gRPC on its own runtime thread, see
+//! `bridge.rs`) and the counting wrappers that make the shutdown report possible.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,7 +10,9 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
-#[cfg(feature = "otlp-http")]
+#[cfg(feature = "otlp-grpc")]
+use super::bridge::Bridge;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
 use super::config::Compression;
 use super::config::{Config, Protocol};
 use super::error::SetupError;
@@ -122,8 +124,8 @@ pub(crate) fn otlp_processor(
         Protocol::Grpc => {
             #[cfg(feature = "otlp-grpc")]
             {
-                let bridge = grpc::GrpcBridge::start(config, &endpoint)?;
-                let exporter = CountingExporter::new(bridge, Arc::clone(counters));
+                let exporter = grpc_exporter(config, &endpoint)?;
+                let exporter = CountingExporter::new(exporter, Arc::clone(counters));
                 Ok(
                     opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter)
                         .with_batch_config(batch)
@@ -175,10 +177,25 @@ fn http_exporter(
         endpoint,
     )?
     .build()
-    .map_err(|e| SetupError::Exporter {
+    .map_err(|source| SetupError::Exporter {
         endpoint: endpoint.to_owned(),
-        reason: e.to_string(),
+        source,
     })
+}
+
+/// The tonic span exporter on its own runtime thread.
+#[cfg(feature = "otlp-grpc")]
+fn grpc_exporter(
+    config: &Config,
+    endpoint: &str,
+) -> Result<Bridge<opentelemetry_otlp::SpanExporter>, SetupError> {
+    GrpcOptions::from_config(config)?.bridge(
+        "tracing-genai-otlp-grpc",
+        "exporter",
+        endpoint,
+        opentelemetry_otlp::SpanExporter::builder().with_tonic(),
+        |builder| builder.build(),
+    )
 }
 
 /// Applies the endpoint, protocol, timeout, headers and compression of `config` to an OTLP
@@ -228,182 +245,91 @@ where
 /// The gRPC metadata (headers), request timeout and whether to gzip, shared by the span and
 /// metric exporters.
 #[cfg(feature = "otlp-grpc")]
-pub(super) fn grpc_options(
-    config: &Config,
-) -> Result<
-    (
-        opentelemetry_otlp::tonic_types::metadata::MetadataMap,
-        std::time::Duration,
-        bool,
-    ),
-    SetupError,
-> {
-    let mut headers = http::HeaderMap::new();
-    for (k, v) in config.headers() {
-        let invalid = |e: String| SetupError::InvalidConfig {
-            setting: "headers",
-            reason: format!("{k}: {e}"),
-        };
-        let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
-            .map_err(|e| invalid(e.to_string()))?;
-        let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(e.to_string()))?;
-        headers.insert(name, value);
-    }
-    let metadata = opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
-    let gzip = config.compression() == Some(super::config::Compression::Gzip);
-    #[cfg(not(feature = "gzip"))]
-    if gzip {
-        return Err(SetupError::FeatureDisabled {
-            protocol: "gzip compression",
-            feature: "gzip",
-        });
-    }
-    Ok((metadata, config.timeout(), gzip))
+#[derive(Debug)]
+pub(super) struct GrpcOptions {
+    metadata: opentelemetry_otlp::tonic_types::metadata::MetadataMap,
+    timeout: Duration,
+    #[cfg_attr(not(feature = "gzip"), allow(dead_code))]
+    gzip: bool,
 }
 
 #[cfg(feature = "otlp-grpc")]
-mod grpc {
-    //! The tonic exporter needs a tokio reactor: it lives on a dedicated current-thread
-    //! runtime thread; the batch thread hands it each batch and waits with a timeout, so the
-    //! caller's runtime flavour (or absence of a runtime) never matters.
-
-    use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
-    use std::time::Duration;
-
-    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-    use opentelemetry_sdk::Resource;
-    use tokio::sync::mpsc::error::TrySendError;
-
-    use super::super::config::Config;
-    use super::super::error::SetupError;
-
-    enum Job {
-        Export(Vec<SpanData>, SyncSender<OTelSdkResult>),
-        Resource(Resource),
+impl GrpcOptions {
+    /// Checks the headers (valid gRPC metadata) and the compression (compiled in).
+    pub(super) fn from_config(config: &Config) -> Result<GrpcOptions, SetupError> {
+        let mut headers = http::HeaderMap::new();
+        for (k, v) in config.headers() {
+            let invalid = |e: Box<dyn std::error::Error + Send + Sync>| SetupError::InvalidConfig {
+                setting: "headers",
+                reason: format!("{k}: {e}"),
+                source: Some(e),
+            };
+            let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
+                .map_err(|e| invalid(Box::new(e)))?;
+            let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(Box::new(e)))?;
+            headers.insert(name, value);
+        }
+        let metadata =
+            opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
+        let gzip = config.compression() == Some(Compression::Gzip);
+        #[cfg(not(feature = "gzip"))]
+        if gzip {
+            return Err(SetupError::FeatureDisabled {
+                protocol: "gzip compression",
+                feature: "gzip",
+            });
+        }
+        Ok(GrpcOptions {
+            metadata,
+            timeout: config.timeout(),
+            gzip,
+        })
     }
 
-    /// Batches that may wait for the runtime thread. The batch thread waits for each reply
-    /// (with a timeout), so more than one waits only when an export outlived that timeout
-    /// (retries against a hung collector); beyond this many, a batch fails at once instead
-    /// of piling up in memory for as long as the collector stays hung.
-    const MAX_PENDING: usize = 2;
-
-    /// A [`SpanExporter`] that forwards to the tonic exporter on its own runtime thread.
-    #[derive(Debug)]
-    pub(crate) struct GrpcBridge {
-        jobs: tokio::sync::mpsc::Sender<Job>,
-        timeout: Duration,
+    /// Applies the endpoint, timeout, metadata, compression and (for `https://`, with the
+    /// `tls` feature) the system roots to a tonic exporter builder (span or metric).
+    fn configure<B>(self, builder: B, endpoint: &str) -> B
+    where
+        B: opentelemetry_otlp::WithExportConfig + opentelemetry_otlp::WithTonicConfig,
+    {
+        #[cfg_attr(not(any(feature = "gzip", feature = "tls")), allow(unused_mut))]
+        let mut builder = builder
+            .with_endpoint(endpoint)
+            .with_timeout(self.timeout)
+            .with_metadata(self.metadata);
+        #[cfg(feature = "gzip")]
+        if self.gzip {
+            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+        }
+        #[cfg(feature = "tls")]
+        if endpoint.starts_with("https://") {
+            builder = builder.with_tls_config(
+                opentelemetry_otlp::tonic_types::transport::ClientTlsConfig::new()
+                    .with_native_roots(),
+            );
+        }
+        builder
     }
 
-    impl std::fmt::Debug for Job {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("Job")
-        }
-    }
-
-    impl GrpcBridge {
-        pub(crate) fn start(config: &Config, endpoint: &str) -> Result<GrpcBridge, SetupError> {
-            use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
-
-            let (metadata, timeout, gzip) = super::super::exporter::grpc_options(config)?;
-            let endpoint = endpoint.to_owned();
-            let endpoint_for_thread = endpoint.clone();
-            let (jobs, mut rx) = tokio::sync::mpsc::channel::<Job>(MAX_PENDING);
-            let (ready_tx, ready_rx) = sync_channel::<Result<(), String>>(1);
-            std::thread::Builder::new()
-                .name("tracing-genai-otlp-grpc".into())
-                .spawn(move || {
-                    let runtime = match tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    {
-                        Ok(rt) => rt,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.to_string()));
-                            return;
-                        }
-                    };
-                    runtime.block_on(async move {
-                        #[cfg_attr(not(any(feature = "gzip", feature = "tls")), allow(unused_mut))]
-                        let mut builder = opentelemetry_otlp::SpanExporter::builder()
-                            .with_tonic()
-                            .with_endpoint(endpoint_for_thread.clone())
-                            .with_timeout(timeout)
-                            .with_metadata(metadata);
-                        if gzip {
-                            #[cfg(feature = "gzip")]
-                            {
-                                builder =
-                                    builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-                            }
-                        }
-                        #[cfg(feature = "tls")]
-                        if endpoint_for_thread.starts_with("https://") {
-                            builder = builder.with_tls_config(
-                                opentelemetry_otlp::tonic_types::transport::ClientTlsConfig::new()
-                                    .with_native_roots(),
-                            );
-                        }
-                        let mut exporter = match builder.build() {
-                            Ok(e) => {
-                                let _ = ready_tx.send(Ok(()));
-                                e
-                            }
-                            Err(e) => {
-                                let _ = ready_tx.send(Err(e.to_string()));
-                                return;
-                            }
-                        };
-                        while let Some(job) = rx.recv().await {
-                            match job {
-                                Job::Export(batch, reply) => {
-                                    let result = exporter.export(batch).await;
-                                    let _ = reply.send(result);
-                                }
-                                Job::Resource(resource) => exporter.set_resource(&resource),
-                            }
-                        }
-                        let _ = exporter.shutdown();
-                    });
-                })
-                .map_err(|e| SetupError::Runtime(e.to_string()))?;
-            match ready_rx.recv_timeout(Duration::from_secs(10)) {
-                Ok(Ok(())) => Ok(GrpcBridge { jobs, timeout }),
-                Ok(Err(reason)) => Err(SetupError::Exporter { endpoint, reason }),
-                Err(_) => Err(SetupError::Runtime(
-                    "the gRPC exporter thread did not start".into(),
-                )),
-            }
-        }
-    }
-
-    impl SpanExporter for GrpcBridge {
-        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-            // Called on the batch processor's own thread: blocking here is fine.
-            let (reply, answer) = sync_channel(1);
-            self.jobs
-                .try_send(Job::Export(batch, reply))
-                .map_err(|e| match e {
-                    TrySendError::Full(_) => OTelSdkError::InternalFailure(format!(
-                        "{MAX_PENDING} earlier exports are still in flight (the collector does not answer)"
-                    )),
-                    TrySendError::Closed(_) => {
-                        OTelSdkError::InternalFailure("the gRPC exporter thread has stopped".into())
-                    }
-                })?;
-            match answer.recv_timeout(self.timeout + Duration::from_millis(250)) {
-                Ok(result) => result,
-                Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(self.timeout)),
-                Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::InternalFailure(
-                    "the gRPC exporter thread has stopped".into(),
-                )),
-            }
-        }
-
-        fn set_resource(&mut self, resource: &Resource) {
-            // Called once, before any export: the channel has room.
-            let _ = self.jobs.try_send(Job::Resource(resource.clone()));
-        }
+    /// Starts a [`Bridge`] (runtime thread `thread`, serving `what`) and builds the exporter
+    /// from `builder`, configured with these options, inside its runtime.
+    pub(super) fn bridge<B, E>(
+        self,
+        thread: &'static str,
+        what: &'static str,
+        endpoint: &str,
+        builder: B,
+        build: impl FnOnce(B) -> Result<E, opentelemetry_otlp::ExporterBuildError>,
+    ) -> Result<Bridge<E>, SetupError>
+    where
+        B: opentelemetry_otlp::WithExportConfig + opentelemetry_otlp::WithTonicConfig,
+    {
+        let timeout = self.timeout;
+        Bridge::start(thread, what, timeout, || {
+            build(self.configure(builder, endpoint)).map_err(|source| SetupError::Exporter {
+                endpoint: endpoint.to_owned(),
+                source,
+            })
+        })
     }
 }

@@ -3,7 +3,7 @@
 /// OTLP transport.
 ///
 /// ```
-/// assert_eq!(tracing_genai::Protocol::parse("http/protobuf"), Some(tracing_genai::Protocol::HttpProtobuf));
+/// assert_eq!(tracing_genai::setup::Protocol::parse("http/protobuf"), Some(tracing_genai::setup::Protocol::HttpProtobuf));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -20,8 +20,8 @@ impl Protocol {
     /// Parses the value of `OTEL_EXPORTER_OTLP_PROTOCOL`.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::Protocol::parse("grpc"), Some(tracing_genai::Protocol::Grpc));
-    /// assert_eq!(tracing_genai::Protocol::parse("smoke signals"), None);
+    /// assert_eq!(tracing_genai::setup::Protocol::parse("grpc"), Some(tracing_genai::setup::Protocol::Grpc));
+    /// assert_eq!(tracing_genai::setup::Protocol::parse("smoke signals"), None);
     /// ```
     pub fn parse(value: &str) -> Option<Protocol> {
         match value.trim().to_ascii_lowercase().as_str() {
@@ -35,7 +35,7 @@ impl Protocol {
     /// The name used in `OTEL_EXPORTER_OTLP_PROTOCOL`.
     ///
     /// ```
-    /// assert_eq!(tracing_genai::Protocol::Grpc.as_str(), "grpc");
+    /// assert_eq!(tracing_genai::setup::Protocol::Grpc.as_str(), "grpc");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -56,7 +56,7 @@ impl Protocol {
 /// Where spans go (`OTEL_TRACES_EXPORTER`).
 ///
 /// ```
-/// let config = tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::Console);
+/// let config = tracing_genai::Config::default().with_exporter(tracing_genai::setup::ExporterKind::Console);
 /// # drop(config);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub enum ExporterKind {
 /// OTLP payload compression (`OTEL_EXPORTER_OTLP_COMPRESSION`). Needs the cargo feature `gzip`.
 ///
 /// ```
-/// let config = tracing_genai::Config::default().with_compression(Some(tracing_genai::Compression::Gzip));
+/// let config = tracing_genai::Config::default().with_compression(Some(tracing_genai::setup::Compression::Gzip));
 /// # drop(config);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

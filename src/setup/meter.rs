@@ -1,5 +1,6 @@
 //! The meter provider built by `setup()`: a periodic reader over an OTLP metric exporter that
-//! shares the trace exporter's transport, headers, timeout and compression.
+//! shares the trace exporter's transport, headers, timeout and compression (and, for gRPC, the
+//! same kind of `Bridge` (`bridge.rs`), on a runtime thread of its own).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,8 +11,12 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::Resource;
 
+#[cfg(feature = "otlp-grpc")]
+use super::bridge::Bridge;
 use super::config::{Config, Protocol};
 use super::error::SetupError;
+#[cfg(feature = "otlp-grpc")]
+use super::exporter::GrpcOptions;
 
 /// Metric export outcomes, read by the guard.
 #[derive(Debug, Default)]
@@ -34,6 +39,10 @@ impl MetricCounters {
 
 /// Wraps a metric exporter and remembers the outcome of each export.
 #[derive(Debug)]
+#[cfg_attr(
+    not(any(feature = "otlp-http", feature = "otlp-grpc")),
+    allow(dead_code)
+)]
 struct CountingMetricExporter<E> {
     inner: E,
     counters: Arc<MetricCounters>,
@@ -78,7 +87,7 @@ pub(crate) fn otlp_meter_provider(
         Protocol::Grpc => {
             #[cfg(feature = "otlp-grpc")]
             {
-                let exporter = grpc::GrpcMetricBridge::start(config, &endpoint)?;
+                let exporter = grpc_exporter(config, &endpoint)?;
                 Ok(with_reader(exporter, counters, interval, resource))
             }
             #[cfg(not(feature = "otlp-grpc"))]
@@ -108,6 +117,10 @@ pub(crate) fn otlp_meter_provider(
     }
 }
 
+#[cfg_attr(
+    not(any(feature = "otlp-http", feature = "otlp-grpc")),
+    allow(dead_code)
+)]
 fn with_reader<E: PushMetricExporter>(
     exporter: E,
     counters: &Arc<MetricCounters>,
@@ -139,137 +152,23 @@ fn http_exporter(
         endpoint,
     )?
     .build()
-    .map_err(|e| SetupError::Exporter {
+    .map_err(|source| SetupError::Exporter {
         endpoint: endpoint.to_owned(),
-        reason: e.to_string(),
+        source,
     })
 }
 
+/// The tonic metric exporter on its own runtime thread.
 #[cfg(feature = "otlp-grpc")]
-mod grpc {
-    //! The tonic metric exporter on a dedicated current-thread runtime thread. That thread
-    //! drives the runtime (IO and timers); the periodic reader's own thread (never a runtime
-    //! thread) waits on each export through `Handle::block_on`, bounded by the request timeout.
-
-    use std::sync::mpsc::sync_channel;
-    use std::time::Duration;
-
-    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-    use opentelemetry_sdk::metrics::data::ResourceMetrics;
-    use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
-    use opentelemetry_sdk::metrics::Temporality;
-
-    use super::super::config::Config;
-    use super::super::error::SetupError;
-
-    pub(crate) struct GrpcMetricBridge {
-        exporter: opentelemetry_otlp::MetricExporter,
-        handle: tokio::runtime::Handle,
-        timeout: Duration,
-        // Dropping it stops the runtime thread.
-        _stop: tokio::sync::oneshot::Sender<()>,
-    }
-
-    impl std::fmt::Debug for GrpcMetricBridge {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("GrpcMetricBridge").finish_non_exhaustive()
-        }
-    }
-
-    impl GrpcMetricBridge {
-        pub(crate) fn start(
-            config: &Config,
-            endpoint: &str,
-        ) -> Result<GrpcMetricBridge, SetupError> {
-            use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
-
-            let (metadata, timeout, gzip) = super::super::exporter::grpc_options(config)?;
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let (ready_tx, ready_rx) = sync_channel(1);
-            std::thread::Builder::new()
-                .name("tracing-genai-otlp-grpc-metrics".into())
-                .spawn(move || {
-                    match tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    {
-                        Ok(runtime) => {
-                            let _ = ready_tx.send(Ok(runtime.handle().clone()));
-                            runtime.block_on(async move {
-                                let _ = stopped.await;
-                            });
-                        }
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.to_string()));
-                        }
-                    }
-                })
-                .map_err(|e| SetupError::Runtime(e.to_string()))?;
-            let handle = match ready_rx.recv_timeout(Duration::from_secs(10)) {
-                Ok(Ok(handle)) => handle,
-                Ok(Err(reason)) => return Err(SetupError::Runtime(reason)),
-                Err(_) => {
-                    return Err(SetupError::Runtime(
-                        "the gRPC metrics thread did not start".into(),
-                    ))
-                }
-            };
-            // The tonic channel spawns its worker on the runtime it is built in.
-            let _entered = handle.enter();
-            #[cfg_attr(not(any(feature = "gzip", feature = "tls")), allow(unused_mut))]
-            let mut builder = opentelemetry_otlp::MetricExporter::builder()
-                .with_tonic()
-                .with_endpoint(endpoint.to_owned())
-                .with_timeout(timeout)
-                .with_metadata(metadata);
-            if gzip {
-                #[cfg(feature = "gzip")]
-                {
-                    builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-                }
-            }
-            #[cfg(feature = "tls")]
-            if endpoint.starts_with("https://") {
-                builder = builder.with_tls_config(
-                    opentelemetry_otlp::tonic_types::transport::ClientTlsConfig::new()
-                        .with_native_roots(),
-                );
-            }
-            let exporter = builder.build().map_err(|e| SetupError::Exporter {
-                endpoint: endpoint.to_owned(),
-                reason: e.to_string(),
-            })?;
-            Ok(GrpcMetricBridge {
-                exporter,
-                handle: handle.clone(),
-                timeout,
-                _stop: stop,
-            })
-        }
-    }
-
-    impl PushMetricExporter for GrpcMetricBridge {
-        async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-            // Called on the periodic reader's thread (not a runtime thread): blocking is fine.
-            let deadline = self.timeout + Duration::from_millis(250);
-            let export =
-                async { tokio::time::timeout(deadline, self.exporter.export(metrics)).await };
-            match self.handle.block_on(export) {
-                Ok(result) => result,
-                Err(_) => Err(OTelSdkError::Timeout(self.timeout)),
-            }
-        }
-
-        fn force_flush(&self) -> OTelSdkResult {
-            self.exporter.force_flush()
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            self.exporter.shutdown_with_timeout(timeout)
-        }
-
-        fn temporality(&self) -> Temporality {
-            self.exporter.temporality()
-        }
-    }
+fn grpc_exporter(
+    config: &Config,
+    endpoint: &str,
+) -> Result<Bridge<opentelemetry_otlp::MetricExporter>, SetupError> {
+    GrpcOptions::from_config(config)?.bridge(
+        "tracing-genai-otlp-grpc-metrics",
+        "metrics",
+        endpoint,
+        opentelemetry_otlp::MetricExporter::builder().with_tonic(),
+        |builder| builder.build(),
+    )
 }

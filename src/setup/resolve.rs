@@ -36,7 +36,7 @@ impl Config {
     ///
     /// ```
     /// let config = tracing_genai::Config::from_env_vars([("OTEL_SDK_DISABLED", "true")]).unwrap();
-    /// assert_eq!(config.exporter_kind(), tracing_genai::ExporterKind::None);
+    /// assert_eq!(config.exporter_kind(), tracing_genai::setup::ExporterKind::None);
     /// ```
     pub fn exporter_kind(&self) -> ExporterKind {
         if self.disabled.unwrap_or(self.env.disabled) {
@@ -50,7 +50,7 @@ impl Config {
     /// The effective OTLP protocol (default `http/protobuf`, as the specification says).
     ///
     /// ```
-    /// assert_eq!(tracing_genai::Config::default().protocol(), tracing_genai::Protocol::HttpProtobuf);
+    /// assert_eq!(tracing_genai::Config::default().protocol(), tracing_genai::setup::Protocol::HttpProtobuf);
     /// ```
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -223,6 +223,7 @@ impl Config {
             return Err(SetupError::InvalidConfig {
                 setting: "with_max_queue_size / with_max_export_batch_size",
                 reason: "sizes must be positive".into(),
+                source: None,
             });
         }
         Ok(opentelemetry_sdk::trace::BatchConfigBuilder::default()

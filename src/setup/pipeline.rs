@@ -1,0 +1,233 @@
+//! [`Config::build`]: the tracer provider, exporter, meter provider and GenAI layer, as a
+//! [`Pipeline`] that is not installed anywhere yet.
+
+use std::sync::Arc;
+
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::resource::TelemetryResourceDetector;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor};
+use opentelemetry_sdk::Resource;
+use tracing_core::LevelFilter;
+use tracing_opentelemetry::OpenTelemetryLayer;
+use tracing_subscriber::filter::{Filtered, Targets};
+use tracing_subscriber::Layer as _;
+
+use super::config::{Config, ConfigLayer, ExporterKind};
+use super::error::SetupError;
+use super::exporter::{self, Counters, CountingExporter, CountingProcessor};
+use super::guard::{self, TelemetryGuard};
+use super::{console, meter};
+use crate::GenAiLayer;
+
+/// Targets whose spans are never exported: the exporter's own network stack and the SDK
+/// (exporting them would feed the pipeline with its own activity).
+///
+/// ```
+/// assert!(tracing_genai::setup::EXCLUDED_TARGETS.contains(&"tonic"));
+/// assert!(!tracing_genai::setup::EXCLUDED_TARGETS.contains(&"my_app"));
+/// ```
+pub const EXCLUDED_TARGETS: &[&str] = &[
+    "tonic",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "reqwest",
+    "tower",
+    "tower_http",
+    "opentelemetry",
+    "opentelemetry_sdk",
+    "opentelemetry_otlp",
+    "opentelemetry_http",
+];
+
+/// The GenAI layer (wrapping tracing-opentelemetry) with the filter that keeps the exporter's
+/// own crates out, as returned by [`Pipeline::layer`].
+///
+/// ```
+/// use tracing_subscriber::Registry;
+///
+/// let pipeline = tracing_genai::Config::default()
+///     .with_exporter(tracing_genai::setup::ExporterKind::None)
+///     .build()
+///     .unwrap();
+/// let (layer, guard): (tracing_genai::setup::PipelineLayer<Registry>, _) = pipeline.layer();
+/// # drop((layer, guard));
+/// ```
+pub type PipelineLayer<S> =
+    Filtered<GenAiLayer<OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>, Targets, S>;
+
+/// A built but not installed pipeline, for applications that compose their own subscriber.
+///
+/// ```
+/// use tracing_subscriber::layer::SubscriberExt;
+///
+/// let pipeline = tracing_genai::Config::default()
+///     .with_exporter(tracing_genai::setup::ExporterKind::None)
+///     .build()
+///     .unwrap();
+/// let (layer, guard) = pipeline.layer();
+/// let subscriber = tracing_subscriber::registry().with(layer);
+/// tracing::subscriber::with_default(subscriber, || {
+///     let _span = tracing_genai::genai_span!("chat", "openai", "gpt-4o", gen_ai.request.seed = 1_i64).entered();
+/// });
+/// guard.shutdown().unwrap();
+/// ```
+#[non_exhaustive]
+pub struct Pipeline {
+    /// Owns the provider; handed out by [`Pipeline::layer`].
+    guard: TelemetryGuard,
+    genai: ConfigLayer,
+    tracer: opentelemetry_sdk::trace::Tracer,
+    filter: Targets,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// The tracer provider (also reachable through the guard).
+    ///
+    /// ```
+    /// # let pipeline = tracing_genai::Config::default().with_exporter(tracing_genai::setup::ExporterKind::None).build().unwrap();
+    /// let provider = pipeline.provider().clone();
+    /// # drop(provider);
+    /// ```
+    pub fn provider(&self) -> &SdkTracerProvider {
+        self.guard.provider()
+    }
+
+    /// The filtered GenAI layer for a subscriber `S`, and the guard that owns the pipeline
+    /// (shut it down at the end of `main`).
+    ///
+    /// ```
+    /// use tracing_subscriber::layer::SubscriberExt;
+    ///
+    /// let (layer, guard) = tracing_genai::Config::default()
+    ///     .with_exporter(tracing_genai::setup::ExporterKind::None)
+    ///     .build()
+    ///     .unwrap()
+    ///     .layer();
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(layer)
+    ///     .with(tracing_subscriber::fmt::layer());
+    /// # drop(subscriber);
+    /// guard.shutdown().unwrap();
+    /// ```
+    #[must_use = "the guard shuts the pipeline down when dropped; keep it and add the layer to a subscriber"]
+    pub fn layer<S>(self) -> (PipelineLayer<S>, TelemetryGuard)
+    where
+        S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        let otel = tracing_opentelemetry::layer::<S>().with_tracer(self.tracer);
+        let layer = self.genai.with_otel_layer(otel).with_filter(self.filter);
+        (layer, self.guard)
+    }
+}
+
+impl Config {
+    /// Builds the provider, exporter and layer without installing anything.
+    ///
+    /// ```
+    /// let pipeline = tracing_genai::Config::default()
+    ///     .with_exporter(tracing_genai::setup::ExporterKind::Console)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(pipeline);
+    /// ```
+    pub fn build(mut self) -> Result<Pipeline, SetupError> {
+        let kind = self.exporter_kind();
+        let counters = Arc::new(Counters::default());
+        let resource = Resource::builder_empty()
+            .with_detector(Box::new(TelemetryResourceDetector))
+            .with_attributes(self.resource_attributes())
+            .with_service_name(self.service_name())
+            .build();
+        let metric_counters = Arc::new(meter::MetricCounters::default());
+        let meter_provider = if self.metrics_enabled() {
+            Some(meter::otlp_meter_provider(
+                &self,
+                resource.clone(),
+                &metric_counters,
+            )?)
+        } else {
+            None
+        };
+        let mut builder = SdkTracerProvider::builder()
+            .with_resource(resource)
+            .with_sampler(self.sampler());
+        let (destination, endpoint) = match kind {
+            ExporterKind::Otlp => {
+                let processor = exporter::otlp_processor(&self, &counters)?;
+                builder = builder
+                    .with_span_processor(CountingProcessor::new(processor, Arc::clone(&counters)));
+                let endpoint = self.traces_endpoint();
+                (
+                    format!("otlp {} {endpoint}", self.protocol().as_str()),
+                    Some(endpoint),
+                )
+            }
+            ExporterKind::Console => {
+                let exporter =
+                    CountingExporter::new(console::ConsoleExporter, Arc::clone(&counters));
+                builder = builder.with_span_processor(CountingProcessor::new(
+                    SimpleSpanProcessor::new(exporter),
+                    Arc::clone(&counters),
+                ));
+                ("console".to_owned(), None)
+            }
+            ExporterKind::None => ("none (export disabled)".to_owned(), None),
+        };
+        if self.print_genai_spans && kind != ExporterKind::Console {
+            builder = builder.with_span_processor(console::GenAiPrinter);
+        }
+        let provider = builder.build();
+        let scope = InstrumentationScope::builder("tracing-genai")
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build();
+        let tracer = provider.tracer_with_scope(scope.clone());
+        let mut genai: ConfigLayer = crate::layer();
+        // Before the user's `with_layer`, which may choose another meter.
+        genai = match &meter_provider {
+            Some(meters) => genai.with_meter(meters.meter_with_scope(scope)),
+            None => genai.with_metrics(false),
+        };
+        if let Some(f) = self.layer_fn.take() {
+            genai = f(genai);
+        }
+        let filter = EXCLUDED_TARGETS
+            .iter()
+            .fold(Targets::new().with_default(self.otel_level), |t, target| {
+                t.with_target(*target, LevelFilter::OFF)
+            });
+        let metrics_endpoint = meter_provider.as_ref().map(|_| self.metrics_endpoint());
+        let guard = TelemetryGuard::new(
+            guard::Traces {
+                provider,
+                counters,
+                kind,
+                destination,
+                endpoint,
+            },
+            guard::Meters {
+                provider: meter_provider,
+                counters: metric_counters,
+                endpoint: metrics_endpoint,
+            },
+            self.shutdown_timeout,
+            self.drop_timeout,
+        );
+        Ok(Pipeline {
+            guard,
+            genai,
+            tracer,
+            filter,
+        })
+    }
+}
