@@ -374,6 +374,7 @@ mod tests {
             cache_read_input_tokens: Some(cr),
             cache_creation_input_tokens: Some(cw),
             reasoning_output_tokens: Some(reasoning),
+            ..Usage::default()
         }
     }
 

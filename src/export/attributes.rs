@@ -8,7 +8,31 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 use crate::mapper::Attributes;
 use crate::model::{GenAiSpan, Operation};
 use crate::semconv as sc;
-use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
+use crate::semconv::{Conventions, Item, DIAGNOSTICS_ATTRIBUTE};
+
+/// The [`Item`] of each count of [`Usage::counts`](crate::model::Usage::counts) whose name
+/// differs between conventions (`None`: the same name in every version). The cache counts
+/// are the ones an INTERNAL `invoke_agent` span drops in the latest conventions.
+const USAGE_ITEMS: [(Option<Item>, bool); crate::model::USAGE_COUNTS] = [
+    (None, false),                                  // input
+    (None, false),                                  // output
+    (None, true),                                   // cache read
+    (Some(Item::UsageCacheWriteInputTokens), true), // cache creation / write
+    (None, false),                                  // reasoning
+    (Some(Item::UsageTextInputTokens), false),
+    (Some(Item::UsageImageInputTokens), false),
+    (Some(Item::UsageAudioInputTokens), false),
+    (Some(Item::UsageTextOutputTokens), false),
+    (Some(Item::UsageImageOutputTokens), false),
+    (Some(Item::UsageAudioOutputTokens), false),
+    (Some(Item::UsageTextCacheReadInputTokens), true),
+    (Some(Item::UsageImageCacheReadInputTokens), true),
+    (Some(Item::UsageAudioCacheReadInputTokens), true),
+];
+
+/// The most `error` entries padded into `gen_ai.response.finish_reasons` (a bogus choice
+/// count must not make a huge array).
+const MAX_PADDED_REASONS: usize = 128;
 
 fn int(v: u64) -> i64 {
     // Counts above i64::MAX cannot be represented as an OTLP int: saturate (the layer adds a
@@ -41,15 +65,40 @@ pub(crate) fn operation_value(op: &Operation) -> Value {
 /// The exported value of one attribute of an LLM span (the state is left as it was); what
 /// field inheritance reads from GenAI ancestors.
 pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
-    build(&mut state.clone(), Strings::Share).get(key).cloned()
+    // Both conventions: an inherited key is found under its pinned and its latest name.
+    build(&mut state.clone(), Strings::Share, Conventions::Both)
+        .get(key)
+        .cloned()
 }
 
 /// Builds the attributes of a closing LLM span, moving its strings into the attributes (no
 /// copy) when `take`: the caller then no longer reads the span's `gen_ai.*` string fields
 /// (no mapper and no content capture, which need them; moved strings are left empty).
 /// Otherwise the strings are shared.
-pub(crate) fn attributes_of_closing(state: &mut GenAiSpan, take: bool) -> Attributes {
-    build(state, if take { Strings::Move } else { Strings::Share })
+pub(crate) fn attributes_of_closing(
+    state: &mut GenAiSpan,
+    take: bool,
+    conventions: Conventions,
+) -> Attributes {
+    let mode = if take { Strings::Move } else { Strings::Share };
+    build(state, mode, conventions)
+}
+
+/// How many `error` entries `gen_ai.response.finish_reasons` needs: a failed inference whose
+/// generations (the requested choice count, at least one) did not all report a reason.
+fn missing_reasons(state: &GenAiSpan, conventions: Conventions) -> usize {
+    let inference = state.operation.as_ref().is_some_and(|op| op.is_inference());
+    if !inference || !state.is_error() || !conventions.has(Item::FinishReasonsErrorPadding) {
+        return 0;
+    }
+    let expected = state
+        .request
+        .choice_count
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(1)
+        .clamp(1, MAX_PADDED_REASONS);
+    let have = state.response.finish_reasons.as_ref().map_or(0, Vec::len);
+    expected.saturating_sub(have)
 }
 
 #[derive(Clone, Copy)]
@@ -60,7 +109,11 @@ enum Strings {
     Move,
 }
 
-fn build(state: &mut GenAiSpan, mode: Strings) -> Attributes {
+fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attributes {
+    let pad_reasons = missing_reasons(state, conventions);
+    let agent_cache = conventions.has(Item::InternalAgentCacheUsage)
+        || !(matches!(state.operation, Some(Operation::InvokeAgent))
+            && state.kind() == opentelemetry::trace::SpanKind::Internal);
     let mut a = Attributes::with_capacity(16 + state.fields.len());
     let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
     let s = |v: &mut String| match mode {
@@ -133,8 +186,14 @@ fn build(state: &mut GenAiSpan, mode: Strings) -> Attributes {
     if let Some(v) = &mut resp.model {
         put(sc::GEN_AI_RESPONSE_MODEL, s(v));
     }
-    if let Some(v) = &mut resp.finish_reasons {
-        put(sc::GEN_AI_RESPONSE_FINISH_REASONS, list(v));
+    match (&mut resp.finish_reasons, pad_reasons) {
+        (Some(v), 0) => put(sc::GEN_AI_RESPONSE_FINISH_REASONS, list(v)),
+        (reasons, pad) if pad > 0 => {
+            let mut all: Vec<String> = reasons.clone().unwrap_or_default();
+            all.extend(std::iter::repeat_n(String::from("error"), pad));
+            put(sc::GEN_AI_RESPONSE_FINISH_REASONS, strings(&all));
+        }
+        _ => {}
     }
     if let Some(v) = resp.time_to_first_chunk {
         put(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, Value::F64(v));
@@ -142,9 +201,18 @@ fn build(state: &mut GenAiSpan, mode: Strings) -> Attributes {
     if let Some(v) = &mut resp.status {
         put(sc::GEN_AI_RESPONSE_STATUS, s(v));
     }
-    for (key, v) in state.usage.counts() {
-        if let Some(v) = v {
-            put(key, Value::I64(int(v)));
+    for ((key, v), (item, cache)) in state.usage.counts().into_iter().zip(USAGE_ITEMS) {
+        let Some(v) = v else { continue };
+        if cache && !agent_cache {
+            continue;
+        }
+        match item {
+            None => put(key, Value::I64(int(v))),
+            Some(item) => {
+                for name in conventions.names(item) {
+                    put(name, Value::I64(int(v)));
+                }
+            }
         }
     }
     for (key, v) in [

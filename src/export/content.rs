@@ -15,7 +15,7 @@ use crate::mapper::Attributes;
 use crate::model::SpanEvent;
 use crate::record::SpanRecord;
 use crate::semconv as sc;
-use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
+use crate::semconv::{Conventions, Item, DIAGNOSTICS_ATTRIBUTE};
 
 /// JSON nesting kept below a content attribute's top level.
 const MAX_DEPTH: usize = 32;
@@ -68,6 +68,7 @@ pub(crate) fn finish(
     state: &mut SpanRecord,
     attrs: &mut Attributes,
     mut name: String,
+    conventions: Conventions,
 ) -> String {
     let scanner = &config.scanner;
     // 1. Always: secrets never leave in attributes, events, error text, status or name.
@@ -97,7 +98,7 @@ pub(crate) fn finish(
         return name;
     }
     let diagnostics_before = state.diagnostics.len();
-    let values = content_attributes(config, state, *content);
+    let values = content_attributes(config, state, *content, conventions);
     if values.is_empty() {
         refresh_diagnostics(state, attrs, diagnostics_before);
         return name;
@@ -107,7 +108,9 @@ pub(crate) fn finish(
             .iter()
             .filter(|kv| {
                 let k = kv.key.as_str();
-                k.starts_with(sc::GEN_AI_PREFIX) || k.starts_with(sc::SERVER_PREFIX) || k == sc::ERROR_TYPE
+                k.starts_with(sc::GEN_AI_PREFIX)
+                    || k.starts_with(sc::SERVER_PREFIX)
+                    || k == sc::ERROR_TYPE
             })
             .cloned()
             .collect();
@@ -151,6 +154,7 @@ fn content_attributes(
     config: &ContentConfig,
     state: &mut SpanRecord,
     content: SpanContent,
+    conventions: Conventions,
 ) -> Vec<(&'static str, Arc<str>)> {
     let mut hook_panicked = false;
     let mut items: Vec<(&'static str, Value)> = Vec::new();
@@ -192,7 +196,16 @@ fn content_attributes(
             let parts = std::mem::take(&mut m.parts);
             m.parts = apply_parts(ContentKind::OutputMessages, Some(&m.role), i, parts);
         }
-        items.push((sc::GEN_AI_OUTPUT_MESSAGES, to_value(&messages)));
+        let mut value = to_value(&messages);
+        if !conventions.has(Item::OutputMessageFinishReason) {
+            // Deprecated in the latest conventions: `gen_ai.response.finish_reasons` has it.
+            if let Value::Array(items) = &mut value {
+                for m in items.iter_mut().filter_map(Value::as_object_mut) {
+                    m.remove("finish_reason");
+                }
+            }
+        }
+        items.push((sc::GEN_AI_OUTPUT_MESSAGES, value));
     }
     if let Some(mut tools) = content.tool_definitions {
         for t in &mut tools {

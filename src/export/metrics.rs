@@ -46,7 +46,9 @@ use crate::cost::PriceTable;
 use crate::model::Operation;
 use crate::record::SpanRecord;
 use crate::semconv as sc;
-use crate::semconv::{CALL_COUNT_BUCKETS, DURATION_BUCKETS, METER_NAME, TOKEN_BUCKETS};
+use crate::semconv::{
+    Conventions, Item, CALL_COUNT_BUCKETS, DURATION_BUCKETS, METER_NAME, TOKEN_BUCKETS,
+};
 
 #[derive(Clone, Debug, Default)]
 enum Source {
@@ -65,17 +67,34 @@ pub(crate) struct MetricsConfig {
 
 #[derive(Debug)]
 struct Instruments {
-    token_usage: Histogram<u64>,
+    /// Pinned `gen_ai.client.token.usage` (with `gen_ai.token.type`).
+    token_usage: Option<Histogram<u64>>,
+    /// Latest `gen_ai.client.inference.usage.*` counters (with `gen_ai.token.modality`).
+    usage_counters: Option<UsageCounters>,
+    /// Latest `gen_ai.client.inference.operation.{input,output}_tokens`.
+    operation_tokens: Option<(Histogram<u64>, Histogram<u64>)>,
+    /// `gen_ai.client.operation.duration`: every client operation that is not an inference.
     duration: Histogram<f64>,
-    ttfc: Histogram<f64>,
-    tpoc: Histogram<f64>,
+    /// The duration of an inference, under each name the conventions give it.
+    inference_duration: Vec<Histogram<f64>>,
+    ttfc: Vec<Histogram<f64>>,
+    tpoc: Vec<Histogram<f64>>,
     tool_duration: Histogram<f64>,
     agent_duration: Histogram<f64>,
     agent_inference_calls: Histogram<u64>,
     agent_tool_calls: Histogram<u64>,
-    workflow_duration: Histogram<f64>,
+    workflow_duration: Vec<Histogram<f64>>,
     cost: Counter<f64>,
     unpriced: Counter<u64>,
+}
+
+#[derive(Debug)]
+struct UsageCounters {
+    input: Counter<u64>,
+    output: Counter<u64>,
+    cache_read: Counter<u64>,
+    cache_write: Counter<u64>,
+    reasoning: Counter<u64>,
 }
 
 fn seconds(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<f64> {
@@ -87,28 +106,101 @@ fn seconds(meter: &Meter, name: &'static str, description: &'static str) -> Hist
         .build()
 }
 
+/// A seconds histogram under each name `item` has in the conventions.
+fn seconds_of(
+    meter: &Meter,
+    conventions: Conventions,
+    item: Item,
+    description: &'static str,
+) -> Vec<Histogram<f64>> {
+    conventions
+        .names(item)
+        .map(|name| seconds(meter, name, description))
+        .collect()
+}
+
+fn tokens(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<u64> {
+    meter
+        .u64_histogram(name)
+        .with_unit("{token}")
+        .with_description(description)
+        .with_boundaries(TOKEN_BUCKETS.to_vec())
+        .build()
+}
+
+fn token_counter(
+    meter: &Meter,
+    conventions: Conventions,
+    item: Item,
+    description: &'static str,
+) -> Option<Counter<u64>> {
+    conventions.name(item).map(|name| {
+        meter
+            .u64_counter(name)
+            .with_unit("{token}")
+            .with_description(description)
+            .build()
+    })
+}
+
 impl Instruments {
-    fn new(meter: &Meter, currency: &str) -> Self {
+    fn new(meter: &Meter, currency: &str, conventions: Conventions) -> Self {
+        let c = conventions;
+        let counter = |item, description| token_counter(meter, c, item, description);
+        let usage_counters = (|| {
+            Some(UsageCounters {
+                input: counter(Item::UsageInputTokensCounter, "Input tokens used.")?,
+                output: counter(Item::UsageOutputTokensCounter, "Output tokens used.")?,
+                cache_read: counter(
+                    Item::UsageCacheReadInputTokensCounter,
+                    "Input tokens served from a provider-managed cache.",
+                )?,
+                cache_write: counter(
+                    Item::UsageCacheWriteInputTokensCounter,
+                    "Input tokens written to a provider-managed cache.",
+                )?,
+                reasoning: counter(
+                    Item::UsageReasoningOutputTokensCounter,
+                    "Output tokens used for reasoning.",
+                )?,
+            })
+        })();
+        let operation_tokens = c
+            .name(Item::OperationInputTokens)
+            .zip(c.name(Item::OperationOutputTokens))
+            .map(|(input, output)| {
+                (
+                    tokens(meter, input, "Input tokens per inference."),
+                    tokens(meter, output, "Output tokens per inference."),
+                )
+            });
         Instruments {
-            token_usage: meter
-                .u64_histogram(sc::METRIC_CLIENT_TOKEN_USAGE)
-                .with_unit("{token}")
-                .with_description("Number of input and output tokens used.")
-                .with_boundaries(TOKEN_BUCKETS.to_vec())
-                .build(),
+            token_usage: c
+                .name(Item::TokenUsage)
+                .map(|name| tokens(meter, name, "Number of input and output tokens used.")),
+            usage_counters,
+            operation_tokens,
             duration: seconds(
                 meter,
                 sc::METRIC_CLIENT_OPERATION_DURATION,
                 "GenAI operation duration.",
             ),
-            ttfc: seconds(
+            inference_duration: seconds_of(
                 meter,
-                sc::METRIC_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+                c,
+                Item::InferenceDuration,
+                "GenAI inference duration.",
+            ),
+            ttfc: seconds_of(
+                meter,
+                c,
+                Item::TimeToFirstChunk,
                 "Time to receive the first chunk of a streamed response.",
             ),
-            tpoc: seconds(
+            tpoc: seconds_of(
                 meter,
-                sc::METRIC_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+                c,
+                Item::TimePerOutputChunk,
                 "Time per output chunk, for each chunk after the first.",
             ),
             tool_duration: seconds(
@@ -133,9 +225,10 @@ impl Instruments {
                 .with_description("The number of tool calls an agent makes in one invocation.")
                 .with_boundaries(CALL_COUNT_BUCKETS.to_vec())
                 .build(),
-            workflow_duration: seconds(
+            workflow_duration: seconds_of(
                 meter,
-                sc::METRIC_WORKFLOW_DURATION,
+                c,
+                Item::WorkflowDuration,
                 "GenAI workflow duration.",
             ),
             cost: meter
@@ -150,6 +243,33 @@ impl Instruments {
                 .build(),
         }
     }
+}
+
+/// The modalities in the order of `Usage::input_by_modality` and its siblings.
+const MODALITIES: [&str; 3] = [
+    sc::GEN_AI_TOKEN_MODALITY_TEXT,
+    sc::GEN_AI_TOKEN_MODALITY_IMAGE,
+    sc::GEN_AI_TOKEN_MODALITY_AUDIO,
+];
+
+/// A count split by `gen_ai.token.modality`: each reported modality with tokens, and the rest
+/// of the total (or all of it, when no modality is reported) as `unknown`; nothing when
+/// neither the total nor a modality is known.
+pub(crate) fn by_modality(total: Option<u64>, parts: [Option<u64>; 3]) -> Vec<(&'static str, u64)> {
+    let known: u64 = parts.iter().flatten().fold(0, |a, b| a.saturating_add(*b));
+    let Some(total) = total.or(parts.iter().any(Option::is_some).then_some(known)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(&'static str, u64)> = MODALITIES
+        .into_iter()
+        .zip(parts)
+        .filter_map(|(m, v)| v.filter(|v| *v > 0).map(|v| (m, v)))
+        .collect();
+    let rest = total.saturating_sub(known);
+    if rest > 0 || out.is_empty() {
+        out.push((sc::GEN_AI_TOKEN_MODALITY_UNKNOWN, rest));
+    }
+    out
 }
 
 impl MetricsConfig {
@@ -175,16 +295,21 @@ impl MetricsConfig {
         }
     }
 
-    fn instruments(&self, prices: Option<&PriceTable>) -> Option<&Instruments> {
+    fn instruments(
+        &self,
+        prices: Option<&PriceTable>,
+        conventions: Conventions,
+    ) -> Option<&Instruments> {
         self.instruments
             .get_or_init(|| {
                 let currency = prices.map(PriceTable::currency).unwrap_or("USD");
                 match &self.source {
                     Source::Off => None,
-                    Source::Meter(m) => Some(Instruments::new(m, currency)),
+                    Source::Meter(m) => Some(Instruments::new(m, currency, conventions)),
                     Source::Global => Some(Instruments::new(
                         &opentelemetry::global::meter(METER_NAME),
                         currency,
+                        conventions,
                     )),
                 }
             })
@@ -202,11 +327,12 @@ impl MetricsConfig {
         state: &SpanRecord,
         duration: Duration,
         prices: Option<&PriceTable>,
+        conventions: Conventions,
     ) {
         if self.is_off() {
             return;
         }
-        let Some(inst) = self.instruments(prices) else {
+        let Some(inst) = self.instruments(prices, conventions) else {
             return;
         };
         let Some(op) = &state.operation else {
@@ -222,8 +348,7 @@ impl MetricsConfig {
             KeyValue::new(sc::ERROR_TYPE, t)
         });
         let opt = |key: &'static str, v: &Option<String>| {
-            v.as_ref()
-                .map(|v| KeyValue::new(key, shared(v)))
+            v.as_ref().map(|v| KeyValue::new(key, shared(v)))
         };
         match op {
             Operation::InvokeAgent => {
@@ -242,7 +367,9 @@ impl MetricsConfig {
                     .into_iter()
                     .collect();
                 attrs.extend(error);
-                inst.workflow_duration.record(secs, &attrs);
+                for h in &inst.workflow_duration {
+                    h.record(secs, &attrs);
+                }
             }
             Operation::ExecuteTool => {
                 let attrs: Vec<KeyValue> = [
@@ -284,29 +411,77 @@ fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Optio
         common.push(KeyValue::new(sc::SERVER_PORT, port));
     }
 
-    match error {
+    let inference = state
+        .operation
+        .as_ref()
+        .is_some_and(Operation::is_inference);
+    let durations = if inference {
+        inst.inference_duration.as_slice()
+    } else {
+        std::slice::from_ref(&inst.duration)
+    };
+    let with_error;
+    let duration_attrs = match error {
         Some(e) => {
             let mut attrs = common.clone();
             attrs.push(e);
-            inst.duration.record(secs, &attrs);
+            with_error = attrs;
+            &with_error
         }
-        None => inst.duration.record(secs, &common),
+        None => &common,
+    };
+    for h in durations {
+        h.record(secs, duration_attrs);
     }
-    for (kind, tokens) in [
-        (sc::GEN_AI_TOKEN_TYPE_INPUT, state.usage.input_tokens),
-        (sc::GEN_AI_TOKEN_TYPE_OUTPUT, state.usage.output_tokens),
-    ] {
-        if let Some(tokens) = tokens {
-            let mut attrs = common.clone();
-            attrs.push(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, kind));
-            inst.token_usage.record(tokens, &attrs);
+    let usage = &state.usage;
+    if let Some(h) = &inst.token_usage {
+        for (kind, tokens) in [
+            (sc::GEN_AI_TOKEN_TYPE_INPUT, usage.input_tokens),
+            (sc::GEN_AI_TOKEN_TYPE_OUTPUT, usage.output_tokens),
+        ] {
+            if let Some(tokens) = tokens {
+                let mut attrs = common.clone();
+                attrs.push(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, kind));
+                h.record(tokens, &attrs);
+            }
+        }
+    }
+    if let Some((input, output)) = &inst.operation_tokens {
+        if let Some(v) = usage.input_tokens {
+            input.record(v, &common);
+        }
+        if let Some(v) = usage.output_tokens {
+            output.record(v, &common);
+        }
+    }
+    if let Some(c) = &inst.usage_counters {
+        for (counter, total, parts) in [
+            (&c.input, usage.input_tokens, usage.input_by_modality()),
+            (&c.output, usage.output_tokens, usage.output_by_modality()),
+            (
+                &c.cache_read,
+                usage.cache_read_input_tokens,
+                usage.cache_read_by_modality(),
+            ),
+            (&c.cache_write, usage.cache_creation_input_tokens, [None; 3]),
+            (&c.reasoning, usage.reasoning_output_tokens, [None; 3]),
+        ] {
+            for (modality, tokens) in by_modality(total, parts) {
+                let mut attrs = common.clone();
+                attrs.push(KeyValue::new(sc::GEN_AI_TOKEN_MODALITY, modality));
+                counter.add(tokens, &attrs);
+            }
         }
     }
     if let Some(ttfc) = state.response.time_to_first_chunk {
-        inst.ttfc.record(ttfc, &common);
+        for h in &inst.ttfc {
+            h.record(ttfc, &common);
+        }
     }
     for gap in &state.accounting.chunk_gaps {
-        inst.tpoc.record(*gap, &common);
+        for h in &inst.tpoc {
+            h.record(*gap, &common);
+        }
     }
     if let Some(cost) = state.accounting.own_cost {
         inst.cost.add(cost, &common);
@@ -315,5 +490,3 @@ fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Optio
         inst.unpriced.add(1, &common);
     }
 }
-
-

@@ -18,7 +18,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod metrics;
 mod rollup;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
@@ -28,9 +28,10 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef as RegistrySpan};
 use crate::content::ContentConfig;
 use crate::cost::PriceTable;
 use crate::mapper::{Attributes, MapperFailure, MapperSlot};
-use crate::model::SpanEvent;
+use crate::model::{Operation, SpanEvent};
 use crate::record::SpanRecord;
 use crate::semconv as sc;
+use crate::semconv::{Conventions, Item};
 use diagnostics::Diagnostics;
 use metrics::MetricsConfig;
 
@@ -40,6 +41,28 @@ pub(crate) struct Exporter {
     pub(crate) mappers: Vec<MapperSlot>,
     pub(crate) metrics: MetricsConfig,
     pub(crate) prices: Option<Arc<PriceTable>>,
+    pub(crate) conventions: ConventionsSetting,
+}
+
+/// The conventions setting: chosen in code, else `OTEL_SEMCONV_STABILITY_OPT_IN` (read once,
+/// when the first GenAI span closes).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConventionsSetting {
+    chosen: Option<Conventions>,
+    resolved: OnceLock<Conventions>,
+}
+
+impl ConventionsSetting {
+    pub(crate) fn choose(&mut self, conventions: Conventions) {
+        self.chosen = Some(conventions);
+    }
+
+    pub(crate) fn get(&self) -> Conventions {
+        match self.chosen {
+            Some(c) => c,
+            None => *self.resolved.get_or_init(Conventions::from_env),
+        }
+    }
 }
 
 /// A closed GenAI span, ready to be written on its OpenTelemetry span.
@@ -62,6 +85,15 @@ impl Exporter {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         rollup::on_close(state, span, self.prices.as_deref());
+        let wants_id = matches!(state.operation, Some(Operation::ExecuteTool))
+            && state.conversation_id.is_none();
+        if wants_id && self.conventions.get().has(Item::ToolConversationId) {
+            state.accounting.ancestor_conversation_id = span.scope().skip(1).find_map(|a| {
+                a.extensions()
+                    .get::<SpanRecord>()
+                    .and_then(|r| r.conversation_id.clone())
+            });
+        }
     }
 
     /// Steps 2 to 5: metrics, attributes, mappers, scrubbing and content.
@@ -78,9 +110,14 @@ impl Exporter {
                 "gen_ai.operation.name was declared but never recorded; exported without GenAI name",
             );
         }
+        let conventions = self.conventions.get();
         if !self.metrics.is_off() {
-            self.metrics
-                .record(state, state.started.elapsed(), self.prices.as_deref());
+            self.metrics.record(
+                state,
+                state.started.elapsed(),
+                self.prices.as_deref(),
+                conventions,
+            );
         }
         let name = match state.otel.name.take() {
             Some(name) => name,
@@ -89,14 +126,17 @@ impl Exporter {
         // With no mapper and no content to export, nothing reads the state's strings after
         // this: they are moved into the attributes instead of copied.
         let take = self.mappers.is_empty() && state.content.is_none();
-        let mut attrs = attributes::attributes_of_closing(state, take);
+        let mut attrs = attributes::attributes_of_closing(state, take, conventions);
+        if let Some(id) = state.accounting.ancestor_conversation_id.take() {
+            attrs.push_unique(KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
+        }
         let mut mapper_failures = Vec::new();
         for mapper in &self.mappers {
             if let Err(failure) = mapper.apply(state, &mut attrs) {
                 mapper_failures.push(failure);
             }
         }
-        let name = content::finish(content, state, &mut attrs, name);
+        let name = content::finish(content, state, &mut attrs, name, conventions);
         let (exception, status) = if state.is_error() {
             (
                 attributes::exception_event(state),

@@ -153,7 +153,9 @@ impl Counts {
             output_tokens: self.output,
             cache_read_input_tokens: self.cache_read,
             cache_creation_input_tokens: self.cache_creation,
-            reasoning_output_tokens: None,
+            // Anthropic reports no thinking-token count and no per-modality counts (its usage
+            // has `input_tokens`, the two cache counts, `output_tokens`, server tool use).
+            ..Usage::default()
         }
     }
 }

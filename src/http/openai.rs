@@ -232,31 +232,46 @@ pub(crate) fn output_finish_reason(raw: &str) -> &str {
     }
 }
 
-/// Usage of chat/completions (`prompt_tokens`, ...) and Responses (`input_tokens`, ...).
+/// Usage of chat/completions (`prompt_tokens`, ...) and Responses (`input_tokens`, ...), with
+/// the details where the API reports them: cached and reasoning tokens, and the per-modality
+/// counts (`text_tokens`, `image_tokens`, `audio_tokens` of the input and output details, and
+/// `cached_tokens_details` of the input, as the audio, realtime and image models report).
 pub(crate) fn usage(u: &Map<String, Value>, d: &mut Vec<String>) -> Usage {
+    const INPUT: [&str; 3] = [
+        "prompt_tokens_details",
+        "input_tokens_details",
+        "input_token_details",
+    ];
+    const OUTPUT: [&str; 3] = [
+        "completion_tokens_details",
+        "output_tokens_details",
+        "output_token_details",
+    ];
     let first =
         |keys: [&str; 2], d: &mut Vec<String>| keys.into_iter().find_map(|k| count_of(u, k, d));
-    let detail = |keys: [&str; 2], field: &str, d: &mut Vec<String>| {
-        keys.into_iter()
-            .filter_map(|k| obj_of(u, k))
-            .find_map(|o| count_of(o, field, d))
+    let input_details = INPUT.into_iter().find_map(|k| obj_of(u, k));
+    let output_details = OUTPUT.into_iter().find_map(|k| obj_of(u, k));
+    let cached_details = input_details.and_then(|i| obj_of(i, "cached_tokens_details"));
+    let of = |o: Option<&Map<String, Value>>, field: &str, d: &mut Vec<String>| {
+        o.and_then(|o| count_of(o, field, d))
     };
     Usage {
         input_tokens: first(["prompt_tokens", "input_tokens"], d),
         output_tokens: first(["completion_tokens", "output_tokens"], d),
-        cache_read_input_tokens: detail(
-            ["prompt_tokens_details", "input_tokens_details"],
-            "cached_tokens",
-            d,
-        )
-        // DeepSeek reports cache hits at the top level.
-        .or_else(|| count_of(u, "prompt_cache_hit_tokens", d)),
+        cache_read_input_tokens: of(input_details, "cached_tokens", d)
+            // DeepSeek reports cache hits at the top level.
+            .or_else(|| count_of(u, "prompt_cache_hit_tokens", d)),
         cache_creation_input_tokens: None,
-        reasoning_output_tokens: detail(
-            ["completion_tokens_details", "output_tokens_details"],
-            "reasoning_tokens",
-            d,
-        ),
+        reasoning_output_tokens: of(output_details, "reasoning_tokens", d),
+        text_input_tokens: of(input_details, "text_tokens", d),
+        image_input_tokens: of(input_details, "image_tokens", d),
+        audio_input_tokens: of(input_details, "audio_tokens", d),
+        text_output_tokens: of(output_details, "text_tokens", d),
+        image_output_tokens: of(output_details, "image_tokens", d),
+        audio_output_tokens: of(output_details, "audio_tokens", d),
+        text_cache_read_input_tokens: of(cached_details, "text_tokens", d),
+        image_cache_read_input_tokens: of(cached_details, "image_tokens", d),
+        audio_cache_read_input_tokens: of(cached_details, "audio_tokens", d),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::export::metrics::MetricsConfig;
 use crate::mapper::{AttributeMapper, MapperSlot};
 use crate::model::GenAiField;
 use crate::record::SpanRule;
+use crate::semconv::Conventions;
 
 /// A GenAI layer around a default tracing-opentelemetry layer. Give it a tracer with
 /// [`GenAiLayer::with_tracer`].
@@ -223,6 +224,34 @@ impl<L> GenAiLayer<L> {
     pub fn with_mapper(mut self, mapper: impl AttributeMapper) -> Self {
         self.config.export.mappers.push(MapperSlot::new(mapper));
         self
+    }
+
+    /// Chooses which GenAI conventions are emitted (overriding `OTEL_SEMCONV_STABILITY_OPT_IN`):
+    /// the pinned ones (the default), the latest, or both. What differs is listed in
+    /// [`semconv::DIFFERENCES`](crate::semconv::DIFFERENCES); the fields accepted and the
+    /// [`GenAiSpan`](crate::GenAiSpan) mappers see are the same in every setting.
+    ///
+    /// ```
+    /// use tracing_genai::semconv::Conventions;
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_conventions(Conventions::Latest);
+    /// assert_eq!(layer.conventions(), Conventions::Latest);
+    /// ```
+    #[must_use]
+    pub fn with_conventions(mut self, conventions: Conventions) -> Self {
+        self.config.export.conventions.choose(conventions);
+        self
+    }
+
+    /// The conventions in effect: the one chosen in code, else the environment's (read once).
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>();
+    /// # std::env::remove_var("OTEL_SEMCONV_STABILITY_OPT_IN");
+    /// assert_eq!(layer.conventions(), tracing_genai::semconv::Conventions::Pinned);
+    /// ```
+    pub fn conventions(&self) -> Conventions {
+        self.config.export.conventions.get()
     }
 
     /// Records the GenAI metrics through `meter` (instead of the global meter).

@@ -1,7 +1,6 @@
 //! Which span field means what: the GenAI fields the layer understands and the alias table that
 //! maps input field names (semconv names and the names Rust LLM clients use) to them.
 
-
 use crate::semconv as sc;
 
 /// A GenAI fact the layer captures from a span field.
@@ -69,6 +68,24 @@ pub enum GenAiField {
     CacheCreationInputTokens,
     /// `gen_ai.usage.reasoning.output_tokens`
     ReasoningOutputTokens,
+    /// `gen_ai.usage.text.input_tokens` (exported in the latest conventions only)
+    TextInputTokens,
+    /// `gen_ai.usage.image.input_tokens` (exported in the latest conventions only)
+    ImageInputTokens,
+    /// `gen_ai.usage.audio.input_tokens` (exported in the latest conventions only)
+    AudioInputTokens,
+    /// `gen_ai.usage.text.output_tokens` (exported in the latest conventions only)
+    TextOutputTokens,
+    /// `gen_ai.usage.image.output_tokens` (exported in the latest conventions only)
+    ImageOutputTokens,
+    /// `gen_ai.usage.audio.output_tokens` (exported in the latest conventions only)
+    AudioOutputTokens,
+    /// `gen_ai.usage.text.cache_read.input_tokens` (exported in the latest conventions only)
+    TextCacheReadInputTokens,
+    /// `gen_ai.usage.image.cache_read.input_tokens` (exported in the latest conventions only)
+    ImageCacheReadInputTokens,
+    /// `gen_ai.usage.audio.cache_read.input_tokens` (exported in the latest conventions only)
+    AudioCacheReadInputTokens,
     /// `gen_ai.conversation.id`
     ConversationId,
     /// `gen_ai.agent.id`
@@ -167,6 +184,15 @@ impl GenAiField {
             CacheReadInputTokens => sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
             CacheCreationInputTokens => sc::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
             ReasoningOutputTokens => sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+            TextInputTokens => sc::GEN_AI_USAGE_TEXT_INPUT_TOKENS,
+            ImageInputTokens => sc::GEN_AI_USAGE_IMAGE_INPUT_TOKENS,
+            AudioInputTokens => sc::GEN_AI_USAGE_AUDIO_INPUT_TOKENS,
+            TextOutputTokens => sc::GEN_AI_USAGE_TEXT_OUTPUT_TOKENS,
+            ImageOutputTokens => sc::GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS,
+            AudioOutputTokens => sc::GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS,
+            TextCacheReadInputTokens => sc::GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS,
+            ImageCacheReadInputTokens => sc::GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,
+            AudioCacheReadInputTokens => sc::GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS,
             ConversationId => sc::GEN_AI_CONVERSATION_ID,
             AgentId => sc::GEN_AI_AGENT_ID,
             AgentName => sc::GEN_AI_AGENT_NAME,
@@ -227,6 +253,15 @@ pub(crate) const SEMCONV: &[GenAiField] = {
         CacheReadInputTokens,
         CacheCreationInputTokens,
         ReasoningOutputTokens,
+        TextInputTokens,
+        ImageInputTokens,
+        AudioInputTokens,
+        TextOutputTokens,
+        ImageOutputTokens,
+        AudioOutputTokens,
+        TextCacheReadInputTokens,
+        ImageCacheReadInputTokens,
+        AudioCacheReadInputTokens,
         ConversationId,
         AgentId,
         AgentName,
@@ -309,6 +344,22 @@ pub(crate) const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
             CacheCreationInputTokens,
         ),
         ("reasoning_tokens", ReasoningOutputTokens),
+        // Per-modality usage, as Rust clients name the details OpenAI and Gemini report.
+        ("input_text_tokens", TextInputTokens),
+        ("prompt_text_tokens", TextInputTokens),
+        ("input_image_tokens", ImageInputTokens),
+        ("prompt_image_tokens", ImageInputTokens),
+        ("input_audio_tokens", AudioInputTokens),
+        ("prompt_audio_tokens", AudioInputTokens),
+        ("output_text_tokens", TextOutputTokens),
+        ("completion_text_tokens", TextOutputTokens),
+        ("output_image_tokens", ImageOutputTokens),
+        ("completion_image_tokens", ImageOutputTokens),
+        ("output_audio_tokens", AudioOutputTokens),
+        ("completion_audio_tokens", AudioOutputTokens),
+        ("cached_text_tokens", TextCacheReadInputTokens),
+        ("cached_image_tokens", ImageCacheReadInputTokens),
+        ("cached_audio_tokens", AudioCacheReadInputTokens),
         ("finish_reason", FinishReasons),
         ("finish_reasons", FinishReasons),
         ("stop_reason", FinishReasons),

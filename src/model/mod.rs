@@ -16,4 +16,5 @@ pub use operation::Operation;
 pub use provider::normalize_provider;
 pub use span::{Agent, ErrorInfo, GenAiSpan, Request, Response, SpanEvent, Tool};
 pub use usage::Usage;
+pub(crate) use usage::USAGE_COUNTS;
 pub use value::FieldValue;

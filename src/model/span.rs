@@ -346,7 +346,11 @@ impl GenAiSpan {
             .map(|(k, _)| k)
             .collect();
         for key in too_big {
-            self.add_diagnostic(format!("{key}: above {} exported as {}", i64::MAX, i64::MAX));
+            self.add_diagnostic(format!(
+                "{key}: above {} exported as {}",
+                i64::MAX,
+                i64::MAX
+            ));
         }
     }
 

@@ -12,11 +12,33 @@ pub struct Usage {
     pub output_tokens: Option<u64>,
     /// `gen_ai.usage.cache_read.input_tokens`.
     pub cache_read_input_tokens: Option<u64>,
-    /// `gen_ai.usage.cache_creation.input_tokens`.
+    /// `gen_ai.usage.cache_creation.input_tokens` (`gen_ai.usage.cache_write.input_tokens` in
+    /// the latest conventions).
     pub cache_creation_input_tokens: Option<u64>,
     /// `gen_ai.usage.reasoning.output_tokens`.
     pub reasoning_output_tokens: Option<u64>,
+    /// `gen_ai.usage.text.input_tokens` (latest conventions): the text part of the input.
+    pub text_input_tokens: Option<u64>,
+    /// `gen_ai.usage.image.input_tokens` (latest conventions).
+    pub image_input_tokens: Option<u64>,
+    /// `gen_ai.usage.audio.input_tokens` (latest conventions).
+    pub audio_input_tokens: Option<u64>,
+    /// `gen_ai.usage.text.output_tokens` (latest conventions).
+    pub text_output_tokens: Option<u64>,
+    /// `gen_ai.usage.image.output_tokens` (latest conventions).
+    pub image_output_tokens: Option<u64>,
+    /// `gen_ai.usage.audio.output_tokens` (latest conventions).
+    pub audio_output_tokens: Option<u64>,
+    /// `gen_ai.usage.text.cache_read.input_tokens` (latest conventions).
+    pub text_cache_read_input_tokens: Option<u64>,
+    /// `gen_ai.usage.image.cache_read.input_tokens` (latest conventions).
+    pub image_cache_read_input_tokens: Option<u64>,
+    /// `gen_ai.usage.audio.cache_read.input_tokens` (latest conventions).
+    pub audio_cache_read_input_tokens: Option<u64>,
 }
+
+/// How many counts a [`Usage`] has (the five totals, then the nine per-modality counts).
+pub(crate) const USAGE_COUNTS: usize = 14;
 
 impl Usage {
     /// Usage with input and output token counts.
@@ -33,14 +55,17 @@ impl Usage {
         }
     }
 
-    /// Every count with the attribute key it is exported under, in export order.
+    /// Every count with its attribute key, in export order: the five totals under their
+    /// pinned names, then the nine per-modality counts under their latest names (the
+    /// conventions setting decides which names are exported, see
+    /// [`semconv::DIFFERENCES`](crate::semconv::DIFFERENCES)).
     ///
     /// ```
     /// let usage = tracing_genai::Usage::new(12, 30);
     /// let known: Vec<_> = usage.counts().into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
     /// assert_eq!(known, [("gen_ai.usage.input_tokens", 12), ("gen_ai.usage.output_tokens", 30)]);
     /// ```
-    pub fn counts(&self) -> [(&'static str, Option<u64>); 5] {
+    pub fn counts(&self) -> [(&'static str, Option<u64>); USAGE_COUNTS] {
         [
             (sc::GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens),
             (sc::GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens),
@@ -56,16 +81,92 @@ impl Usage {
                 sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
                 self.reasoning_output_tokens,
             ),
+            (sc::GEN_AI_USAGE_TEXT_INPUT_TOKENS, self.text_input_tokens),
+            (sc::GEN_AI_USAGE_IMAGE_INPUT_TOKENS, self.image_input_tokens),
+            (sc::GEN_AI_USAGE_AUDIO_INPUT_TOKENS, self.audio_input_tokens),
+            (sc::GEN_AI_USAGE_TEXT_OUTPUT_TOKENS, self.text_output_tokens),
+            (
+                sc::GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS,
+                self.image_output_tokens,
+            ),
+            (
+                sc::GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS,
+                self.audio_output_tokens,
+            ),
+            (
+                sc::GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS,
+                self.text_cache_read_input_tokens,
+            ),
+            (
+                sc::GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,
+                self.image_cache_read_input_tokens,
+            ),
+            (
+                sc::GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS,
+                self.audio_cache_read_input_tokens,
+            ),
         ]
     }
 
-    fn slots(&mut self) -> [&mut Option<u64>; 5] {
+    fn slots(&mut self) -> [&mut Option<u64>; USAGE_COUNTS] {
         [
             &mut self.input_tokens,
             &mut self.output_tokens,
             &mut self.cache_read_input_tokens,
             &mut self.cache_creation_input_tokens,
             &mut self.reasoning_output_tokens,
+            &mut self.text_input_tokens,
+            &mut self.image_input_tokens,
+            &mut self.audio_input_tokens,
+            &mut self.text_output_tokens,
+            &mut self.image_output_tokens,
+            &mut self.audio_output_tokens,
+            &mut self.text_cache_read_input_tokens,
+            &mut self.image_cache_read_input_tokens,
+            &mut self.audio_cache_read_input_tokens,
+        ]
+    }
+
+    /// The per-modality counts of the input (text, image, audio), as reported.
+    ///
+    /// ```
+    /// let mut usage = tracing_genai::Usage::new(100, 5);
+    /// usage.audio_input_tokens = Some(40);
+    /// assert_eq!(usage.input_by_modality(), [None, None, Some(40)]);
+    /// ```
+    pub fn input_by_modality(&self) -> [Option<u64>; 3] {
+        [
+            self.text_input_tokens,
+            self.image_input_tokens,
+            self.audio_input_tokens,
+        ]
+    }
+
+    /// The per-modality counts of the output (text, image, audio), as reported.
+    ///
+    /// ```
+    /// assert_eq!(tracing_genai::Usage::new(1, 2).output_by_modality(), [None; 3]);
+    /// ```
+    pub fn output_by_modality(&self) -> [Option<u64>; 3] {
+        [
+            self.text_output_tokens,
+            self.image_output_tokens,
+            self.audio_output_tokens,
+        ]
+    }
+
+    /// The per-modality counts of the cache reads (text, image, audio), as reported.
+    ///
+    /// ```
+    /// let mut usage = tracing_genai::Usage::default();
+    /// usage.text_cache_read_input_tokens = Some(64);
+    /// assert_eq!(usage.cache_read_by_modality(), [Some(64), None, None]);
+    /// ```
+    pub fn cache_read_by_modality(&self) -> [Option<u64>; 3] {
+        [
+            self.text_cache_read_input_tokens,
+            self.image_cache_read_input_tokens,
+            self.audio_cache_read_input_tokens,
         ]
     }
 

@@ -71,6 +71,15 @@ pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: 
         CacheReadInputTokens => checked!(count, state.usage.cache_read_input_tokens),
         CacheCreationInputTokens => checked!(count, state.usage.cache_creation_input_tokens),
         ReasoningOutputTokens => checked!(count, state.usage.reasoning_output_tokens),
+        TextInputTokens => checked!(count, state.usage.text_input_tokens),
+        ImageInputTokens => checked!(count, state.usage.image_input_tokens),
+        AudioInputTokens => checked!(count, state.usage.audio_input_tokens),
+        TextOutputTokens => checked!(count, state.usage.text_output_tokens),
+        ImageOutputTokens => checked!(count, state.usage.image_output_tokens),
+        AudioOutputTokens => checked!(count, state.usage.audio_output_tokens),
+        TextCacheReadInputTokens => checked!(count, state.usage.text_cache_read_input_tokens),
+        ImageCacheReadInputTokens => checked!(count, state.usage.image_cache_read_input_tokens),
+        AudioCacheReadInputTokens => checked!(count, state.usage.audio_cache_read_input_tokens),
         ConversationId => state.conversation_id = Some(raw.string()),
         AgentId => state.agent.id = Some(raw.string()),
         AgentName => state.agent.name = Some(raw.string()),
@@ -197,4 +206,3 @@ impl Visit for Capture<'_> {
         self.record(field, Raw::Str(&s));
     }
 }
-

@@ -105,6 +105,10 @@ pub(crate) struct SpanAccounting {
     pub(crate) chunk_gaps: Vec<f64>,
     /// The stream was dropped by its consumer before it ended.
     pub(crate) cancelled: bool,
+    /// `gen_ai.conversation.id` of the nearest GenAI ancestor, for an `execute_tool` span that
+    /// has none (exported only by the conventions that want it there; mappers' `GenAiSpan`
+    /// stays as recorded).
+    pub(crate) ancestor_conversation_id: Option<String>,
 }
 
 /// The most chunk gaps kept per span (the metric then sees the first ones only).
@@ -210,7 +214,14 @@ impl Recorder {
         });
         state.resolved = Some(resolved);
         if self.inherits() {
-            inherit::inherit_into(&mut state, id, ctx, &self.aliases, &self.inherit, attribute_of);
+            inherit::inherit_into(
+                &mut state,
+                id,
+                ctx,
+                &self.aliases,
+                &self.inherit,
+                attribute_of,
+            );
         }
         state
     }

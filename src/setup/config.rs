@@ -13,6 +13,7 @@ use tracing_subscriber::Registry;
 use super::env::{self, EnvSettings};
 use super::error::SetupError;
 pub use super::kinds::{Compression, ExporterKind, Protocol};
+use crate::semconv::Conventions;
 use crate::GenAiLayer;
 
 /// The GenAI layer as [`Config::with_layer`] hands it to you, before the tracer is set.
@@ -70,6 +71,7 @@ pub struct Config {
     pub(crate) layer_fn: Option<LayerFn>,
     pub(crate) metrics: Option<bool>,
     pub(crate) metric_export_interval: Option<Duration>,
+    pub(crate) conventions: Option<Conventions>,
 }
 
 impl Default for Config {
@@ -107,6 +109,7 @@ impl Default for Config {
             layer_fn: None,
             metrics: None,
             metric_export_interval: None,
+            conventions: None,
         }
     }
 }
@@ -480,6 +483,39 @@ impl Config {
     pub fn with_metric_export_interval(mut self, interval: Duration) -> Self {
         self.metric_export_interval = Some(interval);
         self
+    }
+
+    /// Chooses the GenAI conventions the layer emits (overrides `OTEL_SEMCONV_STABILITY_OPT_IN`;
+    /// see [`Conventions`]). Without either, the pinned conventions.
+    ///
+    /// ```
+    /// use tracing_genai::semconv::Conventions;
+    /// let config = tracing_genai::Config::default().with_conventions(Conventions::Both);
+    /// assert_eq!(config.conventions(), Conventions::Both);
+    /// let from_env = tracing_genai::Config::from_env_vars([
+    ///     ("OTEL_SEMCONV_STABILITY_OPT_IN", "http,gen_ai_latest_experimental"),
+    /// ]).unwrap();
+    /// assert_eq!(from_env.conventions(), Conventions::Latest);
+    /// ```
+    #[must_use]
+    pub fn with_conventions(mut self, conventions: Conventions) -> Self {
+        self.conventions = Some(conventions);
+        self
+    }
+
+    /// The conventions the layer will emit: the code setting, else the environment's, else
+    /// [`Conventions::Pinned`].
+    ///
+    /// ```
+    /// assert_eq!(
+    ///     tracing_genai::Config::default().conventions(),
+    ///     tracing_genai::semconv::Conventions::Pinned,
+    /// );
+    /// ```
+    pub fn conventions(&self) -> Conventions {
+        self.conventions
+            .or(self.env.conventions)
+            .unwrap_or_default()
     }
 
     /// Customises the GenAI layer (mappers, aliases, rules) before the tracer is set.

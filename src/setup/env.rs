@@ -9,6 +9,7 @@ use opentelemetry_sdk::trace::Sampler;
 
 use super::config::{Compression, ExporterKind, Protocol};
 use super::error::SetupError;
+use crate::semconv::Conventions;
 
 /// Every setting the environment can provide; `None` = variable not set (or empty).
 #[derive(Debug, Default, Clone)]
@@ -32,6 +33,8 @@ pub(crate) struct EnvSettings {
     /// `OTEL_METRICS_EXPORTER`: `Some(true)` = otlp, `Some(false)` = none/console.
     pub(crate) metrics: Option<bool>,
     pub(crate) metric_export_interval: Option<Duration>,
+    /// `OTEL_SEMCONV_STABILITY_OPT_IN` (unknown entries ignored, as the specification says).
+    pub(crate) conventions: Option<Conventions>,
 }
 
 fn invalid(var: &str, value: &str, reason: impl Into<String>) -> SetupError {
@@ -149,6 +152,9 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
     }
     if let Some(v) = var("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
         out.metrics_endpoint = Some(check_url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &v)?);
+    }
+    if let Some(v) = var(Conventions::ENV_VAR) {
+        out.conventions = Some(Conventions::from_opt_in_warning(&v));
     }
     if let Some(v) = var("OTEL_METRICS_EXPORTER") {
         let first = v

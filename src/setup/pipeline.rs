@@ -192,7 +192,7 @@ impl Config {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let tracer = provider.tracer_with_scope(scope.clone());
-        let mut genai: ConfigLayer = crate::layer();
+        let mut genai: ConfigLayer = crate::layer().with_conventions(self.conventions());
         // Before the user's `with_layer`, which may choose another meter.
         genai = match &meter_provider {
             Some(meters) => genai.with_meter(meters.meter_with_scope(scope)),

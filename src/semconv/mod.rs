@@ -10,6 +10,12 @@
 //! assert_eq!(tracing_genai::semconv::GEN_AI_REQUEST_MODEL, "gen_ai.request.model");
 //! ```
 
+mod versions;
+
+pub use versions::{
+    Conventions, Difference, Item, Kind, DIFFERENCES, OPT_IN_LATEST, OPT_IN_LATEST_DUP,
+};
+
 /// Schema URL of the pinned GenAI semantic-convention snapshot.
 pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev";
 
@@ -202,6 +208,80 @@ pub const METRIC_INVOKE_AGENT_TOOL_CALLS: &str = "gen_ai.invoke_agent.tool_calls
 /// Metric `gen_ai.execute_tool.duration` (histogram, unit `s`): The duration of a single tool execution.
 pub const METRIC_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
 
+// Names of the latest conventions (upstream `main` after the pin; see [`DIFFERENCES`]). Emitted
+// only with `Conventions::Latest` or `Conventions::Both`.
+
+/// `gen_ai.usage.cache_write.input_tokens` (int, latest): the input tokens written to a
+/// provider-managed cache; replaces `gen_ai.usage.cache_creation.input_tokens`.
+pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_write.input_tokens";
+/// `gen_ai.usage.text.input_tokens` (int, latest): the text part of `gen_ai.usage.input_tokens`.
+pub const GEN_AI_USAGE_TEXT_INPUT_TOKENS: &str = "gen_ai.usage.text.input_tokens";
+/// `gen_ai.usage.image.input_tokens` (int, latest): the image part of `gen_ai.usage.input_tokens`.
+pub const GEN_AI_USAGE_IMAGE_INPUT_TOKENS: &str = "gen_ai.usage.image.input_tokens";
+/// `gen_ai.usage.audio.input_tokens` (int, latest): the audio part of `gen_ai.usage.input_tokens`.
+pub const GEN_AI_USAGE_AUDIO_INPUT_TOKENS: &str = "gen_ai.usage.audio.input_tokens";
+/// `gen_ai.usage.text.output_tokens` (int, latest): the text part of `gen_ai.usage.output_tokens`.
+pub const GEN_AI_USAGE_TEXT_OUTPUT_TOKENS: &str = "gen_ai.usage.text.output_tokens";
+/// `gen_ai.usage.image.output_tokens` (int, latest): the image part of `gen_ai.usage.output_tokens`.
+pub const GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.image.output_tokens";
+/// `gen_ai.usage.audio.output_tokens` (int, latest): the audio part of `gen_ai.usage.output_tokens`.
+pub const GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: &str = "gen_ai.usage.audio.output_tokens";
+/// `gen_ai.usage.text.cache_read.input_tokens` (int, latest): the text part of the cache reads.
+pub const GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS: &str =
+    "gen_ai.usage.text.cache_read.input_tokens";
+/// `gen_ai.usage.image.cache_read.input_tokens` (int, latest): the image part of the cache reads.
+pub const GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS: &str =
+    "gen_ai.usage.image.cache_read.input_tokens";
+/// `gen_ai.usage.audio.cache_read.input_tokens` (int, latest): the audio part of the cache reads.
+pub const GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS: &str =
+    "gen_ai.usage.audio.cache_read.input_tokens";
+/// `gen_ai.token.modality` (string (enum), latest): the modality of the counted tokens, on the
+/// usage counters.
+pub const GEN_AI_TOKEN_MODALITY: &str = "gen_ai.token.modality";
+/// `gen_ai.token.modality` value `text`.
+pub const GEN_AI_TOKEN_MODALITY_TEXT: &str = "text";
+/// `gen_ai.token.modality` value `image`.
+pub const GEN_AI_TOKEN_MODALITY_IMAGE: &str = "image";
+/// `gen_ai.token.modality` value `audio`.
+pub const GEN_AI_TOKEN_MODALITY_AUDIO: &str = "audio";
+/// `gen_ai.token.modality` value `unknown`: the provider did not report the modality.
+pub const GEN_AI_TOKEN_MODALITY_UNKNOWN: &str = "unknown";
+/// Metric `gen_ai.client.inference.usage.input_tokens` (counter, int, `{token}`, latest).
+pub const METRIC_CLIENT_INFERENCE_USAGE_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.input_tokens";
+/// Metric `gen_ai.client.inference.usage.output_tokens` (counter, int, `{token}`, latest).
+pub const METRIC_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.output_tokens";
+/// Metric `gen_ai.client.inference.usage.cache_read.input_tokens` (counter, int, `{token}`, latest).
+pub const METRIC_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.cache_read.input_tokens";
+/// Metric `gen_ai.client.inference.usage.cache_write.input_tokens` (counter, int, `{token}`, latest).
+pub const METRIC_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.cache_write.input_tokens";
+/// Metric `gen_ai.client.inference.usage.reasoning.output_tokens` (counter, int, `{token}`, latest).
+pub const METRIC_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.reasoning.output_tokens";
+/// Metric `gen_ai.client.inference.operation.input_tokens` (histogram, int, `{token}`, latest):
+/// input tokens per inference, for percentiles.
+pub const METRIC_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.operation.input_tokens";
+/// Metric `gen_ai.client.inference.operation.output_tokens` (histogram, int, `{token}`, latest):
+/// output tokens per inference, for percentiles.
+pub const METRIC_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.operation.output_tokens";
+/// Metric `gen_ai.client.inference.duration` (histogram, `s`, latest): the duration of an
+/// inference (other operations keep `gen_ai.client.operation.duration`).
+pub const METRIC_CLIENT_INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
+/// Metric `gen_ai.client.inference.time_to_first_chunk` (histogram, `s`, latest).
+pub const METRIC_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.inference.time_to_first_chunk";
+/// Metric `gen_ai.client.inference.time_per_output_chunk` (histogram, `s`, latest).
+pub const METRIC_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.inference.time_per_output_chunk";
+/// Metric `gen_ai.invoke_workflow.duration` (histogram, `s`, latest): replaces
+/// `gen_ai.workflow.duration`.
+pub const METRIC_INVOKE_WORKFLOW_DURATION: &str = "gen_ai.invoke_workflow.duration";
+
 // Extensions: names tracing-genai emits that the GenAI registry does not (yet) define.
 // Everything here is documented as our extension; the registry conformance test consults
 // [`EXTENSIONS`].
@@ -303,9 +383,9 @@ pub const LEGACY_GEN_AI_USAGE_PROMPT_TOKENS: &str = "gen_ai.usage.prompt_tokens"
 /// `gen_ai.usage.output_tokens`.
 pub const LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS: &str = "gen_ai.usage.completion_tokens";
 /// `gen_ai.usage.cache_write.input_tokens`, the newer name (after the pinned snapshot) of
-/// `gen_ai.usage.cache_creation.input_tokens`: accepted as input for it.
-pub const NEWER_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
-    "gen_ai.usage.cache_write.input_tokens";
+/// `gen_ai.usage.cache_creation.input_tokens`: accepted as input for it in every setting
+/// (the same name as [`GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS`]).
+pub const NEWER_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS;
 
 /// The instrumentation scope name used for the global meter.
 ///
@@ -343,5 +423,3 @@ pub const DURATION_BUCKETS: &[f64] = &[
 /// assert_eq!(tracing_genai::semconv::CALL_COUNT_BUCKETS[0], 0.0);
 /// ```
 pub const CALL_COUNT_BUCKETS: &[f64] = &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
-
-
