@@ -14,6 +14,8 @@
 
 pub(crate) mod attributes;
 mod content;
+#[cfg(test)]
+mod conventions_tests;
 pub(crate) mod diagnostics;
 pub(crate) mod metrics;
 mod rollup;

@@ -644,3 +644,51 @@ fn random_json_with_known_field_names_never_panics() {
         })
         .unwrap();
 }
+
+#[test]
+fn openai_usage_by_modality_audio() {
+    let p = Api::OpenAiChat.parse_response(fixture!("openai_chat_audio.json"), false);
+    let u = p.usage;
+    assert_eq!((u.input_tokens, u.output_tokens), (Some(1310), Some(212)));
+    assert_eq!(u.cache_read_input_tokens, Some(1024));
+    assert_eq!(u.input_by_modality(), [Some(430), Some(0), Some(880)]);
+    assert_eq!(u.output_by_modality(), [Some(32), None, Some(180)]);
+    assert_eq!(u.cache_read_by_modality(), [Some(256), None, Some(768)]);
+    assert_eq!(u.reasoning_output_tokens, Some(0));
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+}
+
+#[test]
+fn openai_usage_by_modality_image_input() {
+    let p = Api::OpenAiChat.parse_response(fixture!("openai_chat_multimodal.json"), false);
+    let u = p.usage;
+    assert_eq!(u.input_tokens, Some(783));
+    assert_eq!(u.input_by_modality(), [Some(18), Some(765), Some(0)]);
+    assert_eq!(u.output_by_modality(), [Some(15), None, Some(0)]);
+    assert_eq!(u.cache_read_by_modality(), [None; 3]);
+    // The plain fixture reports only audio (zero) of each side.
+    let plain = Api::OpenAiChat
+        .parse_response(fixture!("openai_chat.json"), false)
+        .usage;
+    assert_eq!(plain.input_by_modality(), [None, None, Some(0)]);
+    // Anthropic reports no modality counts.
+    let a = Api::AnthropicMessages
+        .parse_response(fixture!("anthropic_messages.json"), false)
+        .usage;
+    assert_eq!(a.input_by_modality(), [None; 3]);
+    assert_eq!(a.output_by_modality(), [None; 3]);
+}
+
+#[test]
+fn openai_usage_realtime_detail_names() {
+    let body =
+        br#"{"id":"r","model":"gpt-4o-realtime","usage":{"input_tokens":50,"output_tokens":9,
+        "input_token_details":{"text_tokens":20,"audio_tokens":30,"cached_tokens":10,
+          "cached_tokens_details":{"text_tokens":10,"audio_tokens":0}},
+        "output_token_details":{"text_tokens":4,"audio_tokens":5}}}"#;
+    let u = Api::OpenAiResponses.parse_response(body, false).usage;
+    assert_eq!(u.input_by_modality(), [Some(20), None, Some(30)]);
+    assert_eq!(u.output_by_modality(), [Some(4), None, Some(5)]);
+    assert_eq!(u.cache_read_by_modality(), [Some(10), None, Some(0)]);
+    assert_eq!(u.cache_read_input_tokens, Some(10));
+}
