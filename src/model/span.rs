@@ -148,7 +148,7 @@ pub(crate) struct OtelOverrides {
     pub(crate) status_description: Option<String>,
 }
 
-/// The typed GenAI state of one span, as seen by [`AttributeMapper`](crate::AttributeMapper)s.
+/// The typed GenAI state of one span, as seen by [`AttributeMapper`](crate::mapper::AttributeMapper)s.
 ///
 /// Built by the layer from the span's fields (semconv names and aliases) and from the typed
 /// recording helpers of [`GenAiSpanExt`](crate::GenAiSpanExt). Every ordinary field the span

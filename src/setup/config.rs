@@ -405,7 +405,7 @@ impl Config {
     }
 
     /// Adds a `tracing_subscriber::fmt` layer (logs on stderr) filtered by `RUST_LOG`
-    /// (default `info`). Only used by [`setup`](crate::setup).
+    /// (default `info`). Only used by [`setup`](fn@crate::setup).
     ///
     /// ```
     /// let config = tracing_genai::Config::default().with_fmt_layer(true);

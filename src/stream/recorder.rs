@@ -14,7 +14,7 @@ use crate::span_ext::{with_record, GenAiSpanExt};
 /// [`chunk`](Self::chunk) as each chunk arrives and [`finish`](Self::finish) at the end.
 /// Dropping the recorder before `finish` records a cancelled stream, unless the stream was
 /// [marked complete](StreamAccumulator::mark_complete). The recorder holds the span and drops it when
-/// done (see the [module docs](self)).
+/// done (see the [module docs](crate::stream)).
 ///
 /// ```
 /// use tracing_genai::stream::StreamRecorder;
