@@ -111,9 +111,9 @@ enum Strings {
 
 fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attributes {
     let pad_reasons = missing_reasons(state, conventions);
-    let agent_cache = conventions.has(Item::InternalAgentCacheUsage)
-        || !(matches!(state.operation, Some(Operation::InvokeAgent))
-            && state.kind() == opentelemetry::trace::SpanKind::Internal);
+    let agent_cache = !matches!(state.operation, Some(Operation::InvokeAgent))
+        || state.kind() != opentelemetry::trace::SpanKind::Internal
+        || conventions.has(Item::InternalAgentCacheUsage);
     let mut a = Attributes::with_capacity(16 + state.fields.len());
     let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
     let s = |v: &mut String| match mode {

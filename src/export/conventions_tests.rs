@@ -280,3 +280,31 @@ fn modality_split() {
         [("unknown", 2)]
     );
 }
+
+#[test]
+fn output_messages_lose_finish_reason_in_latest_only() {
+    use crate::content::{ContentCapture, OutputMessage};
+    let output = |conventions: Conventions| {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let layer = crate::layer()
+            .with_tracer(provider.tracer("t"))
+            .with_metrics(false)
+            .with_content_capture(ContentCapture::SpanOnly)
+            .with_conventions(conventions);
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            let span = tracing::info_span!("llm", gen_ai.operation.name = "chat");
+            span.record_output_messages(&[OutputMessage::assistant("hi", "stop")]);
+        });
+        let spans = exporter.get_finished_spans().unwrap();
+        let v = get(&spans[0], "gen_ai.output.messages").unwrap();
+        serde_json::from_str::<serde_json::Value>(&v.as_str()).unwrap()
+    };
+    assert_eq!(output(Conventions::Pinned)[0]["finish_reason"], "stop");
+    assert_eq!(output(Conventions::Both)[0]["finish_reason"], "stop");
+    let latest = output(Conventions::Latest);
+    assert!(latest[0].get("finish_reason").is_none(), "{latest}");
+    assert_eq!(latest[0]["parts"][0]["content"], "hi");
+}

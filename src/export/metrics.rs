@@ -14,6 +14,21 @@
 //! | `tracing_genai.client.cost` (counter, double; our extension) | `{<currency>}` | priced calls | common |
 //! | `tracing_genai.client.unpriced_calls` (counter; our extension) | `{call}` | calls the price table does not know | common |
 //!
+//!
+//! That is the pinned conventions. With the latest ones
+//! ([`Conventions`](crate::semconv::Conventions), the rows of
+//! [`DIFFERENCES`](crate::semconv::DIFFERENCES)), instead:
+//!
+//! | instrument | unit | recorded for | attributes |
+//! |---|---|---|---|
+//! | `gen_ai.client.inference.usage.input_tokens`, `.output_tokens`, `.cache_read.input_tokens`, `.cache_write.input_tokens`, `.reasoning.output_tokens` (counters, int) | `{token}` | calls with that count (the client operations `gen_ai.client.token.usage` was recorded for, embeddings included) | common + `gen_ai.token.modality`: one add per reported modality with tokens, the rest of the total as `unknown` |
+//! | `gen_ai.client.inference.operation.input_tokens`, `.output_tokens` (histograms, int) | `{token}` | the same calls | common |
+//! | `gen_ai.client.inference.duration` | `s` | inference (`chat`, `text_completion`, `generate_content`); other client operations keep `gen_ai.client.operation.duration` | common + `error.type` on failure |
+//! | `gen_ai.client.inference.time_to_first_chunk`, `gen_ai.client.inference.time_per_output_chunk` | `s` | as the pinned ones | common |
+//! | `gen_ai.invoke_workflow.duration` | `s` | `invoke_workflow` | `gen_ai.workflow.name`, `error.type` |
+//!
+//! `Conventions::Both` records both sets (an unchanged instrument once).
+//!
 //! "common" is `gen_ai.operation.name`, `gen_ai.provider.name`, `gen_ai.request.model`,
 //! `gen_ai.response.model`, `server.address`, `server.port` (each when known). Metric
 //! attributes are low-cardinality only: never ids, conversation ids or content.

@@ -3,7 +3,9 @@
 //! This is the only place attribute, metric and event names are spelled. The values were taken
 //! from the pinned registry snapshot (`shared/semconv/gen-ai-registry.yaml`, schema
 //! `https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev`); the `registry` integration test
-//! checks every emitted key against that file. The deprecated GenAI constants of
+//! checks every emitted key against that file. The names of the latest conventions (upstream
+//! `main` after the pin) are here too, and [`DIFFERENCES`] is the one table of what the two
+//! versions do differently; [`Conventions`] chooses which the layer emits. The deprecated GenAI constants of
 //! `opentelemetry-semantic-conventions` are deliberately not used.
 //!
 //! ```
