@@ -23,7 +23,7 @@ mod otlp;
 
 use std::time::{Duration, Instant};
 
-use tracing_genai::{Config, setup::Protocol, setup::ShutdownReport};
+use tracing_genai::{setup::Protocol, setup::ShutdownReport, Config};
 
 const SHUTDOWN: Duration = Duration::from_secs(30);
 

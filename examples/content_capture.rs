@@ -6,7 +6,12 @@
 
 use opentelemetry::trace::TracerProvider as _;
 use serde_json::json;
-use tracing_genai::{content::{ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputAccumulator, ToolDefinition}, GenAiSpanExt};
+use tracing_genai::{
+    content::{
+        ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputAccumulator, ToolDefinition,
+    },
+    GenAiSpanExt,
+};
 use tracing_subscriber::layer::SubscriberExt;
 
 fn main() {

@@ -6,7 +6,10 @@
 
 mod common;
 
-use tracing_genai::{mapper::{Attributes, DropAttributes, RenameAttributes}, GenAiSpan, GenAiSpanExt};
+use tracing_genai::{
+    mapper::{Attributes, DropAttributes, RenameAttributes},
+    GenAiSpan, GenAiSpanExt,
+};
 
 fn main() {
     let telemetry = common::start("custom-mapper", |config| {

@@ -18,7 +18,10 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
-use tracing_genai::{stream::{GenAiStreamExt, StreamAccumulator}, cost::{ModelPrice, PriceTable}};
+use tracing_genai::{
+    cost::{ModelPrice, PriceTable},
+    stream::{GenAiStreamExt, StreamAccumulator},
+};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// One server-sent chunk of a chat completion, as a provider SDK would yield it.

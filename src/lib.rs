@@ -6,14 +6,14 @@
 // 1. Vocabulary: every name the crate spells.
 pub mod semconv;
 // 2. Model: what a GenAI call is (pure data), its message content and prices.
-mod model;
 pub mod content;
 pub mod cost;
+mod model;
 // 3. Recording: `tracing` callbacks to one typed record per GenAI span.
 mod record;
 // 4. Export: a closing record to attributes, metrics, cost and content.
-pub mod mapper;
 mod export;
+pub mod mapper;
 // 5. The layer: the tracing hooks wiring recording, export and tracing-opentelemetry.
 mod layer;
 // 6. The user API: one extension trait on `Span`, the span macros, streams.

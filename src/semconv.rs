@@ -343,5 +343,3 @@ pub const DURATION_BUCKETS: &[f64] = &[
 /// assert_eq!(tracing_genai::semconv::CALL_COUNT_BUCKETS[0], 0.0);
 /// ```
 pub const CALL_COUNT_BUCKETS: &[f64] = &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
-
-

@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 use opentelemetry::KeyValue;
 use serde_json::Value;
 
-use crate::content::{ChatMessage, MessagePart, OutputAccumulator, OutputMessage, ToolDefinition};
 use crate::content::SpanContent;
+use crate::content::{ChatMessage, MessagePart, OutputAccumulator, OutputMessage, ToolDefinition};
 use crate::layer::WithState;
 use crate::model::{ErrorInfo, FieldValue, GenAiField, GenAiSpan, SpanEvent};
 use crate::record::capture::apply;

@@ -54,4 +54,3 @@ pub(crate) fn run_hook(
         }
     }
 }
-

@@ -61,13 +61,13 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 pub use accumulate::OutputAccumulator;
-pub use messages::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
 pub(crate) use hook::run_hook;
 pub use hook::{ContentKind, PartContext};
+pub use messages::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
 pub(crate) use secrets::SecretScanner;
 pub use secrets::{SecretMatcher, SecretPattern, REDACTED};
-pub(crate) use truncate::{fit, replace_blobs};
 pub use truncate::TRUNCATION_MARKER;
+pub(crate) use truncate::{fit, replace_blobs};
 
 use crate::model::text;
 use hook::RedactFn;

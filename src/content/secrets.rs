@@ -19,8 +19,6 @@ use serde_json::{Map, Value};
 
 use crate::model::text::is_secret_name;
 
-
-
 /// Replaces JSON nested deeper than the content depth limit.
 pub(crate) const DEPTH_MARKER: &str = "[truncated: nested too deep]";
 

@@ -107,7 +107,9 @@ pub(crate) fn finish(
             .iter()
             .filter(|kv| {
                 let k = kv.key.as_str();
-                k.starts_with(sc::GEN_AI_PREFIX) || k.starts_with(sc::SERVER_PREFIX) || k == sc::ERROR_TYPE
+                k.starts_with(sc::GEN_AI_PREFIX)
+                    || k.starts_with(sc::SERVER_PREFIX)
+                    || k == sc::ERROR_TYPE
             })
             .cloned()
             .collect();

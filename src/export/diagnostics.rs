@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-
 use crate::model::GenAiSpan;
 
 /// The GenAI layer's counters. Get a handle with

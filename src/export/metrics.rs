@@ -222,8 +222,7 @@ impl MetricsConfig {
             KeyValue::new(sc::ERROR_TYPE, t)
         });
         let opt = |key: &'static str, v: &Option<String>| {
-            v.as_ref()
-                .map(|v| KeyValue::new(key, shared(v)))
+            v.as_ref().map(|v| KeyValue::new(key, shared(v)))
         };
         match op {
             Operation::InvokeAgent => {
@@ -315,5 +314,3 @@ fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Optio
         inst.unpriced.add(1, &common);
     }
 }
-
-

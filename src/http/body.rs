@@ -16,8 +16,8 @@ use reqwest::{Response, ResponseBuilderExt};
 use super::api::Api;
 use super::middleware::{apply_response, transport_error_type};
 use super::stream::StreamParser;
-use crate::GenAiSpanExt;
 use crate::stream::StreamRecorder;
+use crate::GenAiSpanExt;
 
 /// Diagnostic of a body the application dropped before its end.
 pub(crate) const DROPPED_EARLY: &str = "response body dropped before end";
@@ -100,7 +100,9 @@ impl BodyTracker {
                     *buf = Vec::new();
                     let cap = self.max_buffered;
                     self.span.with_genai_state(|s| {
-                        s.add_diagnostic(format!("response body larger than {cap} bytes: not parsed"))
+                        s.add_diagnostic(format!(
+                            "response body larger than {cap} bytes: not parsed"
+                        ))
                     });
                 } else {
                     buf.extend_from_slice(chunk);

@@ -1,7 +1,6 @@
 //! Which span field means what: the GenAI fields the layer understands and the alias table that
 //! maps input field names (semconv names and the names Rust LLM clients use) to them.
 
-
 use crate::semconv as sc;
 
 /// A GenAI fact the layer captures from a span field.

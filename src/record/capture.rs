@@ -197,4 +197,3 @@ impl Visit for Capture<'_> {
         self.record(field, Raw::Str(&s));
     }
 }
-

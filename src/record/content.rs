@@ -98,4 +98,3 @@ pub(crate) fn record_raw(state: &mut SpanRecord, name: &str, raw: Raw<'_>) {
         state.add_diagnostic(format!("{name}: {}; not exported", json_error(&e)));
     }
 }
-

@@ -207,4 +207,3 @@ pub(crate) fn inherit_into<S>(
         }
     }
 }
-

@@ -138,7 +138,6 @@ impl Raw<'_> {
     }
 }
 
-
 /// Parses `["a", "b"]`, `a,b` or `a` into a list of non-empty trimmed strings.
 pub(crate) fn parse_list(s: &str) -> Vec<String> {
     let t = s.trim();
@@ -184,7 +183,6 @@ impl Raw<'_> {
         }
     }
 }
-
 
 impl<'a> From<&'a FieldValue> for Raw<'a> {
     /// A kept value, recorded again (inheritance, typed helpers).
