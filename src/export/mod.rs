@@ -7,8 +7,7 @@
 //! 4. the [`AttributeMapper`](crate::mapper::AttributeMapper)s run, each isolated from panics;
 //! 5. [`content`]: secrets scrubbed from everything exported, message content added when
 //!    capture is on;
-//! 6. [`Closed::write_to`]: name, attributes, events and status written on the OpenTelemetry
-//!    span.
+//! 6. `write`: name, attributes, events and status written on the OpenTelemetry span.
 //!
 //! [`diagnostics`] counts what went wrong on the way, so nothing is lost silently.
 
@@ -23,14 +22,13 @@ mod rollup;
 use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::{SpanRef, Status};
-use opentelemetry::KeyValue;
 use tracing_core::Subscriber;
 use tracing_subscriber::registry::{LookupSpan, SpanRef as RegistrySpan};
 
 use crate::content::ContentConfig;
 use crate::cost::PriceTable;
 use crate::mapper::{Attributes, MapperFailure, MapperSlot};
-use crate::model::{Operation, SpanEvent};
+use crate::model::Operation;
 use crate::record::SpanRecord;
 use crate::semconv as sc;
 use crate::semconv::{Conventions, Item};
@@ -67,21 +65,10 @@ impl ConventionsSetting {
     }
 }
 
-/// A closed GenAI span, ready to be written on its OpenTelemetry span.
-#[derive(Debug)]
-pub(crate) struct Closed {
-    name: String,
-    attributes: Attributes,
-    events: Vec<SpanEvent>,
-    /// The `exception` event of a failed span.
-    exception: Option<Vec<KeyValue>>,
-    status: Option<Status>,
-    mapper_failures: Vec<MapperFailure>,
-}
-
 impl Exporter {
     /// Step 1: prices the call and rolls it up into its ancestors (`span` is the closing span,
     /// still in the registry).
+    #[inline]
     pub(crate) fn account<S>(&self, state: &mut SpanRecord, span: &RegistrySpan<'_, S>)
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
@@ -98,13 +85,16 @@ impl Exporter {
         }
     }
 
-    /// Steps 2 to 5: metrics, attributes, mappers, scrubbing and content.
+    /// Steps 2 to 6: metrics, attributes, mappers, scrubbing and content, then the write on
+    /// `span`, the OpenTelemetry span of the record (`None`: it could not be found, which is
+    /// counted). Mapper panics are counted and reported (once per mapper) last.
     pub(crate) fn close(
         &self,
         state: &mut SpanRecord,
         content: &ContentConfig,
         diagnostics: &Diagnostics,
-    ) -> Closed {
+        span: Option<SpanRef<'_>>,
+    ) {
         state.diagnose_saturated_counts();
         diagnostics.record_span(state);
         if state.operation.is_none() {
@@ -130,7 +120,7 @@ impl Exporter {
         let take = self.mappers.is_empty() && state.content.is_none();
         let mut attrs = attributes::attributes_of_closing(state, take, conventions);
         if let Some(id) = state.accounting.ancestor_conversation_id.take() {
-            attrs.push_unique(KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
+            attrs.push_unique(opentelemetry::KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
         }
         let mut mapper_failures = Vec::new();
         for mapper in &self.mappers {
@@ -139,57 +129,47 @@ impl Exporter {
             }
         }
         let name = content::finish(content, state, &mut attrs, name, conventions);
-        let (exception, status) = if state.is_error() {
-            (
-                attributes::exception_event(state),
-                Some(Status::error(attributes::status_description(state))),
-            )
-        } else if state.otel.status_ok {
-            (None, Some(Status::Ok))
-        } else {
-            (None, None)
-        };
-        Closed {
-            name,
-            attributes: attrs,
-            events: std::mem::take(&mut state.events),
-            exception,
-            status,
-            mapper_failures,
+        match span {
+            Some(span) => write(state, span, name, attrs),
+            None => diagnostics.record_unwritten(),
+        }
+        if !mapper_failures.is_empty() {
+            report(mapper_failures, diagnostics);
         }
     }
 }
 
-impl Closed {
-    /// Step 6: writes the span's name, attributes, events and status.
-    pub(crate) fn write_to(&mut self, span: &SpanRef<'_>) {
-        span.update_name(std::mem::take(&mut self.name));
-        span.set_attributes(std::mem::take(&mut self.attributes));
-        for event in std::mem::take(&mut self.events) {
-            span.add_event_with_timestamp(event.name, event.time, event.attributes);
-        }
-        if let Some(attrs) = self.exception.take() {
+/// Step 6: writes the span's name, attributes, events and status.
+fn write(state: &mut SpanRecord, span: SpanRef<'_>, name: String, attrs: Attributes) {
+    span.update_name(name);
+    span.set_attributes(attrs);
+    for event in std::mem::take(&mut state.events) {
+        span.add_event_with_timestamp(event.name, event.time, event.attributes);
+    }
+    if state.is_error() {
+        if let Some(attrs) = attributes::exception_event(state) {
             span.add_event(sc::EXCEPTION_EVENT, attrs);
         }
-        if let Some(status) = self.status.take() {
-            span.set_status(status);
-        }
+        span.set_status(Status::error(attributes::status_description(state)));
+    } else if state.otel.status_ok {
+        span.set_status(Status::Ok);
     }
+}
 
-    /// Counts and reports (once per mapper) the mappers that panicked. Called after every lock
-    /// is released: the warning is a `tracing` event.
-    pub(crate) fn report(self, diagnostics: &Diagnostics) {
-        for failure in self.mapper_failures {
-            diagnostics.record_mapper_panic();
-            if failure.first {
-                tracing::warn!(
-                    target: "tracing_genai",
-                    mapper = %failure.mapper,
-                    panic = %failure.message,
-                    "attribute mapper panicked; spans are exported without its changes \
-                     (reported once per mapper)"
-                );
-            }
+/// Counts and reports (once per mapper) the mappers that panicked; the warning is a `tracing`
+/// event, emitted after the span was written.
+#[cold]
+fn report(failures: Vec<MapperFailure>, diagnostics: &Diagnostics) {
+    for failure in failures {
+        diagnostics.record_mapper_panic();
+        if failure.first {
+            tracing::warn!(
+                target: "tracing_genai",
+                mapper = %failure.mapper,
+                panic = %failure.message,
+                "attribute mapper panicked; spans are exported without its changes \
+                 (reported once per mapper)"
+            );
         }
     }
 }

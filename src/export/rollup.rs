@@ -35,6 +35,7 @@ fn is_run(op: Option<&Operation>) -> bool {
 
 /// Prices the call, rolls it up into its ancestors and adds the extension attributes.
 /// Called by the layer when a GenAI span closes, before its attributes are built.
+#[inline]
 pub(crate) fn on_close<S>(
     state: &mut SpanRecord,
     span: &SpanRef<'_, S>,

@@ -240,18 +240,15 @@ impl<L> GenAiLayer<L> {
 
     /// Exports a closing GenAI span: its final name, attributes, events and status.
     fn finish(&self, id: &Id, state: &mut SpanRecord) {
-        let mut closed = self
-            .config
-            .export
-            .close(state, &self.config.content, &self.diagnostics);
-        match self
+        let cx = self
             .dispatch()
-            .and_then(|d| tracing_opentelemetry::get_otel_context(id, &d))
-        {
-            Some(cx) => closed.write_to(&cx.span()),
-            None => self.diagnostics.record_unwritten(),
-        }
-        closed.report(&self.diagnostics);
+            .and_then(|d| tracing_opentelemetry::get_otel_context(id, &d));
+        self.config.export.close(
+            state,
+            &self.config.content,
+            &self.diagnostics,
+            cx.as_ref().map(TraceContextExt::span),
+        );
     }
 
     /// Makes the inner layer end the span now. tracing-opentelemetry takes a span's end time
@@ -332,7 +329,9 @@ where
             }
             return self.otel.on_new_span(attrs, id, ctx);
         }
-        let state = record.start(
+        let mut state = SpanRecord::new(meta.name(), meta.target());
+        record.start(
+            &mut state,
             attrs,
             id,
             &ctx,

@@ -203,6 +203,7 @@ pub struct GenAiSpan {
 }
 
 impl GenAiSpan {
+    #[inline]
     pub(crate) fn new(span_name: &'static str, target: &'static str) -> Self {
         GenAiSpan {
             operation: None,
@@ -338,9 +339,15 @@ impl GenAiSpan {
 
     /// Token counts above `i64::MAX` are exported saturated (an OTLP int is an `i64`); say so.
     pub(crate) fn diagnose_saturated_counts(&mut self) {
-        let too_big: Vec<&'static str> = self
-            .usage
-            .counts()
+        // The common case, every count representable: no iteration, no allocation.
+        let counts = self.usage.counts();
+        if !counts
+            .iter()
+            .any(|(_, v)| v.is_some_and(|v| v > i64::MAX as u64))
+        {
+            return;
+        }
+        let too_big: Vec<&'static str> = counts
             .into_iter()
             .filter(|(_, v)| v.is_some_and(|v| i64::try_from(v).is_err()))
             .map(|(k, _)| k)

@@ -57,6 +57,7 @@ pub(crate) struct SpanRecord {
 }
 
 impl SpanRecord {
+    #[inline]
     pub(crate) fn new(span_name: &'static str, target: &'static str) -> Self {
         SpanRecord {
             span: GenAiSpan::new(span_name, target),
@@ -185,48 +186,42 @@ impl Recorder {
         !self.inherit.is_empty()
     }
 
-    /// The record of a new GenAI span: seeded by its rule, its fields captured, its inherited
-    /// fields filled from its ancestors.
+    /// Fills the record of a new GenAI span (made by [`SpanRecord::new`] in the caller's frame,
+    /// so the large record is not moved once more): seeded by its rule, its fields captured,
+    /// its inherited fields filled from its ancestors.
+    #[inline]
     pub(crate) fn start<S>(
         &self,
+        state: &mut SpanRecord,
         attrs: &SpanAttributes<'_>,
         id: &Id,
         ctx: &Context<'_, S>,
         content: &ContentConfig,
         attribute_of: AttributeOf,
-    ) -> SpanRecord
-    where
+    ) where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let meta = attrs.metadata();
-        let mut state = SpanRecord::new(meta.name(), meta.target());
-        self::content::init(content, &mut state);
+        self::content::init(content, state);
         if !self.rules.is_empty() {
             if let Some(rule) = self.rule_for(meta) {
-                rule.seed(&mut state);
+                rule.seed(state);
             }
         }
         let resolved = self.callsites.get(meta, &self.aliases);
         attrs.record(&mut Capture {
-            state: &mut state,
+            state,
             aliases: &self.aliases,
             resolved: Some(&resolved),
         });
         state.resolved = Some(resolved);
         if self.inherits() {
-            inherit::inherit_into(
-                &mut state,
-                id,
-                ctx,
-                &self.aliases,
-                &self.inherit,
-                attribute_of,
-            );
+            inherit::inherit_into(state, id, ctx, &self.aliases, &self.inherit, attribute_of);
         }
-        state
     }
 
     /// Captures values recorded later on a GenAI span.
+    #[inline]
     pub(crate) fn record(&self, state: &mut SpanRecord, values: &Record<'_>) {
         let resolved = state.resolved.take();
         values.record(&mut Capture {
