@@ -13,8 +13,6 @@
 
 pub(crate) mod attributes;
 mod content;
-#[cfg(test)]
-mod conventions_tests;
 pub(crate) mod diagnostics;
 pub(crate) mod metrics;
 mod rollup;

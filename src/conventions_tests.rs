@@ -1,5 +1,6 @@
-//! Unit tests of the conventions switch through the whole layer: the same spans exported with
-//! each [`Conventions`] setting (span attributes and metric names).
+//! Tests of the conventions switch through the whole data path (record, export, layer, user
+//! API): the same spans exported with each [`Conventions`] setting. Last in the module list,
+//! since it uses all of them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
@@ -262,7 +263,7 @@ fn metric_names_follow_the_setting() {
 
 #[test]
 fn modality_split() {
-    use super::metrics::by_modality;
+    use crate::export::metrics::by_modality;
     assert_eq!(by_modality(None, [None; 3]), []);
     assert_eq!(by_modality(Some(0), [None; 3]), [("unknown", 0)]);
     assert_eq!(by_modality(Some(100), [None; 3]), [("unknown", 100)]);
