@@ -309,3 +309,374 @@ fn output_messages_lose_finish_reason_in_latest_only() {
     assert!(latest[0].get("finish_reason").is_none(), "{latest}");
     assert_eq!(latest[0]["parts"][0]["content"], "hi");
 }
+
+// ---- latest-mode conformance: tests/data/semconv/latest.yaml + the pinned registry ----------
+
+type Yaml = serde_yaml_ng::Value;
+
+fn read_yaml(file: &str) -> Option<Yaml> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    // The vendored snapshot (tests/data/semconv), else the project's shared copy.
+    [
+        format!("{root}/tests/data/semconv/{file}"),
+        format!("{root}/../shared/semconv/{file}"),
+    ]
+    .iter()
+    .find_map(|p| std::fs::read_to_string(p).ok())
+    .map(|text| serde_yaml_ng::from_str(&text).unwrap())
+}
+
+/// `key -> type` of a registry file (`enum` for member types).
+fn registry_types(file: &str) -> std::collections::BTreeMap<String, String> {
+    let doc = read_yaml(file).unwrap_or_else(|| panic!("{file} not found"));
+    doc["attributes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let ty = match &a["type"] {
+                Yaml::String(s) => s.clone(),
+                _ => "enum".to_string(),
+            };
+            (a["key"].as_str().unwrap().to_string(), ty)
+        })
+        .collect()
+}
+
+fn type_matches(ty: &str, v: &Value) -> bool {
+    match ty {
+        "int" => matches!(v, Value::I64(_)),
+        "double" => matches!(v, Value::F64(_)),
+        "boolean" => matches!(v, Value::Bool(_)),
+        "string[]" => matches!(v, Value::Array(Array::String(_))),
+        "string" | "enum" | "any" => matches!(v, Value::String(_)),
+        _ => false,
+    }
+}
+
+/// Names listed under `section.list` of latest.yaml, with the entry.
+fn latest_entries(doc: &Yaml, section: &str, list: &str, name: &str) -> Vec<(String, Yaml)> {
+    doc[section][list]
+        .as_sequence()
+        .map(|s| {
+            s.iter()
+                .map(|e| (e[name].as_str().unwrap().to_string(), e.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every span kind and metric the layer has, in one run.
+fn broad_scenario() {
+    scenario();
+    let stream = crate::genai_span!("chat", "openai", "gpt-4o");
+    let mut rec = crate::stream::StreamRecorder::new(stream);
+    for delta in ["a", "b", "c"] {
+        rec.chunk();
+        rec.accumulator().output().push_text(0, delta);
+    }
+    let mut usage = crate::Usage::new(5, 3);
+    usage.reasoning_output_tokens = Some(1);
+    usage.image_cache_read_input_tokens = Some(2);
+    usage.cache_read_input_tokens = Some(2);
+    rec.accumulator().usage_from(&usage).finish_reason("stop");
+    rec.finish();
+    let cancelled = crate::genai_span!("generate_content", "gcp.gemini", "gemini-2.0-flash");
+    let mut rec = crate::stream::StreamRecorder::new(cancelled);
+    rec.chunk();
+    drop(rec);
+    let wf = tracing::info_span!(
+        "wf",
+        gen_ai.operation.name = "invoke_workflow",
+        gen_ai.workflow.name = "triage"
+    );
+    wf.in_scope(|| {
+        let remote = tracing::info_span!(
+            "remote",
+            gen_ai.operation.name = "invoke_agent",
+            gen_ai.agent.name = "remote",
+            otel.kind = "client",
+            gen_ai.usage.cache_read.input_tokens = 4_u64,
+            gen_ai.usage.input_tokens = 10_u64
+        );
+        drop(remote);
+    });
+    drop(wf);
+    for op in ["create_agent", "retrieval"] {
+        let s = tracing::info_span!("op", gen_ai.operation.name = op, gen_ai.request.model = "m");
+        drop(s);
+    }
+}
+
+fn run_broad(conventions: Conventions) -> Out {
+    // `run` with the broad scenario: swap the scenario through a thread-local flag would be
+    // more code than this copy of the pipeline set-up.
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let metric_exporter = InMemoryMetricExporter::default();
+    let meters = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(metric_exporter.clone()).build())
+        .build();
+    let layer = crate::layer()
+        .with_tracer(provider.tracer("t"))
+        .with_meter(meters.meter("tracing-genai"))
+        .with_conventions(conventions);
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), broad_scenario);
+    meters.force_flush().unwrap();
+    Out {
+        spans: exporter.get_finished_spans().unwrap(),
+        metrics: metric_exporter.get_finished_metrics().unwrap(),
+        seen: Vec::new(),
+    }
+}
+
+#[test]
+fn latest_mode_emits_only_latest_names_with_their_types() {
+    let latest = read_yaml("latest.yaml").unwrap_or_else(|| {
+        serde_yaml_ng::from_str(include_str!("../tests/data/semconv/latest.yaml")).unwrap()
+    });
+    let mut pinned = registry_types("gen-ai-registry.yaml");
+    pinned.extend(registry_types("openai-registry.yaml"));
+    let added: std::collections::BTreeMap<String, Yaml> =
+        latest_entries(&latest, "attributes", "added", "key")
+            .into_iter()
+            .collect();
+    let removed: BTreeSet<String> = latest_entries(&latest, "attributes", "removed", "key")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(added.contains_key(CACHE_WRITE) && removed.contains(CACHE_CREATION));
+
+    let out = run_broad(Conventions::Latest);
+    assert!(out.spans.len() >= 10, "{}", out.spans.len());
+    let mut checked = 0;
+    for s in &out.spans {
+        for kv in &s.attributes {
+            let key = kv.key.as_str();
+            if !(key.starts_with("gen_ai.") || key.starts_with("openai.")) {
+                continue;
+            }
+            let ty =
+                if let Some((_, ty)) = crate::semconv::EXTENSIONS.iter().find(|(k, _)| *k == key) {
+                    ty.to_string()
+                } else if let Some(entry) = added.get(key) {
+                    entry["type"].as_str().unwrap().to_string()
+                } else {
+                    assert!(
+                        !removed.contains(key),
+                        "{}: {key} was removed in latest",
+                        s.name
+                    );
+                    pinned
+                        .get(key)
+                        .unwrap_or_else(|| panic!("{}: {key} is in neither registry", s.name))
+                        .clone()
+                };
+            assert!(
+                type_matches(&ty, &kv.value),
+                "{}: {key} = {:?} is not {ty}",
+                s.name,
+                kv.value
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} attributes checked");
+    // The latest-only keys were exercised.
+    let emitted: BTreeSet<&str> = out
+        .spans
+        .iter()
+        .flat_map(|s| s.attributes.iter().map(|kv| kv.key.as_str()))
+        .collect();
+    for key in [
+        CACHE_WRITE,
+        "gen_ai.usage.audio.input_tokens",
+        "gen_ai.usage.image.cache_read.input_tokens",
+    ] {
+        assert!(emitted.contains(key), "{key} not emitted");
+    }
+
+    // Metrics: each added one with its instrument, value type and unit; the pinned ones only
+    // if not removed (and the old duration never for an inference).
+    let metrics_doc = read_yaml("gen-ai-metrics.yaml").unwrap();
+    let pinned_metrics: std::collections::BTreeMap<String, (String, String)> = metrics_doc
+        ["metrics"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_string(),
+                (
+                    m["instrument"].as_str().unwrap().to_string(),
+                    m["unit"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect();
+    let added_metrics: std::collections::BTreeMap<String, Yaml> =
+        latest_entries(&latest, "metrics", "added", "name")
+            .into_iter()
+            .collect();
+    let removed_metrics: BTreeSet<String> = latest_entries(&latest, "metrics", "removed", "name")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let not_for_inference: BTreeSet<String> =
+        latest_entries(&latest, "metrics", "not_for_inference", "name")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+    let modality_members: Vec<String> = latest["metric_attributes"]["added"][0]["members"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    let mut metrics_seen = 0;
+    for m in out
+        .metrics
+        .iter()
+        .flat_map(|rm| rm.scope_metrics())
+        .flat_map(|s| s.metrics())
+    {
+        use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+        let name = m.name();
+        if name.starts_with("tracing_genai.") {
+            continue;
+        }
+        let (instrument, value_type, attrs): (&str, &str, Vec<Vec<(String, String)>>) = {
+            fn pts<T>(d: &MetricData<T>) -> (&'static str, Vec<Vec<(String, String)>>) {
+                let a = |it: &mut dyn Iterator<Item = &opentelemetry::KeyValue>| {
+                    it.map(|kv| (kv.key.to_string(), kv.value.to_string()))
+                        .collect::<Vec<_>>()
+                };
+                match d {
+                    MetricData::Histogram(h) => (
+                        "histogram",
+                        h.data_points().map(|p| a(&mut p.attributes())).collect(),
+                    ),
+                    MetricData::Sum(s) => (
+                        "counter",
+                        s.data_points().map(|p| a(&mut p.attributes())).collect(),
+                    ),
+                    _ => ("other", Vec::new()),
+                }
+            }
+            match m.data() {
+                AggregatedMetrics::F64(d) => {
+                    let (i, p) = pts(d);
+                    (i, "double", p)
+                }
+                AggregatedMetrics::U64(d) => {
+                    let (i, p) = pts(d);
+                    (i, "int", p)
+                }
+                AggregatedMetrics::I64(d) => {
+                    let (i, p) = pts(d);
+                    (i, "int", p)
+                }
+            }
+        };
+        if let Some(entry) = added_metrics.get(name) {
+            assert_eq!(instrument, entry["instrument"].as_str().unwrap(), "{name}");
+            assert_eq!(value_type, entry["value_type"].as_str().unwrap(), "{name}");
+            assert_eq!(m.unit(), entry["unit"].as_str().unwrap(), "{name}");
+            for required in entry["required_attributes"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+            {
+                let required = required.as_str().unwrap();
+                for p in &attrs {
+                    let v = p.iter().find(|(k, _)| k == required);
+                    let v = v.unwrap_or_else(|| panic!("{name}: a point without {required}"));
+                    assert!(
+                        modality_members.contains(&v.1),
+                        "{name}: {required} = {}",
+                        v.1
+                    );
+                }
+            }
+            for forbidden in entry["forbidden_attributes"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+            {
+                let forbidden = forbidden.as_str().unwrap();
+                assert!(
+                    attrs.iter().all(|p| p.iter().all(|(k, _)| k != forbidden)),
+                    "{name}"
+                );
+            }
+        } else {
+            assert!(
+                !removed_metrics.contains(name),
+                "{name} was removed in latest"
+            );
+            let (inst, unit) = pinned_metrics
+                .get(name)
+                .unwrap_or_else(|| panic!("{name} is in neither version"));
+            assert_eq!(
+                (instrument, m.unit()),
+                (inst.as_str(), unit.as_str()),
+                "{name}"
+            );
+            if not_for_inference.contains(name) {
+                for p in &attrs {
+                    let op = p
+                        .iter()
+                        .find(|(k, _)| k == "gen_ai.operation.name")
+                        .map(|(_, v)| v.as_str());
+                    assert!(
+                        !matches!(op, Some("chat" | "text_completion" | "generate_content")),
+                        "{name} recorded for an inference: {p:?}"
+                    );
+                }
+            }
+        }
+        for p in &attrs {
+            assert!(
+                p.iter().all(|(k, _)| k != "gen_ai.token.type"),
+                "{name}: gen_ai.token.type"
+            );
+        }
+        metrics_seen += 1;
+    }
+    for name in added_metrics.keys() {
+        // Every added metric the scenario can produce was seen.
+        let seen = out
+            .metrics
+            .iter()
+            .flat_map(|rm| rm.scope_metrics())
+            .flat_map(|s| s.metrics())
+            .any(|m| m.name() == name);
+        assert!(seen, "{name} not recorded by the scenario");
+    }
+    assert!(metrics_seen >= 16, "{metrics_seen}");
+}
+
+#[test]
+fn both_mode_is_the_union_without_duplicates() {
+    let pinned = run_broad(Conventions::Pinned);
+    let latest = run_broad(Conventions::Latest);
+    let both = run_broad(Conventions::Both);
+    assert_eq!(both.spans.len(), pinned.spans.len());
+    for (i, b) in both.spans.iter().enumerate() {
+        let k = keys(b);
+        let set: BTreeSet<&str> = k.iter().copied().collect();
+        assert_eq!(set.len(), k.len(), "{}: a key twice", b.name);
+        let union: BTreeSet<&str> = keys(&pinned.spans[i])
+            .into_iter()
+            .chain(keys(&latest.spans[i]))
+            .collect();
+        assert_eq!(set, union, "{}", b.name);
+    }
+    let union: BTreeSet<String> = metric_names(&pinned)
+        .union(&metric_names(&latest))
+        .cloned()
+        .collect();
+    assert_eq!(metric_names(&both), union);
+}

@@ -111,9 +111,14 @@ enum Strings {
 
 fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attributes {
     let pad_reasons = missing_reasons(state, conventions);
-    let agent_cache = !matches!(state.operation, Some(Operation::InvokeAgent))
-        || state.kind() != opentelemetry::trace::SpanKind::Internal
-        || conventions.has(Item::InternalAgentCacheUsage);
+    // The cache counts of an INTERNAL agent span, in the versions that have them there.
+    let internal_agent = matches!(state.operation, Some(Operation::InvokeAgent))
+        && state.kind() == opentelemetry::trace::SpanKind::Internal;
+    let cache_conventions = if internal_agent {
+        conventions.where_has(Item::InternalAgentCacheUsage)
+    } else {
+        Some(conventions)
+    };
     let mut a = Attributes::with_capacity(16 + state.fields.len());
     let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
     let s = |v: &mut String| match mode {
@@ -203,9 +208,11 @@ fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attr
     }
     for ((key, v), (item, cache)) in state.usage.counts().into_iter().zip(USAGE_ITEMS) {
         let Some(v) = v else { continue };
-        if cache && !agent_cache {
-            continue;
-        }
+        let conventions = match (cache, cache_conventions) {
+            (false, _) => conventions,
+            (true, Some(c)) => c,
+            (true, None) => continue,
+        };
         match item {
             None => put(key, Value::I64(int(v))),
             Some(item) => {

@@ -207,6 +207,29 @@ impl Conventions {
             .or(d.pinned.filter(|_| self.emits_pinned()))
     }
 
+    /// The part of this setting in which `item` exists: `self` narrowed to the versions that
+    /// have it (`None` if none does). For names that only exist where a rule holds: in `Both`,
+    /// a pinned-only rule keeps only the pinned names.
+    ///
+    /// ```
+    /// use tracing_genai::semconv::{Conventions, Item};
+    /// let item = Item::InternalAgentCacheUsage; // pinned only
+    /// assert_eq!(Conventions::Both.where_has(item), Some(Conventions::Pinned));
+    /// assert_eq!(Conventions::Latest.where_has(item), None);
+    /// assert_eq!(Conventions::Both.where_has(Item::InferenceDuration), Some(Conventions::Both));
+    /// ```
+    pub fn where_has(self, item: Item) -> Option<Conventions> {
+        let d = item.difference();
+        let pinned = d.pinned.is_some() && self.emits_pinned();
+        let latest = d.latest.is_some() && self.emits_latest();
+        match (pinned, latest) {
+            (true, true) => Some(Conventions::Both),
+            (true, false) => Some(Conventions::Pinned),
+            (false, true) => Some(Conventions::Latest),
+            (false, false) => None,
+        }
+    }
+
     /// Whether this setting has `item` at all (in `Both`: whether either version has it).
     ///
     /// ```
