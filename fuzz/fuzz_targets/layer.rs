@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 // The registry reader and type check shared with the integration tests.
-#[path = "../../tests/support/registry.rs"]
+#[path = "../../tests/it/support/registry.rs"]
 mod registry;
 
 use std::sync::OnceLock;

@@ -1,0 +1,157 @@
+//! The pinned semantic-convention registry (/work/shared/semconv) read at run time, and the
+//! type check of exported attributes against it. Used by tests/it/registry.rs, the property tests
+//! and the fuzz target (fuzz/fuzz_targets/layer.rs includes this file with `#[path]`), so it
+//! depends on nothing else in tests/support.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+
+use opentelemetry::{Array, Value};
+use opentelemetry_sdk::trace::SpanData;
+
+/// The registry directory seen from a crate whose manifest is `levels` directories below the
+/// repository root (0 for the main crate, 1 for fuzz/).
+pub fn semconv_dir(manifest_dir: &str, levels: usize) -> String {
+    format!("{manifest_dir}/{}../shared/semconv", "../".repeat(levels))
+}
+
+/// One registry attribute: its declared type and, for enums, the member values.
+#[derive(Debug)]
+pub struct Def {
+    pub ty: String,
+    pub members: Vec<String>,
+}
+
+/// Attribute key -> definition.
+pub type Registry = HashMap<String, Def>;
+
+/// The GenAI and OpenAI registries.
+#[derive(Debug)]
+pub struct Registries {
+    pub gen_ai: Registry,
+    pub openai: Registry,
+}
+
+/// Loads a registry file; `None` (with a notice) when it is absent outside CI.
+pub fn load(path: &str) -> Option<Registry> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("semconv registry {path} missing in CI: {e}");
+            }
+            eprintln!("notice: {path} not found ({e}); registry conformance checks skipped");
+            return None;
+        }
+    };
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let mut out = HashMap::new();
+    for attr in doc["attributes"].as_sequence().unwrap() {
+        let key = attr["key"].as_str().unwrap().to_string();
+        let def = match &attr["type"] {
+            serde_yaml_ng::Value::String(s) => Def {
+                ty: s.clone(),
+                members: Vec::new(),
+            },
+            serde_yaml_ng::Value::Mapping(m) => Def {
+                ty: "enum".to_string(),
+                members: m
+                    .get("members")
+                    .and_then(|v| v.as_sequence())
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["value"].as_str().unwrap().to_string())
+                    .collect(),
+            },
+            other => panic!("{key}: unexpected type {other:?}"),
+        };
+        out.insert(key, def);
+    }
+    assert!(!out.is_empty(), "{path} has no attributes");
+    Some(out)
+}
+
+/// Both registries from `dir`; `None` when absent outside CI.
+pub fn registries_in(dir: &str) -> Option<Registries> {
+    Some(Registries {
+        gen_ai: load(&format!("{dir}/gen-ai-registry.yaml"))?,
+        openai: load(&format!("{dir}/openai-registry.yaml"))?,
+    })
+}
+
+/// Both registries, seen from the main crate's tests.
+pub fn registries() -> Option<Registries> {
+    registries_in(&semconv_dir(env!("CARGO_MANIFEST_DIR"), 0))
+}
+
+/// The registries, loaded once per test binary (`None` when absent outside CI).
+pub fn cached() -> Option<&'static Registries> {
+    static R: std::sync::OnceLock<Option<Registries>> = std::sync::OnceLock::new();
+    R.get_or_init(registries).as_ref()
+}
+
+/// Whether an exported value has the OTel type that the registry type maps to.
+pub fn type_matches(ty: &str, value: &Value) -> bool {
+    match ty {
+        "int" => matches!(value, Value::I64(_)),
+        "double" => matches!(value, Value::F64(_)),
+        "string" | "enum" | "any" => matches!(value, Value::String(_)),
+        "string[]" => matches!(value, Value::Array(Array::String(_))),
+        "boolean" => matches!(value, Value::Bool(_)),
+        _ => false,
+    }
+}
+
+/// The declared type of an exported key: our extensions (`gen_ai.usage.cost`,
+/// `tracing_genai.*`) first, then the registries for `gen_ai.*` / `openai.*`. `None` for keys
+/// outside those namespaces; panics for a `gen_ai.*`/`openai.*`/`tracing_genai.*` key that is
+/// declared nowhere.
+pub fn declared_type<'a>(regs: &'a Registries, key: &str, span: &str) -> Option<&'a str> {
+    if let Some((_, ty)) = tracing_genai::semconv::EXTENSIONS
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
+        return Some(ty);
+    }
+    if key == tracing_genai::DIAGNOSTICS_ATTRIBUTE {
+        return Some("string[]");
+    }
+    let reg = if key.starts_with("gen_ai.") {
+        &regs.gen_ai
+    } else if key.starts_with("openai.") {
+        &regs.openai
+    } else if key.starts_with("tracing_genai.") {
+        panic!("{key} (span {span}) is not a declared extension")
+    } else {
+        return None;
+    };
+    let def = reg
+        .get(key)
+        .unwrap_or_else(|| panic!("{key} (span {span}) is not in the registry"));
+    Some(def.ty.as_str())
+}
+
+/// Asserts every `gen_ai.*`, `openai.*` and `tracing_genai.*` attribute of every span exists
+/// with its declared type (doubles finite); returns how many attributes were checked.
+pub fn check_types(spans: &[SpanData], regs: &Registries) -> usize {
+    let mut checked = 0;
+    for span in spans {
+        for kv in &span.attributes {
+            let key = kv.key.as_str();
+            let Some(ty) = declared_type(regs, key, &span.name) else {
+                continue;
+            };
+            assert!(
+                type_matches(ty, &kv.value),
+                "{key} on {}: declared {ty} but exported {:?}",
+                span.name,
+                kv.value
+            );
+            if let Value::F64(f) = kv.value {
+                assert!(f.is_finite(), "{key} on {} = {f}", span.name);
+            }
+            checked += 1;
+        }
+    }
+    checked
+}
