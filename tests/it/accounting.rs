@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::metrics::{attr, Harness};
+use crate::support::{attr, Harness};
 use opentelemetry::trace::Status;
 use opentelemetry::Value;
 use tracing::Instrument;
@@ -27,7 +27,7 @@ fn chat(model: &str, input: u64, cached: u64, output: u64) {
 
 fn cost_of(span: &opentelemetry_sdk::trace::SpanData) -> f64 {
     match attr(span, "gen_ai.usage.cost") {
-        Some(Value::F64(v)) => v,
+        Some(Value::F64(v)) => *v,
         other => panic!("cost: {other:?}"),
     }
 }
@@ -39,10 +39,10 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn cost_attribute_metric_and_unknown_models() {
     let table = Arc::new(prices());
-    let h = Harness::with({
-        let t = Arc::clone(&table);
-        move |l| l.with_prices(t)
-    });
+    let h = Harness::builder()
+        .metrics(true)
+        .prices(Arc::clone(&table))
+        .build();
     h.run(|| {
         chat("gpt-4o-2024-08-06", 1000, 400, 200);
         chat("mystery-model", 1000, 0, 200);
@@ -75,7 +75,7 @@ fn cost_attribute_metric_and_unknown_models() {
 fn reasoning_tokens_billed_at_reasoning_price() {
     let table =
         PriceTable::new("USD").with_model("o3", ModelPrice::new(2.0, 8.0).with_reasoning(20.0));
-    let h = Harness::with(move |l| l.with_prices(table));
+    let h = Harness::builder().metrics(true).prices(table).build();
     h.run(|| {
         let span = tracing_genai::genai_span!("chat", "openai", "o3");
         let _e = span.enter();
@@ -92,7 +92,7 @@ fn reasoning_tokens_billed_at_reasoning_price() {
 
 #[test]
 fn usage_cost_and_call_counts_roll_up_to_agent_and_workflow() {
-    let h = Harness::with(|l| l.with_prices(prices()));
+    let h = Harness::builder().metrics(true).prices(prices()).build();
     h.run(|| {
         let wf = tracing::info_span!(
             "wf",
@@ -120,49 +120,49 @@ fn usage_cost_and_call_counts_roll_up_to_agent_and_workflow() {
     let sub = h.span("invoke_agent researcher");
     assert_eq!(
         attr(&sub, "gen_ai.usage.input_tokens"),
-        Some(Value::I64(200))
+        Some(&Value::I64(200))
     );
     assert_eq!(
         attr(&sub, "gen_ai.usage.output_tokens"),
-        Some(Value::I64(100))
+        Some(&Value::I64(100))
     );
     assert!(close(cost_of(&sub), 2.0 * o3));
     assert_eq!(
         attr(&sub, "tracing_genai.agent.inference_calls"),
-        Some(Value::I64(2))
+        Some(&Value::I64(2))
     );
     assert_eq!(
         attr(&sub, "tracing_genai.agent.tool_calls"),
-        Some(Value::I64(0))
+        Some(&Value::I64(0))
     );
 
     let planner = h.span("invoke_agent planner");
     assert_eq!(
         attr(&planner, "gen_ai.usage.input_tokens"),
-        Some(Value::I64(1200))
+        Some(&Value::I64(1200))
     );
     assert_eq!(
         attr(&planner, "gen_ai.usage.output_tokens"),
-        Some(Value::I64(300))
+        Some(&Value::I64(300))
     );
     assert_eq!(
         attr(&planner, "gen_ai.usage.cache_read.input_tokens"),
-        Some(Value::I64(400))
+        Some(&Value::I64(400))
     );
     assert!(close(cost_of(&planner), gpt + 2.0 * o3));
     assert_eq!(
         attr(&planner, "tracing_genai.agent.inference_calls"),
-        Some(Value::I64(1))
+        Some(&Value::I64(1))
     );
     assert_eq!(
         attr(&planner, "tracing_genai.agent.tool_calls"),
-        Some(Value::I64(1))
+        Some(&Value::I64(1))
     );
 
     let wf = h.span("invoke_workflow trip");
     assert_eq!(
         attr(&wf, "gen_ai.usage.input_tokens"),
-        Some(Value::I64(1200))
+        Some(&Value::I64(1200))
     );
     assert!(close(cost_of(&wf), gpt + 2.0 * o3));
     assert_eq!(attr(&wf, "tracing_genai.agent.inference_calls"), None);
@@ -175,7 +175,7 @@ fn usage_cost_and_call_counts_roll_up_to_agent_and_workflow() {
 
 #[test]
 fn no_price_table_no_cost() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| chat("gpt-4o", 10, 0, 10));
     assert_eq!(attr(&h.span("chat gpt-4o"), "gen_ai.usage.cost"), None);
     assert!(h
@@ -186,7 +186,7 @@ fn no_price_table_no_cost() {
 
 #[test]
 fn retries_are_events_and_status_follows_last_attempt() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let span = tracing_genai::genai_span!("chat", "openai", "recovers");
         let _e = span.enter();
@@ -230,7 +230,7 @@ fn retries_are_events_and_status_follows_last_attempt() {
 
     let failed = h.span("chat gives-up");
     assert!(matches!(failed.status, Status::Error { .. }));
-    assert_eq!(attr(&failed, "error.type"), Some(Value::from("503")));
+    assert_eq!(attr(&failed, "error.type"), Some(&Value::from("503")));
     let attempts: Vec<_> = failed
         .events
         .iter()
@@ -255,7 +255,10 @@ async fn llm_call() {
 
 #[test]
 fn inherited_fields_cross_tokio_spawn() {
-    let h = Harness::with(|l| l.with_inherited_fields(["request_id", "gen_ai.conversation.id"]));
+    let h = Harness::builder()
+        .metrics(true)
+        .inherited_fields(["request_id", "gen_ai.conversation.id"])
+        .build();
     h.run(|| {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -282,10 +285,10 @@ fn inherited_fields_cross_tokio_spawn() {
         });
     });
     let span = h.span("chat gpt-4o");
-    assert_eq!(attr(&span, "request_id"), Some(Value::from("req-42")));
+    assert_eq!(attr(&span, "request_id"), Some(&Value::from("req-42")));
     assert_eq!(
         attr(&span, "gen_ai.conversation.id"),
-        Some(Value::from("conv-7"))
+        Some(&Value::from("conv-7"))
     );
     assert_eq!(
         attr(&span, "user"),
@@ -294,18 +297,18 @@ fn inherited_fields_cross_tokio_spawn() {
     );
     assert_eq!(
         attr(&h.span("chat own"), "request_id"),
-        Some(Value::from("mine"))
+        Some(&Value::from("mine"))
     );
     // The outer span keeps its own fields (it is not a GenAI span).
     assert_eq!(
         attr(&h.span("http_request"), "request_id"),
-        Some(Value::from("req-42"))
+        Some(&Value::from("req-42"))
     );
 }
 
 #[test]
 fn nothing_inherited_unless_asked() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let request = tracing::info_span!("http_request", request_id = "req-42");
         let _r = request.enter();
@@ -316,7 +319,10 @@ fn nothing_inherited_unless_asked() {
 
 #[test]
 fn inherits_values_recorded_later_on_the_outer_span_before_the_call() {
-    let h = Harness::with(|l| l.with_inherited_fields(["request_id"]));
+    let h = Harness::builder()
+        .metrics(true)
+        .inherited_fields(["request_id"])
+        .build();
     h.run(|| {
         let request = tracing::info_span!("http_request", request_id = tracing::field::Empty);
         let _r = request.enter();
@@ -325,13 +331,13 @@ fn inherits_values_recorded_later_on_the_outer_span_before_the_call() {
     });
     assert_eq!(
         attr(&h.span("chat gpt-4o"), "request_id"),
-        Some(Value::I64(77))
+        Some(&Value::I64(77))
     );
 }
 
 #[test]
 fn agent_workflow_and_tool_call_macros() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let wf = tracing_genai::workflow_span!("trip", gen_ai.conversation.id = "conv-1");
         let _w = wf.enter();
@@ -353,38 +359,44 @@ fn agent_workflow_and_tool_call_macros() {
     assert_eq!(tool.span_kind, opentelemetry::trace::SpanKind::Internal);
     assert_eq!(
         attr(&tool, "gen_ai.tool.call.id"),
-        Some(Value::from("call_9"))
+        Some(&Value::from("call_9"))
     );
     assert_eq!(
         attr(&tool, "gen_ai.tool.type"),
-        Some(Value::from("function"))
+        Some(&Value::from("function"))
     );
     let created = h.span("create_agent planner");
     assert_eq!(
         attr(&created, "gen_ai.agent.id"),
-        Some(Value::from("asst_1"))
+        Some(&Value::from("asst_1"))
     );
     assert_eq!(created.span_kind, opentelemetry::trace::SpanKind::Client);
     let agent = h.span("invoke_agent planner");
     assert_eq!(
         attr(&agent, "gen_ai.agent.description"),
-        Some(Value::from("plans trips"))
+        Some(&Value::from("plans trips"))
     );
     assert_eq!(
         attr(&agent, "tracing_genai.agent.tool_calls"),
-        Some(Value::I64(1))
+        Some(&Value::I64(1))
     );
     let wf = h.span("invoke_workflow trip");
     assert_eq!(
         attr(&wf, "gen_ai.conversation.id"),
-        Some(Value::from("conv-1"))
+        Some(&Value::from("conv-1"))
     );
-    assert_eq!(attr(&wf, "gen_ai.workflow.name"), Some(Value::from("trip")));
+    assert_eq!(
+        attr(&wf, "gen_ai.workflow.name"),
+        Some(&Value::from("trip"))
+    );
 }
 
 #[test]
 fn genai_attributes_can_be_inherited_from_genai_ancestors() {
-    let h = Harness::with(|l| l.with_inherited_fields(["gen_ai.agent.name"]));
+    let h = Harness::builder()
+        .metrics(true)
+        .inherited_fields(["gen_ai.agent.name"])
+        .build();
     h.run(|| {
         let agent = tracing_genai::agent_span!("planner");
         let _a = agent.enter();
@@ -397,11 +409,11 @@ fn genai_attributes_can_be_inherited_from_genai_ancestors() {
     });
     assert_eq!(
         attr(&h.span("execute_tool get_weather"), "gen_ai.agent.name"),
-        Some(Value::from("planner"))
+        Some(&Value::from("planner"))
     );
     assert_eq!(
         attr(&h.span("execute_tool search"), "gen_ai.agent.name"),
-        Some(Value::from("other"))
+        Some(&Value::from("other"))
     );
     let m = h.metric("gen_ai.execute_tool.duration");
     assert_eq!(
@@ -412,7 +424,7 @@ fn genai_attributes_can_be_inherited_from_genai_ancestors() {
 
 #[test]
 fn retry_after_error_takes_the_previous_error_type_as_argument() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let span = tracing_genai::genai_span!("chat", "openai", "given");
         let _e = span.enter();

@@ -5,7 +5,7 @@ use tracing_genai::GenAiField;
 
 #[test]
 fn default_aliases_map_and_raw_keys_are_not_exported() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -55,7 +55,7 @@ fn default_aliases_map_and_raw_keys_are_not_exported() {
 
 #[test]
 fn alternative_aliases() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -82,7 +82,7 @@ fn provider_aliases_system_and_deprecated_gen_ai_system() {
         .into_iter()
         .enumerate()
     {
-        let spans = run(|| match i {
+        let spans = Harness::new().collect_spans(|| match i {
             0 => {
                 let _s =
                     tracing::info_span!("llm", gen_ai.operation.name = "chat", system = "bedrock")
@@ -124,7 +124,7 @@ fn provider_normalisation() {
         tracing_genai::normalize_provider("SomethingNew"),
         "somethingnew"
     );
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -137,12 +137,13 @@ fn provider_normalisation() {
 
 #[test]
 fn custom_alias() {
-    let r = run_with(
-        |l| {
+    let r = Harness::builder()
+        .configure(|l| {
             l.with_alias("llm.model_name", GenAiField::RequestModel)
                 .with_alias("usage_in", GenAiField::InputTokens)
-        },
-        || {
+        })
+        .build()
+        .collect(|| {
             let _s = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = "chat",
@@ -150,8 +151,7 @@ fn custom_alias() {
                 usage_in = 42_u64
             )
             .entered();
-        },
-    );
+        });
     let s = r.only();
     assert_eq!(s.name, "chat claude-3-5-sonnet");
     assert_eq!(i64_attr(s, "gen_ai.usage.input_tokens"), 42);
@@ -160,9 +160,10 @@ fn custom_alias() {
 
 #[test]
 fn removed_alias_is_an_ordinary_field() {
-    let r = run_with(
-        |l| l.without_alias("seed"),
-        || {
+    let r = Harness::builder()
+        .configure(|l| l.without_alias("seed"))
+        .build()
+        .collect(|| {
             let _s = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = "chat",
@@ -170,8 +171,7 @@ fn removed_alias_is_an_ordinary_field() {
                 seed = 7_i64
             )
             .entered();
-        },
-    );
+        });
     let s = r.only();
     assert!(!has(s, "gen_ai.request.seed"));
     assert_eq!(i64_attr(s, "seed"), 7);
@@ -179,23 +179,23 @@ fn removed_alias_is_an_ordinary_field() {
 
 #[test]
 fn semconv_names_cannot_be_removed() {
-    let r = run_with(
-        |l| l.without_alias("gen_ai.request.model"),
-        || {
+    let r = Harness::builder()
+        .configure(|l| l.without_alias("gen_ai.request.model"))
+        .build()
+        .collect(|| {
             let _s = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = "chat",
                 gen_ai.request.model = "m"
             )
             .entered();
-        },
-    );
+        });
     assert_eq!(str_attr(r.only(), "gen_ai.request.model"), "m");
 }
 
 #[test]
 fn semconv_key_and_alias_together_export_once() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -212,7 +212,7 @@ fn semconv_key_and_alias_together_export_once() {
 
 #[test]
 fn deprecated_semconv_names_are_inputs_only() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -241,7 +241,7 @@ fn deprecated_semconv_names_are_inputs_only() {
 
 #[test]
 fn alias_recorded_late() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",

@@ -6,12 +6,10 @@
 //! (parallel tests do not interfere), and only while a thread has switched counting on.
 //! Deterministic: counts, not timings.
 
-use crate::support;
 use crate::support::alloc::allocations;
-
+use crate::support::{attr, has, Harness};
 use tracing::field::Empty;
 use tracing::Dispatch;
-use tracing_subscriber::layer::SubscriberExt;
 
 /// A non-LLM span's whole life: create, enter, record, event, exit, close.
 fn non_llm_span() {
@@ -51,15 +49,11 @@ fn measure(dispatch: &Dispatch) -> u64 {
 
 #[test]
 fn genai_layer_adds_no_allocation_to_non_llm_spans() {
-    let plain = support::Harness::new();
-    let plain_count = measure(&Dispatch::new(
-        tracing_subscriber::registry().with(plain.plain_layer()),
-    ));
+    let plain = Harness::plain();
+    let plain_count = measure(plain.dispatch());
 
-    let genai = support::Harness::new();
-    let genai_count = measure(&Dispatch::new(
-        tracing_subscriber::registry().with(genai.genai_layer()),
-    ));
+    let genai = Harness::new();
+    let genai_count = measure(genai.dispatch());
 
     // The counter is live: tracing-opentelemetry itself allocates for a span.
     assert!(plain_count > 0, "the counting allocator saw nothing");
@@ -76,8 +70,8 @@ fn genai_layer_adds_no_allocation_to_non_llm_spans() {
     let (p, g) = (p.last().unwrap(), g.last().unwrap());
     assert_eq!(g.name, "http.request");
     for key in ["http.method", "http.route", "user_id", "http.status"] {
-        assert!(support::has(p, key), "{key}");
-        assert_eq!(support::attr(g, key), support::attr(p, key), "{key}");
+        assert!(has(p, key), "{key}");
+        assert_eq!(attr(g, key), attr(p, key), "{key}");
     }
     assert_eq!(g.events.len(), 1);
     assert_eq!(p.events.len(), 1);
@@ -86,8 +80,8 @@ fn genai_layer_adds_no_allocation_to_non_llm_spans() {
 #[test]
 fn counter_sees_the_layer_allocating_for_llm_spans() {
     // The same measurement detects allocations the layer does make: an LLM span's typed state.
-    let h = support::Harness::new();
-    let dispatch = Dispatch::new(tracing_subscriber::registry().with(h.genai_layer()));
+    let h = Harness::new();
+    let dispatch = h.dispatch();
     let llm = || {
         let span = tracing::info_span!(
             "llm",
@@ -100,7 +94,7 @@ fn counter_sees_the_layer_allocating_for_llm_spans() {
         let span = tracing::info_span!("llm", operation = Empty, request_model = Empty);
         drop(span.enter());
     };
-    let (llm_count, plain_count) = tracing::dispatcher::with_default(&dispatch, || {
+    let (llm_count, plain_count) = tracing::dispatcher::with_default(dispatch, || {
         llm();
         plain_like();
         (allocations(llm), allocations(plain_like))

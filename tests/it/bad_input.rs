@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use tracing::field::Empty;
 
 fn one(f: impl FnOnce()) -> opentelemetry_sdk::trace::SpanData {
-    let spans = run(f);
+    let spans = Harness::new().collect_spans(f);
     assert_eq!(spans.len(), 1, "{:?}", names(&spans));
     spans.into_iter().next().unwrap()
 }
@@ -31,18 +31,15 @@ fn numeric_string_tokens_are_accepted() {
 
 #[test]
 fn non_numeric_tokens_are_dropped_with_diagnostic() {
-    let r = run_with(
-        |l| l,
-        || {
-            let _s = tracing::info_span!(
-                "llm",
-                gen_ai.operation.name = "chat",
-                gen_ai.usage.input_tokens = "abc",
-                gen_ai.usage.output_tokens = true
-            )
-            .entered();
-        },
-    );
+    let r = Harness::new().collect(|| {
+        let _s = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            gen_ai.usage.input_tokens = "abc",
+            gen_ai.usage.output_tokens = true
+        )
+        .entered();
+    });
     let s = r.only();
     assert!(!has(s, "gen_ai.usage.input_tokens"));
     assert!(!has(s, "gen_ai.usage.output_tokens"));
@@ -422,7 +419,7 @@ proptest! {
     fn arbitrary_records_never_break_the_span(
         ops in proptest::collection::vec((0..KEYS.len(), value()), 0..40)
     ) {
-        let spans = run(|| {
+        let spans = Harness::new().collect_spans(|| {
             let span = tracing::info_span!(
                 "prop",
                 gen_ai.operation.name = Empty,

@@ -127,19 +127,15 @@ proptest! {
         if genai {
             declared.insert(0, "gen_ai.operation.name".to_string());
         }
-        let spans = run_with(
-            |l| l.with_content_capture(mode),
-            || {
-                let span = dyn_span("prop", &declared);
-                if genai {
-                    span.record("gen_ai.operation.name", "chat");
-                }
-                for (i, v) in &records {
-                    record(&span, declared_first(&fields, *i), v);
-                }
-            },
-        )
-        .spans;
+        let spans = Harness::builder().content(mode).build().collect_spans(|| {
+            let span = dyn_span("prop", &declared);
+            if genai {
+                span.record("gen_ai.operation.name", "chat");
+            }
+            for (i, v) in &records {
+                record(&span, declared_first(&fields, *i), v);
+            }
+        });
         prop_assert_eq!(spans.len(), 1);
         let s = &spans[0];
         if !genai {
@@ -178,7 +174,7 @@ proptest! {
     /// Any operation name: exported as a string; unknown ones are kept with a diagnostic.
     #[test]
     fn unknown_operations(op in "[A-Za-z_. ]{0,16}", model in ".{0,8}") {
-        let spans = run(|| {
+        let spans = Harness::new().collect_spans(|| {
             let _s = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = op.as_str(),
@@ -341,7 +337,7 @@ proptest! {
 
     #[test]
     fn span_trees_closed_in_any_order_on_any_thread((nodes, order) in forest()) {
-        let spans = run(|| {
+        let spans = Harness::new().collect_spans(|| {
             let dispatch = tracing::dispatcher::get_default(|d| d.clone());
             let mut live: Vec<Option<Span>> = Vec::new();
             for (i, n) in nodes.iter().enumerate() {
@@ -415,9 +411,10 @@ proptest! {
 
 #[test]
 fn content_fields_with_invalid_json_are_diagnosed() {
-    let spans = run_with(
-        |l| l.with_content_capture(ContentCapture::SpanAndEvent),
-        || {
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanAndEvent)
+        .build()
+        .collect_spans(|| {
             let _s = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = "chat",
@@ -427,9 +424,7 @@ fn content_fields_with_invalid_json_are_diagnosed() {
                 gen_ai.tool.call.arguments = "[1,2]"
             )
             .entered();
-        },
-    )
-    .spans;
+        });
     let s = &spans[0];
     for key in [
         "gen_ai.input.messages",

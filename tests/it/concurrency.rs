@@ -57,8 +57,13 @@ fn tree_mapper(state: &GenAiSpan, attrs: &mut Attributes) {
     }
 }
 
-fn customize(l: Genai) -> Genai {
+fn customize(l: TestLayer) -> TestLayer {
     l.with_prices(prices()).with_mapper(tree_mapper)
+}
+
+/// The harness of the tree tests: [`customize`]d.
+fn harness() -> Harness {
+    Harness::builder().configure(customize).build()
 }
 
 /// Token counts of chat `c` (0 or 1) of tree `t`.
@@ -206,7 +211,7 @@ fn os_threads_build_independent_trees() {
     const THREADS: i64 = 16;
     const PER_THREAD: i64 = 20;
     within_timeout("os threads", || {
-        let r = run_with(customize, || {
+        let r = harness().collect(|| {
             let dispatch = tracing::dispatcher::get_default(|d| d.clone());
             std::thread::scope(|s| {
                 for th in 0..THREADS {
@@ -229,7 +234,7 @@ fn os_threads_build_independent_trees() {
 fn tokio_tasks_build_independent_trees() {
     const TASKS: i64 = 200;
     within_timeout("tokio tasks", || {
-        let r = run_async(customize, || async {
+        let r = harness().collect_async(|| async {
             let handles: Vec<_> = (0..TASKS)
                 .map(|t| tokio::spawn(build_tree_async(t)))
                 .collect();
@@ -268,9 +273,10 @@ fn reentrant_mapper(state: &GenAiSpan, attrs: &mut Attributes) {
 #[test]
 fn mapper_that_reenters_tracing_does_not_deadlock() {
     within_timeout("re-entrant mapper", || {
-        let r = run_with(
-            |l| l.with_mapper(reentrant_mapper),
-            || {
+        let r = Harness::builder()
+            .mapper(reentrant_mapper)
+            .build()
+            .collect(|| {
                 let dispatch = tracing::dispatcher::get_default(|d| d.clone());
                 std::thread::scope(|s| {
                     for th in 0..4 {
@@ -297,8 +303,7 @@ fn mapper_that_reenters_tracing_does_not_deadlock() {
                         });
                     }
                 });
-            },
-        );
+            });
         let count = |name: &str| r.spans.iter().filter(|s| s.name == name).count();
         assert_eq!(count("invoke_agent a"), 40);
         assert_eq!(count("chat gpt-4o"), 40);

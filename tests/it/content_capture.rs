@@ -1,8 +1,8 @@
 //! Content capture: off by default, each mode, per-call opt-out, raw JSON validation, tool spans,
 //! streamed output.
 
-use crate::support;
-use crate::support::content::{attr, attr_str, dump, event_attr_str, run};
+use crate::support::content::{attr_str, dump, event_attr_str};
+use crate::support::{attr, Harness};
 use serde_json::{json, Value};
 use tracing_genai::content::{
     ChatMessage, ContentCapture, GenAiContentExt, MessagePart, OutputAccumulator, OutputMessage,
@@ -40,12 +40,14 @@ fn chat_with_content() {
 
 #[test]
 fn default_exports_no_content() {
-    // Explicit NoContent and the default (env unset in this test binary) behave alike.
-    for configure in [
-        (|l| l) as fn(support::content::TestLayer) -> support::content::TestLayer,
-        |l| l.with_content_capture(ContentCapture::NoContent),
+    // Explicit NoContent and the default (env unset in this test process) behave alike.
+    for harness in [
+        Harness::new(),
+        Harness::builder()
+            .content(ContentCapture::NoContent)
+            .build(),
     ] {
-        let spans = run(configure, chat_with_content);
+        let spans = harness.collect_spans(chat_with_content);
         assert_eq!(spans.len(), 1);
         let text = dump(&spans);
         for marker in [
@@ -70,10 +72,10 @@ fn default_exports_no_content() {
 
 #[test]
 fn span_only() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::SpanOnly),
-        chat_with_content,
-    );
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
+        .build()
+        .collect_spans(chat_with_content);
     let s = &spans[0];
     assert_eq!(
         json_attr(s, "gen_ai.input.messages"),
@@ -96,10 +98,10 @@ fn span_only() {
 
 #[test]
 fn event_only() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::EventOnly),
-        chat_with_content,
-    );
+    let spans = Harness::builder()
+        .content(ContentCapture::EventOnly)
+        .build()
+        .collect_spans(chat_with_content);
     let s = &spans[0];
     for key in CONTENT_KEYS {
         assert!(attr(s, key).is_none(), "{key} on span");
@@ -122,10 +124,10 @@ fn event_only() {
 
 #[test]
 fn span_and_event() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::SpanAndEvent),
-        chat_with_content,
-    );
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanAndEvent)
+        .build()
+        .collect_spans(chat_with_content);
     let s = &spans[0];
     let on_span = attr_str(s, "gen_ai.input.messages").unwrap();
     let on_event = event_attr_str(s, EVENT, "gen_ai.input.messages").unwrap();
@@ -135,9 +137,10 @@ fn span_and_event() {
 
 #[test]
 fn per_call_opt_out_by_field_and_api() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::SpanAndEvent),
-        || {
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanAndEvent)
+        .build()
+        .collect_spans(|| {
             let a = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = "chat",
@@ -152,8 +155,7 @@ fn per_call_opt_out_by_field_and_api() {
             drop(b);
             let c = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             assert!(c.record_input_messages(&[ChatMessage::user("KEPT-PROMPT-C")]));
-        },
-    );
+        });
     assert_eq!(spans.len(), 3);
     let text = dump(&spans);
     assert!(!text.contains("SECRET-PROMPT-A"), "{text}");
@@ -166,9 +168,10 @@ fn per_call_opt_out_by_field_and_api() {
 
 #[test]
 fn invalid_raw_json_is_a_diagnostic_not_exported() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::SpanOnly),
-        || {
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
+        .build()
+        .collect_spans(|| {
             let _span = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = "chat",
@@ -177,8 +180,7 @@ fn invalid_raw_json_is_a_diagnostic_not_exported() {
                 gen_ai.output.messages = r#"[{"role":"assistant","parts":[]}]"#,
                 gen_ai.system_instructions = "just a string",
             );
-        },
-    );
+        });
     let s = &spans[0];
     for key in [
         "gen_ai.input.messages",
@@ -206,17 +208,17 @@ fn invalid_raw_json_is_a_diagnostic_not_exported() {
 
 #[test]
 fn tool_span_arguments_and_result() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::SpanOnly),
-        || {
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
+        .build()
+        .collect_spans(|| {
             let span = tracing_genai::tool_span!(
                 "get_weather",
                 gen_ai.tool.call.id = "call_1",
                 gen_ai.tool.call.arguments = r#"{"city":"Paris"}"#,
             );
             span.record_tool_call_result(&json!("sunny, 21C"));
-        },
-    );
+        });
     let s = &spans[0];
     assert_eq!(
         json_attr(s, "gen_ai.tool.call.arguments"),
@@ -230,9 +232,10 @@ fn tool_span_arguments_and_result() {
 
 #[test]
 fn streamed_output_is_accumulated() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::SpanOnly),
-        || {
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
+        .build()
+        .collect_spans(|| {
             let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             let mut acc = OutputAccumulator::new();
             for chunk in ["The ", "weather ", "is ", "sunny."] {
@@ -242,8 +245,7 @@ fn streamed_output_is_accumulated() {
             acc.push_text(1, "second choice");
             acc.set_finish_reason(0, "stop");
             assert!(span.record_output_stream(acc));
-        },
-    );
+        });
     let out: Value =
         serde_json::from_str(&attr_str(&spans[0], "gen_ai.output.messages").unwrap()).unwrap();
     assert_eq!(
@@ -278,18 +280,15 @@ fn accumulator_is_bounded_and_marks_truncation() {
 #[test]
 fn content_in_events_inside_genai_spans_is_not_exported() {
     for mode in [ContentCapture::NoContent, ContentCapture::SpanAndEvent] {
-        let spans = run(
-            |l| l.with_content_capture(mode),
-            || {
-                let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
-                let _e = span.enter();
-                tracing::info!(
-                    gen_ai.input.messages = "EVENT-CONTENT",
-                    attempt = 2_u64,
-                    "calling model"
-                );
-            },
-        );
+        let spans = Harness::builder().content(mode).build().collect_spans(|| {
+            let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+            let _e = span.enter();
+            tracing::info!(
+                gen_ai.input.messages = "EVENT-CONTENT",
+                attempt = 2_u64,
+                "calling model"
+            );
+        });
         let text = dump(&spans);
         assert!(!text.contains("EVENT-CONTENT"), "{mode:?}: {text}");
         assert!(text.contains("calling model"), "the event itself is kept");

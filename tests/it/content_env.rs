@@ -6,10 +6,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support;
-use crate::support::content::attr;
 use crate::support::process::rerun_in_child_process_with;
-use opentelemetry::trace::TracerProvider as _;
+use crate::support::{attr, Harness, TestLayer};
+use tracing::Dispatch;
 use tracing_genai::content::{ChatMessage, ContentCapture, GenAiContentExt};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -26,29 +25,22 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountWarnings {
     }
 }
 
-fn run(
-    configure: fn(support::content::TestLayer) -> support::content::TestLayer,
-    f: impl FnOnce(),
-) -> Vec<opentelemetry_sdk::trace::SpanData> {
-    let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let layer = configure(tracing_genai::layer().with_tracer(provider.tracer("test")));
-    let subscriber = tracing_subscriber::registry()
-        .with(layer)
-        .with(CountWarnings);
-    tracing::subscriber::with_default(subscriber, f);
-    exporter.get_finished_spans().unwrap()
+/// The harness, its subscriber `registry().with(layer).with(CountWarnings)`.
+fn harness(configure: fn(TestLayer) -> TestLayer) -> Harness {
+    Harness::builder().configure(configure).build_with(|layer| {
+        Dispatch::new(
+            tracing_subscriber::registry()
+                .with(layer)
+                .with(CountWarnings),
+        )
+    })
 }
 
 const EVENT: &str = "gen_ai.client.inference.operation.details";
 
 /// (content on the span, content in the event) for a layer configured by `configure`.
-fn observe(
-    configure: fn(support::content::TestLayer) -> support::content::TestLayer,
-) -> (bool, bool) {
-    let spans = run(configure, || {
+fn observe(configure: fn(TestLayer) -> TestLayer) -> (bool, bool) {
+    let spans = harness(configure).collect_spans(|| {
         let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
         span.record_input_messages(&[ChatMessage::user("hello")]);
     });
@@ -73,21 +65,13 @@ fn environment_variable() {
     // An invalid value fails closed with exactly one warning. (Checked with a global
     // subscriber: tracing drops events emitted inside a scoped subscriber's callbacks.)
     std::env::set_var(var, "true");
-    let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::registry()
-            .with(tracing_genai::layer().with_tracer(provider.tracer("global")))
-            .with(CountWarnings),
-    )
-    .unwrap();
+    let global = harness(|l| l);
+    tracing::dispatcher::set_global_default(global.dispatch().clone()).unwrap();
     for _ in 0..3 {
         let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
         span.record_input_messages(&[ChatMessage::user("hello")]);
     }
-    let spans = exporter.get_finished_spans().unwrap();
+    let spans = global.spans();
     assert_eq!(spans.len(), 3);
     assert!(spans
         .iter()

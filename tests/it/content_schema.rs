@@ -4,7 +4,8 @@
 
 use std::sync::OnceLock;
 
-use crate::support::content::{attr_str, event_attr_str, run};
+use crate::support::content::{attr_str, event_attr_str};
+use crate::support::Harness;
 use opentelemetry_sdk::trace::SpanData;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -149,40 +150,37 @@ fn every_part_type_and_attribute_validates() {
         ContentCapture::EventOnly,
         ContentCapture::SpanAndEvent,
     ] {
-        let spans = run(
-            |l| l.with_content_capture(mode),
-            || {
-                let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
-                chat.record_system_instructions(&[
-                    MessagePart::text("be brief"),
-                    MessagePart::Reasoning {
-                        content: "x".into(),
-                    },
-                ]);
-                chat.record_input_messages(&[
-                    ChatMessage::system("sys"),
-                    ChatMessage::new(Role::User, every_part()).with_name("alice"),
-                    ChatMessage::tool_response(Some("call_1"), json!("21C")),
-                    ChatMessage::new(Role::Other("developer".into()), vec![]),
-                ]);
-                chat.record_output_messages(&[
-                    OutputMessage::new(Role::Assistant, every_part(), "tool_call"),
-                    OutputMessage::assistant("done", "provider_specific_reason"),
-                ]);
-                chat.record_tool_definitions(&[
-                    ToolDefinition::function("get_weather")
-                        .with_description("weather")
-                        .with_parameters(json!({"type": "object",
+        let spans = Harness::builder().content(mode).build().collect_spans(|| {
+            let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+            chat.record_system_instructions(&[
+                MessagePart::text("be brief"),
+                MessagePart::Reasoning {
+                    content: "x".into(),
+                },
+            ]);
+            chat.record_input_messages(&[
+                ChatMessage::system("sys"),
+                ChatMessage::new(Role::User, every_part()).with_name("alice"),
+                ChatMessage::tool_response(Some("call_1"), json!("21C")),
+                ChatMessage::new(Role::Other("developer".into()), vec![]),
+            ]);
+            chat.record_output_messages(&[
+                OutputMessage::new(Role::Assistant, every_part(), "tool_call"),
+                OutputMessage::assistant("done", "provider_specific_reason"),
+            ]);
+            chat.record_tool_definitions(&[
+                ToolDefinition::function("get_weather")
+                    .with_description("weather")
+                    .with_parameters(json!({"type": "object",
                             "properties": {"city": {"type": "string"}}, "required": ["city"]})),
-                    // not a schema: the parameters are dropped rather than exported invalid
-                    ToolDefinition::function("bad").with_parameters(json!("not a schema")),
-                ]);
-                drop(chat);
-                let tool = tracing_genai::tool_span!("get_weather");
-                tool.record_tool_call_arguments(&json!(["not", "an", "object"]));
-                tool.record_tool_call_result(&json!({"temp": 21, "unit": "C"}));
-            },
-        );
+                // not a schema: the parameters are dropped rather than exported invalid
+                ToolDefinition::function("bad").with_parameters(json!("not a schema")),
+            ]);
+            drop(chat);
+            let tool = tracing_genai::tool_span!("get_weather");
+            tool.record_tool_call_arguments(&json!(["not", "an", "object"]));
+            tool.record_tool_call_result(&json!({"temp": 21, "unit": "C"}));
+        });
         let n: usize = spans.iter().map(validate_all).sum();
         let expected = if mode == ContentCapture::SpanAndEvent {
             12
@@ -195,9 +193,7 @@ fn every_part_type_and_attribute_validates() {
 
 #[test]
 fn raw_json_with_unknown_and_incomplete_parts_validates() {
-    let spans = run(
-        |l| l.with_content_capture(ContentCapture::SpanOnly),
-        || {
+    let spans = Harness::builder().content(ContentCapture::SpanOnly).build().collect_spans(|| {
             let _s = tracing::info_span!(
                 "llm",
                 gen_ai.operation.name = "chat",
@@ -206,8 +202,7 @@ fn raw_json_with_unknown_and_incomplete_parts_validates() {
                 gen_ai.input.messages = r#"[{"role":"user","parts":[{"type":"text"},{"type":"blob","content":"QUJD"},{"type":"x","y":1}],"extra":true}]"#,
                 gen_ai.tool.definitions = r#"[{"type":"mcp","name":"fs"}]"#,
             );
-        },
-    );
+        });
     assert_eq!(validate_all(&spans[0]), 2);
     let input = attr_str(&spans[0], "gen_ai.input.messages").unwrap();
     assert!(!input.contains("QUJD"), "{input}");
@@ -275,23 +270,19 @@ proptest! {
             .into_iter()
             .map(|(p, f)| OutputMessage::new(Role::Assistant, p, f))
             .collect();
-        let spans = run(
-            |l| l.with_content_config(
-                ContentConfig::new()
-                    .capture(ContentCapture::SpanAndEvent)
-                    .max_attribute_bytes(limit)
-                    .max_span_bytes(limit * 2),
-            ),
-            || {
-                let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
-                chat.record_input_messages(&input);
-                chat.record_output_messages(&output);
-                drop(chat);
-                let tool = tracing_genai::tool_span!("t");
-                tool.record_tool_call_arguments(&args);
-                tool.record_tool_call_result(&args);
-            },
-        );
+        let config = ContentConfig::new()
+            .capture(ContentCapture::SpanAndEvent)
+            .max_attribute_bytes(limit)
+            .max_span_bytes(limit * 2);
+        let spans = Harness::builder().content_config(config).build().collect_spans(|| {
+            let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+            chat.record_input_messages(&input);
+            chat.record_output_messages(&output);
+            drop(chat);
+            let tool = tracing_genai::tool_span!("t");
+            tool.record_tool_call_arguments(&args);
+            tool.record_tool_call_result(&args);
+        });
         prop_assert_eq!(spans.len(), 2);
         for s in &spans {
             validate_all(s);

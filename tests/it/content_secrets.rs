@@ -2,7 +2,8 @@
 //! fields and events are absent from everything exported, with content capture on or off.
 //! Plus the redaction hook.
 
-use crate::support::content::{attr_str, dump, run};
+use crate::support::content::{attr_str, dump};
+use crate::support::Harness;
 use serde_json::{json, Value};
 use tracing_genai::content::{
     ChatMessage, ContentCapture, ContentConfig, ContentKind, GenAiContentExt, MessagePart,
@@ -96,16 +97,14 @@ fn planted_secrets_never_exported_in_any_mode() {
         ContentCapture::EventOnly,
         ContentCapture::SpanAndEvent,
     ] {
-        let spans = run(
-            |l| {
-                l.with_content_config(
-                    ContentConfig::new()
-                        .capture(mode)
-                        .secret_pattern(SecretPattern::prefix("acme_live_", 8)),
-                )
-            },
-            leaky_workload,
-        );
+        let spans = Harness::builder()
+            .content_config(
+                ContentConfig::new()
+                    .capture(mode)
+                    .secret_pattern(SecretPattern::prefix("acme_live_", 8)),
+            )
+            .build()
+            .collect_spans(leaky_workload);
         assert_eq!(spans.len(), 2);
         let text = dump(&spans);
         assert_no_secret(&text);
@@ -129,8 +128,8 @@ fn planted_secrets_never_exported_in_any_mode() {
 
 #[test]
 fn redaction_hook_edits_and_drops_parts() {
-    let spans = run(
-        |l| {
+    let spans = Harness::builder()
+        .configure(|l| {
             l.with_content_capture(ContentCapture::SpanOnly)
                 .with_redactor(|cx, part| match (cx.kind, part) {
                     (_, MessagePart::Text { content }) => {
@@ -147,8 +146,9 @@ fn redaction_hook_edits_and_drops_parts() {
                     (ContentKind::ToolCallResult, _) => None,
                     (_, other) => Some(other),
                 })
-        },
-        || {
+        })
+        .build()
+        .collect_spans(|| {
             let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             chat.record_input_messages(&[ChatMessage::user("I am Alice")
                 .with_part(MessagePart::blob("image", Some("image/png"), "QUJD"))]);
@@ -156,8 +156,7 @@ fn redaction_hook_edits_and_drops_parts() {
             let tool = tracing_genai::tool_span!("lookup");
             tool.record_tool_call_arguments(&json!({"ssn": "123-45-6789"}));
             tool.record_tool_call_result(&json!({"address": "1 Main St"}));
-        },
-    );
+        });
     let input: Value =
         serde_json::from_str(&attr_str(&spans[0], "gen_ai.input.messages").unwrap()).unwrap();
     assert_eq!(
@@ -178,16 +177,16 @@ fn redaction_hook_edits_and_drops_parts() {
 
 #[test]
 fn panicking_hook_fails_closed() {
-    let spans = run(
-        |l| {
+    let spans = Harness::builder()
+        .configure(|l| {
             l.with_content_capture(ContentCapture::SpanOnly)
                 .with_redactor(|_, _| panic!("hook bug"))
-        },
-        || {
+        })
+        .build()
+        .collect_spans(|| {
             let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             chat.record_input_messages(&[ChatMessage::user("PRIVATE-TEXT")]);
-        },
-    );
+        });
     let text = dump(&spans);
     assert!(!text.contains("PRIVATE-TEXT"), "{text}");
     assert!(text.contains("redaction hook panicked"), "{text}");

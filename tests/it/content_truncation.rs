@@ -1,7 +1,8 @@
 //! Size limits: per attribute and per span, UTF-8 safe, always valid JSON, blob placeholders,
 //! deep nesting.
 
-use crate::support::content::{attr, attr_str, run};
+use crate::support::content::attr_str;
+use crate::support::{attr, Harness};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tracing_genai::content::{
@@ -25,13 +26,13 @@ fn diagnostics(s: &opentelemetry_sdk::trace::SpanData) -> String {
 #[test]
 fn long_prompt_is_cut_inside_the_text_and_marked() {
     let text = "日本語\"\\\n\u{2028}😀".repeat(2_000); // multi-byte, escapes, 4-byte chars
-    let spans = run(
-        |l| l.with_content_config(config(2_000, 100_000)),
-        || {
+    let spans = Harness::builder()
+        .content_config(config(2_000, 100_000))
+        .build()
+        .collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             s.record_input_messages(&[ChatMessage::system("short"), ChatMessage::user(&text)]);
-        },
-    );
+        });
     let json = attr_str(&spans[0], "gen_ai.input.messages").unwrap();
     assert!(json.len() <= 2_000, "{}", json.len());
     let v: Value = serde_json::from_str(&json).unwrap();
@@ -57,15 +58,15 @@ fn long_prompt_is_cut_inside_the_text_and_marked() {
 #[test]
 fn span_limit_bounds_the_sum_of_content_attributes() {
     let big = "x".repeat(10_000);
-    let spans = run(
-        |l| l.with_content_config(config(8_000, 12_000)),
-        || {
+    let spans = Harness::builder()
+        .content_config(config(8_000, 12_000))
+        .build()
+        .collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             s.record_system_instructions(&[MessagePart::text(&big)]);
             s.record_input_messages(&[ChatMessage::user(&big)]);
             s.record_output_messages(&[OutputMessage::assistant(&big, "stop")]);
-        },
-    );
+        });
     let s = &spans[0];
     let total: usize = [
         "gen_ai.system_instructions",
@@ -89,13 +90,13 @@ fn oldest_messages_dropped_when_cutting_strings_is_not_enough() {
     let history: Vec<ChatMessage> = (0..500)
         .map(|i| ChatMessage::user(format!("turn {i}")))
         .collect();
-    let spans = run(
-        |l| l.with_content_config(config(1_000, 100_000)),
-        || {
+    let spans = Harness::builder()
+        .content_config(config(1_000, 100_000))
+        .build()
+        .collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             s.record_input_messages(&history);
-        },
-    );
+        });
     let json = attr_str(&spans[0], "gen_ai.input.messages").unwrap();
     assert!(json.len() <= 1_000);
     let v: Vec<Value> = serde_json::from_str(&json).unwrap();
@@ -107,9 +108,10 @@ fn oldest_messages_dropped_when_cutting_strings_is_not_enough() {
 #[test]
 fn big_blobs_become_placeholders_with_size_and_mime_type() {
     let image = "QUJD".repeat(10_000); // 40 000 base64 chars = 30 000 bytes
-    let spans = run(
-        |l| l.with_content_config(config(16_000, 64_000).max_blob_bytes(1_000)),
-        || {
+    let spans = Harness::builder()
+        .content_config(config(16_000, 64_000).max_blob_bytes(1_000))
+        .build()
+        .collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             s.record_input_messages(&[ChatMessage::new(
                 Role::User,
@@ -119,8 +121,7 @@ fn big_blobs_become_placeholders_with_size_and_mime_type() {
                     MessagePart::blob("image", Some("image/gif"), "R0lGOD"),
                 ],
             )]);
-        },
-    );
+        });
     let v: Value =
         serde_json::from_str(&attr_str(&spans[0], "gen_ai.input.messages").unwrap()).unwrap();
     let placeholder = &v[0]["parts"][1];
@@ -145,15 +146,15 @@ fn deep_nesting_is_bounded() {
     for _ in 0..100 {
         typed = json!({ "k": typed });
     }
-    let spans = run(
-        |l| l.with_content_config(config(16_000, 64_000)),
-        || {
+    let spans = Harness::builder()
+        .content_config(config(16_000, 64_000))
+        .build()
+        .collect_spans(|| {
             let a = tracing_genai::tool_span!("t1", gen_ai.tool.call.arguments = raw_args.as_str());
             drop(a);
             let b = tracing_genai::tool_span!("t2");
             b.record_tool_call_arguments(&typed);
-        },
-    );
+        });
     assert!(attr(&spans[0], "gen_ai.tool.call.arguments").is_none());
     assert!(diagnostics(&spans[0]).contains("gen_ai.tool.call.arguments"));
     let json = attr_str(&spans[1], "gen_ai.tool.call.arguments").unwrap();
@@ -165,13 +166,13 @@ fn deep_nesting_is_bounded() {
 
 #[test]
 fn value_that_cannot_fit_is_omitted_with_a_diagnostic() {
-    let spans = run(
-        |l| l.with_content_config(config(10, 100)),
-        || {
+    let spans = Harness::builder()
+        .content_config(config(10, 100))
+        .build()
+        .collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             s.record_output_messages(&[OutputMessage::assistant("hello there", "stop")]);
-        },
-    );
+        });
     assert!(attr(&spans[0], "gen_ai.output.messages").is_none());
     assert!(diagnostics(&spans[0]).contains("does not fit in 10 bytes"));
 }
@@ -194,14 +195,12 @@ proptest! {
         span_limit in 1usize..12_000,
     ) {
         let messages: Vec<ChatMessage> = texts.iter().map(ChatMessage::user).collect();
-        let spans = run(
-            |l| l.with_content_config(config(attr_limit, span_limit)),
-            || {
-                let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
-                s.record_input_messages(&messages);
-                s.record_output_messages(&[OutputMessage::assistant(texts[0].clone(), "stop")]);
-            },
-        );
+        let harness = Harness::builder().content_config(config(attr_limit, span_limit)).build();
+        let spans = harness.collect_spans(|| {
+            let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+            s.record_input_messages(&messages);
+            s.record_output_messages(&[OutputMessage::assistant(texts[0].clone(), "stop")]);
+        });
         let mut total = 0;
         for key in ["gen_ai.input.messages", "gen_ai.output.messages"] {
             if let Some(json) = attr_str(&spans[0], key) {
@@ -218,13 +217,13 @@ proptest! {
 #[test]
 fn huge_single_string_is_cut_to_the_limit() {
     let huge = "ü".repeat(2 * 1024 * 1024); // 4 MiB of 2-byte chars
-    let spans = run(
-        |l| l.with_content_config(config(16 * 1024, 64 * 1024)),
-        || {
+    let spans = Harness::builder()
+        .content_config(config(16 * 1024, 64 * 1024))
+        .build()
+        .collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             s.record_output_messages(&[OutputMessage::assistant(huge.clone(), "length")]);
-        },
-    );
+        });
     let json = attr_str(&spans[0], "gen_ai.output.messages").unwrap();
     assert!(
         json.len() <= 16 * 1024 && json.len() > 15 * 1024,

@@ -31,7 +31,7 @@ impl std::error::Error for ApiError {
 
 #[test]
 fn error_field_sets_status_type_and_exception_event() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -58,7 +58,7 @@ fn error_field_sets_status_type_and_exception_event() {
 
 #[test]
 fn error_field_with_dyn_error_keeps_source_chain() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let err = ApiError {
             source: RateLimited,
         };
@@ -80,7 +80,7 @@ fn error_field_with_dyn_error_keeps_source_chain() {
 
 #[test]
 fn error_event_inside_span() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -97,7 +97,7 @@ fn error_event_inside_span() {
 
 #[test]
 fn error_event_without_type_is_other() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!("llm", gen_ai.operation.name = "chat").entered();
         tracing::error!("boom");
     });
@@ -108,7 +108,7 @@ fn error_event_without_type_is_other() {
 
 #[test]
 fn warn_event_is_not_an_error() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!("llm", gen_ai.operation.name = "chat").entered();
         tracing::warn!(error.type = "retry", "retrying");
     });
@@ -119,7 +119,7 @@ fn warn_event_is_not_an_error() {
 
 #[test]
 fn otel_status_code_error() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -142,7 +142,7 @@ fn otel_status_code_error() {
 
 #[test]
 fn record_genai_error_uses_type_name() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!("llm", gen_ai.operation.name = "chat");
         let _g = span.enter();
         let err = ApiError {
@@ -166,7 +166,7 @@ fn record_genai_error_uses_type_name() {
 
 #[test]
 fn record_error_type_http_status() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!("llm", gen_ai.operation.name = "chat");
         assert!(span.record_error_type("429", Some("Too Many Requests")));
     });
@@ -182,7 +182,7 @@ fn record_error_type_http_status() {
 
 #[test]
 fn explicit_error_type_wins_over_other() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -199,7 +199,7 @@ fn explicit_error_type_wins_over_other() {
 
 #[test]
 fn success_has_unset_status_and_no_error_type() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
         let _g = span.enter();
         span.record("gen_ai.usage.input_tokens", 1_u64);
@@ -213,7 +213,7 @@ fn success_has_unset_status_and_no_error_type() {
 
 #[test]
 fn error_in_child_non_genai_span_does_not_fail_parent() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -229,7 +229,7 @@ fn error_in_child_non_genai_span_does_not_fail_parent() {
 
 #[test]
 fn otel_status_code_ok_sets_ok_like_tracing_opentelemetry() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -239,7 +239,7 @@ fn otel_status_code_ok_sets_ok_like_tracing_opentelemetry() {
     });
     assert_eq!(spans[0].status, Status::Ok);
     assert!(!has(&spans[0], "error.type"));
-    let plain = run_plain(|| {
+    let plain = Harness::plain().collect_spans(|| {
         let _s = tracing::info_span!("x", otel.status_code = "ok").entered();
     });
     assert_eq!(plain[0].status, Status::Ok);
@@ -247,7 +247,7 @@ fn otel_status_code_ok_sets_ok_like_tracing_opentelemetry() {
 
 #[test]
 fn error_wins_over_status_ok() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -261,7 +261,7 @@ fn error_wins_over_status_ok() {
 
 #[test]
 fn otel_status_description_alone_fails_the_span_like_tracing_opentelemetry() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -269,7 +269,7 @@ fn otel_status_description_alone_fails_the_span_like_tracing_opentelemetry() {
         )
         .entered();
     });
-    let plain = run_plain(|| {
+    let plain = Harness::plain().collect_spans(|| {
         let _s = tracing::info_span!("x", otel.status_description = "bad gateway").entered();
     });
     assert_eq!(spans[0].status, plain[0].status);
@@ -285,7 +285,7 @@ fn otel_status_description_alone_fails_the_span_like_tracing_opentelemetry() {
 #[test]
 fn error_event_with_error_field_uses_the_error_text() {
     let io = std::io::Error::other("connection reset by peer");
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!("llm", gen_ai.operation.name = "chat").entered();
         tracing::error!(
             error = &io as &(dyn std::error::Error + 'static),

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::support::metrics::Harness;
+use crate::support::Harness;
 use futures_util::{stream, StreamExt};
 use tracing_genai::semconv::EXTENSIONS;
 use tracing_genai::{GenAiRetryExt, GenAiSpanExt, GenAiStreamExt, ModelPrice, PriceTable};
@@ -40,9 +40,10 @@ fn extensions_are_not_registry_keys() {
 #[test]
 fn accounting_attributes_are_registry_keys_or_extensions() {
     let registry = registry_keys();
-    let h = Harness::with(|l| {
-        l.with_prices(PriceTable::new("USD").with_model("gpt-4o", ModelPrice::new(1.0, 1.0)))
-    });
+    let h = Harness::builder()
+        .metrics(true)
+        .prices(PriceTable::new("USD").with_model("gpt-4o", ModelPrice::new(1.0, 1.0)))
+        .build();
     h.run(|| {
         let agent = tracing_genai::agent_span!("a");
         let _a = agent.enter();
@@ -66,7 +67,7 @@ fn accounting_attributes_are_registry_keys_or_extensions() {
     });
     let extensions: BTreeSet<&str> = EXTENSIONS.iter().map(|(k, _)| *k).collect();
     let mut seen = BTreeSet::new();
-    for span in h.finished_spans() {
+    for span in h.spans() {
         let keys = span.attributes.iter().map(|kv| kv.key.to_string()).chain(
             span.events
                 .iter()

@@ -38,26 +38,23 @@ fn chat_request(stream: bool) -> CreateChatCompletionRequest {
 
 #[test]
 fn chat_completion() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            let response = openai(&server)
-                .chat()
-                .create(chat_request(false))
-                .await
-                .unwrap();
-            assert_eq!(
-                response.choices[0].message.content.as_deref(),
-                Some("Hello! How can I assist you today?")
-            );
-            server
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        let response = openai(&server)
+            .chat()
+            .create(chat_request(false))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.choices[0].message.content.as_deref(),
+            Some("Hello! How can I assist you today?")
+        );
+        server
+    });
     let span = run.span("chat gpt-4o-mini");
     assert_eq!(span.span_kind, SpanKind::Client);
     assert_eq!(str_attr(span, "gen_ai.provider.name"), "openai");
@@ -75,29 +72,26 @@ fn chat_completion() {
 
 #[test]
 fn streaming_chat_completion() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::sse(fixture("openai_chat_stream.sse"), 5)],
-            );
-            let mut stream = openai(&server)
-                .chat()
-                .create_stream(chat_request(true))
-                .await
-                .unwrap();
-            let mut text = String::new();
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.unwrap();
-                if let Some(choice) = chunk.choices.first() {
-                    text.push_str(choice.delta.content.as_deref().unwrap_or_default());
-                }
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::sse(fixture("openai_chat_stream.sse"), 5)],
+        );
+        let mut stream = openai(&server)
+            .chat()
+            .create_stream(chat_request(true))
+            .await
+            .unwrap();
+        let mut text = String::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.unwrap();
+            if let Some(choice) = chunk.choices.first() {
+                text.push_str(choice.delta.content.as_deref().unwrap_or_default());
             }
-            text
-        },
-    );
+        }
+        text
+    });
     assert_eq!(run.value, "Bonjour ! Ça va très bien 😀");
     let span = run.span("chat gpt-4o-mini");
     assert!(bool_attr(span, "gen_ai.request.stream"));
@@ -113,24 +107,21 @@ fn streaming_chat_completion() {
 
 #[test]
 fn embeddings() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/embeddings",
-                vec![Reply::json(200, fixture("openai_embeddings.json"))],
-            );
-            let request: CreateEmbeddingRequest = serde_json::from_value(json!({
-                "model": "text-embedding-3-small",
-                "input": "The food was delicious",
-                "dimensions": 8,
-            }))
-            .unwrap();
-            let response = openai(&server).embeddings().create(request).await.unwrap();
-            response.data[0].embedding.len()
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/embeddings",
+            vec![Reply::json(200, fixture("openai_embeddings.json"))],
+        );
+        let request: CreateEmbeddingRequest = serde_json::from_value(json!({
+            "model": "text-embedding-3-small",
+            "input": "The food was delicious",
+            "dimensions": 8,
+        }))
+        .unwrap();
+        let response = openai(&server).embeddings().create(request).await.unwrap();
+        response.data[0].embedding.len()
+    });
     assert_eq!(run.value, 8);
     let span = run.span("embeddings text-embedding-3-small");
     assert_eq!(str_attr(span, "gen_ai.operation.name"), "embeddings");
@@ -140,22 +131,19 @@ fn embeddings() {
 
 #[test]
 fn api_errors_reach_async_openai_and_the_span() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(401, fixture("openai_error_401.json"))],
-            );
-            openai(&server)
-                .chat()
-                .create(chat_request(false))
-                .await
-                .unwrap_err()
-                .to_string()
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(401, fixture("openai_error_401.json"))],
+        );
+        openai(&server)
+            .chat()
+            .create(chat_request(false))
+            .await
+            .unwrap_err()
+            .to_string()
+    });
     assert!(run.value.contains("Incorrect API key"), "{}", run.value);
     let span = run.only();
     assert!(is_error(span));

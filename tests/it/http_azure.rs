@@ -28,22 +28,19 @@ async fn post(server: &MockServer, path_and_query: &str, body: &str) -> u16 {
 
 #[test]
 fn deployment_names_the_model_when_the_body_has_none() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                DEPLOYMENT_PATH,
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            post(
-                &server,
-                &format!("{DEPLOYMENT_PATH}?api-version=2024-10-21"),
-                r#"{"messages":[{"role":"user","content":"Hi"}],"max_tokens":5}"#,
-            )
-            .await
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            DEPLOYMENT_PATH,
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        post(
+            &server,
+            &format!("{DEPLOYMENT_PATH}?api-version=2024-10-21"),
+            r#"{"messages":[{"role":"user","content":"Hi"}],"max_tokens":5}"#,
+        )
+        .await
+    });
     assert_eq!(run.value, 200);
     let span = run.span("chat my-gpt4o");
     assert_eq!(str_attr(span, "gen_ai.request.model"), "my-gpt4o");
@@ -53,45 +50,39 @@ fn deployment_names_the_model_when_the_body_has_none() {
 
 #[test]
 fn the_body_model_wins_over_the_deployment() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                DEPLOYMENT_PATH,
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            post(
-                &server,
-                DEPLOYMENT_PATH,
-                r#"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}"#,
-            )
-            .await
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            DEPLOYMENT_PATH,
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        post(
+            &server,
+            DEPLOYMENT_PATH,
+            r#"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}"#,
+        )
+        .await
+    });
     let span = run.only();
     assert_eq!(str_attr(span, "gen_ai.request.model"), "gpt-4o");
 }
 
 #[test]
 fn other_paths_do_not_invent_a_model() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            // `deployments` without the `openai` segment before it is not Azure's layout.
-            server.route(
-                "/v1/deployments/x/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            post(
-                &server,
-                "/v1/deployments/x/chat/completions",
-                r#"{"messages":[{"role":"user","content":"Hi"}]}"#,
-            )
-            .await
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        // `deployments` without the `openai` segment before it is not Azure's layout.
+        server.route(
+            "/v1/deployments/x/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        post(
+            &server,
+            "/v1/deployments/x/chat/completions",
+            r#"{"messages":[{"role":"user","content":"Hi"}]}"#,
+        )
+        .await
+    });
     let span = run.only();
     assert_eq!(attr(span, "gen_ai.request.model"), None);
     assert_eq!(span.name, "chat");

@@ -57,27 +57,24 @@ fn ids(span: &SpanData) -> (String, String) {
 
 #[test]
 fn chat_completion_span_has_request_response_and_usage() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            let client = client(GenAiMiddleware::new());
-            let parent = tracing::info_span!("handler");
-            let out = post(
-                &client,
-                &server,
-                "/v1/chat/completions",
-                fixture("openai_chat_request.json"),
-            )
-            .instrument(parent)
-            .await;
-            (server, out)
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        let client = client(GenAiMiddleware::new());
+        let parent = tracing::info_span!("handler");
+        let out = post(
+            &client,
+            &server,
+            "/v1/chat/completions",
+            fixture("openai_chat_request.json"),
+        )
+        .instrument(parent)
+        .await;
+        (server, out)
+    });
     let (ref server, (status, ref bytes, ref url, length)) = run.value;
     assert_eq!(status, 200);
     // The app read exactly what the server sent, and the response kept its URL and length.
@@ -139,9 +136,10 @@ fn chat_completion_span_has_request_response_and_usage() {
 
 #[test]
 fn content_is_captured_only_when_the_layer_captures_it() {
-    let run = run_async(
-        |l| l.with_content_capture(ContentCapture::SpanOnly),
-        || async {
+    let run = Harness::builder()
+        .content(ContentCapture::SpanOnly)
+        .build()
+        .collect_async(|| async {
             let server = MockServer::start().await;
             server.route(
                 "/v1/chat/completions",
@@ -155,8 +153,7 @@ fn content_is_captured_only_when_the_layer_captures_it() {
                 fixture("openai_chat_request.json"),
             )
             .await;
-        },
-    );
+        });
     let span = run.only();
     let input: serde_json::Value =
         serde_json::from_str(&str_attr(span, "gen_ai.input.messages")).unwrap();
@@ -173,47 +170,44 @@ fn content_is_captured_only_when_the_layer_captures_it() {
 
 #[test]
 fn anthropic_messages_and_configured_providers() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/messages",
-                vec![Reply::json(200, fixture("anthropic_messages.json"))],
-            );
-            server.route(
-                "/v1/embeddings",
-                vec![Reply::json(200, fixture("openai_embeddings.json"))],
-            );
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            let host = format!("127.0.0.1:{}", server.addr.port());
-            let client = client(GenAiMiddleware::new().with_provider_for_host(&host, "vllm"));
-            post(
-                &client,
-                &server,
-                "/v1/chat/completions",
-                fixture("openai_chat_request.json"),
-            )
-            .await;
-            post(
-                &client,
-                &server,
-                "/v1/messages",
-                fixture("anthropic_messages_request.json"),
-            )
-            .await;
-            post(
-                &client,
-                &server,
-                "/v1/embeddings",
-                fixture("openai_embeddings_request.json"),
-            )
-            .await;
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/messages",
+            vec![Reply::json(200, fixture("anthropic_messages.json"))],
+        );
+        server.route(
+            "/v1/embeddings",
+            vec![Reply::json(200, fixture("openai_embeddings.json"))],
+        );
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        let host = format!("127.0.0.1:{}", server.addr.port());
+        let client = client(GenAiMiddleware::new().with_provider_for_host(&host, "vllm"));
+        post(
+            &client,
+            &server,
+            "/v1/chat/completions",
+            fixture("openai_chat_request.json"),
+        )
+        .await;
+        post(
+            &client,
+            &server,
+            "/v1/messages",
+            fixture("anthropic_messages_request.json"),
+        )
+        .await;
+        post(
+            &client,
+            &server,
+            "/v1/embeddings",
+            fixture("openai_embeddings_request.json"),
+        )
+        .await;
+    });
     let chat = run.span("chat claude-sonnet-4-20250514");
     assert_eq!(str_attr(chat, "gen_ai.provider.name"), "vllm");
     assert_eq!(i64_attr(chat, "gen_ai.request.max_tokens"), 1024);
@@ -265,36 +259,33 @@ fn anthropic_messages_and_configured_providers() {
 
 #[test]
 fn non_llm_requests_pass_through_untouched() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route("/v1/models", vec![Reply::json(200, r#"{"data":[]}"#)]);
-            server.route("/v1/files", vec![Reply::json(200, r#"{"id":"file-1"}"#)]);
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            let client = client(GenAiMiddleware::new());
-            let models = client
-                .get(format!("{}/v1/models", server.url()))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            assert_eq!(models, r#"{"data":[]}"#);
-            post(&client, &server, "/v1/files", b"{}".to_vec()).await;
-            // A GET on an LLM path is not a model call either.
-            client
-                .get(format!("{}/v1/chat/completions", server.url()))
-                .send()
-                .await
-                .unwrap();
-            server
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route("/v1/models", vec![Reply::json(200, r#"{"data":[]}"#)]);
+        server.route("/v1/files", vec![Reply::json(200, r#"{"id":"file-1"}"#)]);
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        let client = client(GenAiMiddleware::new());
+        let models = client
+            .get(format!("{}/v1/models", server.url()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(models, r#"{"data":[]}"#);
+        post(&client, &server, "/v1/files", b"{}".to_vec()).await;
+        // A GET on an LLM path is not a model call either.
+        client
+            .get(format!("{}/v1/chat/completions", server.url()))
+            .send()
+            .await
+            .unwrap();
+        server
+    });
     assert!(run.spans.is_empty(), "{:?}", names(&run.spans));
     let received = run.value.received();
     assert_eq!(received.len(), 3);
@@ -305,25 +296,22 @@ fn non_llm_requests_pass_through_untouched() {
 
 #[test]
 fn trace_context_can_be_turned_off() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            let client = client(GenAiMiddleware::new().with_trace_context(false));
-            post(
-                &client,
-                &server,
-                "/v1/chat/completions",
-                fixture("openai_chat_request.json"),
-            )
-            .await;
-            server
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        let client = client(GenAiMiddleware::new().with_trace_context(false));
+        post(
+            &client,
+            &server,
+            "/v1/chat/completions",
+            fixture("openai_chat_request.json"),
+        )
+        .await;
+        server
+    });
     assert_eq!(run.spans.len(), 1);
     assert_eq!(run.value.received()[0].header("traceparent"), None);
 }
@@ -336,24 +324,21 @@ fn error_statuses_use_the_provider_error_code() {
         ("openai_error_429.json", 429, "rate_limit_exceeded"),
     ];
     for (file, status, code) in cases {
-        let run = run_async(
-            |l| l,
-            || async move {
-                let server = MockServer::start().await;
-                server.route(
-                    "/v1/chat/completions",
-                    vec![Reply::json(status, fixture(file))],
-                );
-                let client = client(GenAiMiddleware::new());
-                post(
-                    &client,
-                    &server,
-                    "/v1/chat/completions",
-                    fixture("openai_chat_request.json"),
-                )
-                .await
-            },
-        );
+        let run = Harness::new().collect_async(|| async move {
+            let server = MockServer::start().await;
+            server.route(
+                "/v1/chat/completions",
+                vec![Reply::json(status, fixture(file))],
+            );
+            let client = client(GenAiMiddleware::new());
+            post(
+                &client,
+                &server,
+                "/v1/chat/completions",
+                fixture("openai_chat_request.json"),
+            )
+            .await
+        });
         let (got_status, ref bytes, _, _) = run.value;
         assert_eq!(got_status, status);
         assert_eq!(*bytes, fixture(file), "the app still reads the error body");
@@ -365,25 +350,21 @@ fn error_statuses_use_the_provider_error_code() {
 
 #[test]
 fn non_json_error_body_falls_back_to_the_http_status() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(502, "<html>Bad gateway</html>")
-                    .header("content-type", "text/html")],
-            );
-            let client = client(GenAiMiddleware::new());
-            post(
-                &client,
-                &server,
-                "/v1/chat/completions",
-                fixture("openai_chat_request.json"),
-            )
-            .await
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(502, "<html>Bad gateway</html>").header("content-type", "text/html")],
+        );
+        let client = client(GenAiMiddleware::new());
+        post(
+            &client,
+            &server,
+            "/v1/chat/completions",
+            fixture("openai_chat_request.json"),
+        )
+        .await
+    });
     assert_eq!(run.value.1, b"<html>Bad gateway</html>");
     let span = run.only();
     assert!(is_error(span));
@@ -392,40 +373,37 @@ fn non_json_error_body_falls_back_to_the_http_status() {
 
 #[test]
 fn transport_errors_end_the_span_with_their_kind() {
-    let run = run_async(
-        |l| l,
-        || async {
-            // A port nobody listens on.
-            let closed_url = format!("http://{}/v1/chat/completions", closed_port());
-            let client = client(GenAiMiddleware::new());
-            let refused = client
-                .post(closed_url)
-                .body(r#"{"model":"refused-model"}"#)
-                .send()
-                .await;
-            assert!(refused.is_err());
+    let run = Harness::new().collect_async(|| async {
+        // A port nobody listens on.
+        let closed_url = format!("http://{}/v1/chat/completions", closed_port());
+        let client = client(GenAiMiddleware::new());
+        let refused = client
+            .post(closed_url)
+            .body(r#"{"model":"refused-model"}"#)
+            .send()
+            .await;
+        assert!(refused.is_err());
 
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json")).delayed(Duration::from_secs(5))],
-            );
-            let slow = ClientBuilder::new(
-                reqwest::Client::builder()
-                    .timeout(Duration::from_millis(200))
-                    .build()
-                    .unwrap(),
-            )
-            .with(GenAiMiddleware::new())
-            .build();
-            let timed_out = slow
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(r#"{"model":"slow-model"}"#)
-                .send()
-                .await;
-            assert!(timed_out.unwrap_err().is_timeout());
-        },
-    );
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json")).delayed(Duration::from_secs(5))],
+        );
+        let slow = ClientBuilder::new(
+            reqwest::Client::builder()
+                .timeout(Duration::from_millis(200))
+                .build()
+                .unwrap(),
+        )
+        .with(GenAiMiddleware::new())
+        .build();
+        let timed_out = slow
+            .post(format!("{}/v1/chat/completions", server.url()))
+            .body(r#"{"model":"slow-model"}"#)
+            .send()
+            .await;
+        assert!(timed_out.unwrap_err().is_timeout());
+    });
     let refused = run.span("chat refused-model");
     assert!(is_error(refused));
     assert_eq!(str_attr(refused, "error.type"), "connect");
@@ -439,36 +417,33 @@ fn retries_are_events_in_one_span() {
     use reqwest_retry::policies::ExponentialBackoff;
     use reqwest_retry::RetryTransientMiddleware;
 
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![
-                    Reply::json(429, fixture("openai_error_429.json")).header("retry-after", "0"),
-                    Reply::json(200, fixture("openai_chat.json")),
-                ],
-            );
-            let genai = GenAiMiddleware::new();
-            let policy = ExponentialBackoff::builder()
-                .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
-                .build_with_max_retries(3);
-            let client = ClientBuilder::new(reqwest::Client::new())
-                .with(genai.clone())
-                .with(RetryTransientMiddleware::new_with_policy(policy))
-                .with(genai.retry_observer())
-                .build();
-            let out = post(
-                &client,
-                &server,
-                "/v1/chat/completions",
-                fixture("openai_chat_request.json"),
-            )
-            .await;
-            (server, out)
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![
+                Reply::json(429, fixture("openai_error_429.json")).header("retry-after", "0"),
+                Reply::json(200, fixture("openai_chat.json")),
+            ],
+        );
+        let genai = GenAiMiddleware::new();
+        let policy = ExponentialBackoff::builder()
+            .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
+            .build_with_max_retries(3);
+        let client = ClientBuilder::new(reqwest::Client::new())
+            .with(genai.clone())
+            .with(RetryTransientMiddleware::new_with_policy(policy))
+            .with(genai.retry_observer())
+            .build();
+        let out = post(
+            &client,
+            &server,
+            "/v1/chat/completions",
+            fixture("openai_chat_request.json"),
+        )
+        .await;
+        (server, out)
+    });
     let (ref server, (status, ref bytes, _, _)) = run.value;
     assert_eq!(status, 200);
     assert_eq!(*bytes, fixture("openai_chat.json"));
@@ -502,24 +477,21 @@ fn retries_are_events_in_one_span() {
 
 #[test]
 fn oversized_json_is_passed_through_but_not_parsed() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            let client = client(GenAiMiddleware::new().with_max_buffered_body(64));
-            post(
-                &client,
-                &server,
-                "/v1/chat/completions",
-                fixture("openai_chat_request.json"),
-            )
-            .await
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        let client = client(GenAiMiddleware::new().with_max_buffered_body(64));
+        post(
+            &client,
+            &server,
+            "/v1/chat/completions",
+            fixture("openai_chat_request.json"),
+        )
+        .await
+    });
     assert_eq!(run.value.1, fixture("openai_chat.json"));
     let span = run.only();
     assert_diagnostic(span, "larger than 64 bytes");
@@ -557,28 +529,25 @@ fn retried_transport_errors_keep_their_kind() {
     use reqwest_retry::policies::ExponentialBackoff;
     use reqwest_retry::RetryTransientMiddleware;
 
-    let run = run_async(
-        |l| l,
-        || async {
-            let url = format!("http://{}/v1/chat/completions", closed_port());
-            let genai = GenAiMiddleware::new();
-            let policy = ExponentialBackoff::builder()
-                .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
-                .build_with_max_retries(2);
-            let client = ClientBuilder::new(reqwest::Client::new())
-                .with(genai.clone())
-                .with(RetryTransientMiddleware::new_with_policy(policy))
-                .with(genai.retry_observer())
-                .build();
-            client
-                .post(url)
-                .body(r#"{"model":"gpt-4o"}"#)
-                .send()
-                .await
-                .unwrap_err()
-                .to_string()
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let url = format!("http://{}/v1/chat/completions", closed_port());
+        let genai = GenAiMiddleware::new();
+        let policy = ExponentialBackoff::builder()
+            .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
+            .build_with_max_retries(2);
+        let client = ClientBuilder::new(reqwest::Client::new())
+            .with(genai.clone())
+            .with(RetryTransientMiddleware::new_with_policy(policy))
+            .with(genai.retry_observer())
+            .build();
+        client
+            .post(url)
+            .body(r#"{"model":"gpt-4o"}"#)
+            .send()
+            .await
+            .unwrap_err()
+            .to_string()
+    });
     assert!(run.value.contains("after 2 retries"), "{}", run.value);
     let span = run.only();
     assert!(is_error(span));

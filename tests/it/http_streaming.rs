@@ -77,9 +77,10 @@ fn openai_stream_split_mid_line_and_mid_utf8() {
     let sse = fixture("openai_chat_stream.sse");
     assert!(std::str::from_utf8(&sse).unwrap().contains('😀'));
     for chunk in [1, 7, 64] {
-        let run = run_async(
-            |l| l.with_content_capture(ContentCapture::SpanOnly),
-            || async move {
+        let run = Harness::builder()
+            .content(ContentCapture::SpanOnly)
+            .build()
+            .collect_async(|| async move {
                 let server = MockServer::start().await;
                 server.route(
                     "/v1/chat/completions",
@@ -91,8 +92,7 @@ fn openai_stream_split_mid_line_and_mid_utf8() {
                     stream_request("gpt-4o-mini"),
                 )
                 .await
-            },
-        );
+            });
         assert_eq!(
             run.value, sse,
             "chunk size {chunk}: the app got the same bytes"
@@ -126,9 +126,7 @@ fn openai_stream_split_mid_line_and_mid_utf8() {
 
 #[test]
 fn anthropic_stream_usage_and_finish_reason() {
-    let run = run_async(
-        |l| l,
-        || async {
+    let run = Harness::new().collect_async(|| async {
             let server = MockServer::start().await;
             server.route(
                 "/v1/messages",
@@ -140,8 +138,7 @@ fn anthropic_stream_usage_and_finish_reason() {
                 br#"{"model":"claude-sonnet-4-20250514","max_tokens":1024,"stream":true,"messages":[]}"#.to_vec(),
             )
             .await
-        },
-    );
+        });
     assert_eq!(run.value, fixture("anthropic_messages_stream.sse"));
     let span = run.span("chat claude-sonnet-4-20250514");
     assert_eq!(str_attr(span, "gen_ai.provider.name"), "anthropic");
@@ -163,28 +160,25 @@ fn anthropic_stream_usage_and_finish_reason() {
 
 #[test]
 fn streamed_body_is_not_buffered() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let (_server, gate, sse, first, mut stream) = gated_chat_stream().await;
-            // The server holds the rest until the app has read the first event: a middleware
-            // that buffered the body would wait forever (bounded here by the timeout).
-            let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
-                .await
-                .expect("first chunk reached the app while the server waited")
-                .unwrap()
-                .unwrap();
-            assert_eq!(&chunk[..], &sse[..first]);
-            let released = SystemTime::now();
-            gate.notify_one();
-            let mut bytes = chunk.to_vec();
-            while let Some(chunk) = stream.next().await {
-                bytes.extend_from_slice(&chunk.unwrap());
-            }
-            assert_eq!(bytes, sse);
-            released
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let (_server, gate, sse, first, mut stream) = gated_chat_stream().await;
+        // The server holds the rest until the app has read the first event: a middleware
+        // that buffered the body would wait forever (bounded here by the timeout).
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("first chunk reached the app while the server waited")
+            .unwrap()
+            .unwrap();
+        assert_eq!(&chunk[..], &sse[..first]);
+        let released = SystemTime::now();
+        gate.notify_one();
+        let mut bytes = chunk.to_vec();
+        while let Some(chunk) = stream.next().await {
+            bytes.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(bytes, sse);
+        released
+    });
     let span = run.only();
     assert_eq!(i64_attr(span, "gen_ai.usage.output_tokens"), 7);
     // The span covers the body: the server sent the rest only after `released`.
@@ -193,15 +187,12 @@ fn streamed_body_is_not_buffered() {
 
 #[test]
 fn dropped_stream_ends_the_span_without_error() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let (_server, gate, _, _, mut stream) = gated_chat_stream().await;
-            stream.next().await.unwrap().unwrap();
-            drop(stream);
-            gate.notify_one();
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let (_server, gate, _, _, mut stream) = gated_chat_stream().await;
+        stream.next().await.unwrap().unwrap();
+        drop(stream);
+        gate.notify_one();
+    });
     let span = run.only();
     assert_diagnostic(span, "response body dropped before end");
     assert!(!is_error(span));
@@ -211,23 +202,20 @@ fn dropped_stream_ends_the_span_without_error() {
 
 #[test]
 fn unread_json_response_ends_the_span_when_dropped() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::json(200, fixture("openai_chat.json"))],
-            );
-            let response = client()
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(r#"{"model":"gpt-4.1"}"#)
-                .send()
-                .await
-                .unwrap();
-            drop(response);
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::json(200, fixture("openai_chat.json"))],
+        );
+        let response = client()
+            .post(format!("{}/v1/chat/completions", server.url()))
+            .body(r#"{"model":"gpt-4.1"}"#)
+            .send()
+            .await
+            .unwrap();
+        drop(response);
+    });
     let span = run.only();
     assert_diagnostic(span, "response body dropped before end");
     assert!(!is_error(span));
@@ -235,37 +223,34 @@ fn unread_json_response_ends_the_span_when_dropped() {
 
 #[test]
 fn gzip_encoded_json_and_stream_are_parsed_after_decoding() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![
-                    Reply::json(200, fixture("openai_chat.json")).gzipped(),
-                    Reply::sse(fixture("openai_chat_stream.sse"), 1)
-                        .gzipped()
-                        .split_at(vec![10, 11, 50, 333]),
-                ],
-            );
-            let json = client()
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(r#"{"model":"gpt-4.1"}"#)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            let sse = read_stream(
-                &server,
-                "/v1/chat/completions",
-                stream_request("gpt-4o-mini"),
-            )
-            .await;
-            (json, sse, server.received())
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![
+                Reply::json(200, fixture("openai_chat.json")).gzipped(),
+                Reply::sse(fixture("openai_chat_stream.sse"), 1)
+                    .gzipped()
+                    .split_at(vec![10, 11, 50, 333]),
+            ],
+        );
+        let json = client()
+            .post(format!("{}/v1/chat/completions", server.url()))
+            .body(r#"{"model":"gpt-4.1"}"#)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let sse = read_stream(
+            &server,
+            "/v1/chat/completions",
+            stream_request("gpt-4o-mini"),
+        )
+        .await;
+        (json, sse, server.received())
+    });
     let (json, sse, received) = &run.value;
     // reqwest decoded the bodies; the app got the original bytes.
     assert_eq!(json.as_ref(), fixture("openai_chat.json").as_slice());
@@ -283,31 +268,28 @@ fn gzip_encoded_json_and_stream_are_parsed_after_decoding() {
 
 #[test]
 fn body_cut_off_mid_stream_fails_the_span() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let sse = fixture("openai_chat_stream.sse");
-            // The first event and a part of the second.
-            let cut = sse.windows(2).position(|w| w == b"\n\n").unwrap() + 40;
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::sse(sse, 1).split_at(vec![cut]).cut_after_first()],
-            );
-            let response = client()
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(stream_request("gpt-4o-mini"))
-                .send()
-                .await
-                .unwrap();
-            let mut stream = response.bytes_stream();
-            let mut failed = false;
-            while let Some(chunk) = stream.next().await {
-                failed |= chunk.is_err();
-            }
-            failed
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let sse = fixture("openai_chat_stream.sse");
+        // The first event and a part of the second.
+        let cut = sse.windows(2).position(|w| w == b"\n\n").unwrap() + 40;
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::sse(sse, 1).split_at(vec![cut]).cut_after_first()],
+        );
+        let response = client()
+            .post(format!("{}/v1/chat/completions", server.url()))
+            .body(stream_request("gpt-4o-mini"))
+            .send()
+            .await
+            .unwrap();
+        let mut stream = response.bytes_stream();
+        let mut failed = false;
+        while let Some(chunk) = stream.next().await {
+            failed |= chunk.is_err();
+        }
+        failed
+    });
     assert!(run.value, "the app saw the transport error");
     let span = run.only();
     assert!(is_error(span));
@@ -319,30 +301,27 @@ fn body_cut_off_mid_stream_fails_the_span() {
 /// not at its last poll: the timestamps bracket the call.
 #[test]
 fn span_ends_when_the_body_ends_not_when_it_is_dropped() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let server = MockServer::start().await;
-            server.route(
-                "/v1/chat/completions",
-                vec![Reply::sse(fixture("openai_chat_stream.sse"), 64)],
-            );
-            let response = client()
-                .post(format!("{}/v1/chat/completions", server.url()))
-                .body(stream_request("gpt-4o-mini"))
-                .send()
-                .await
-                .unwrap();
-            let mut stream = response.bytes_stream();
-            while let Some(chunk) = stream.next().await {
-                chunk.unwrap();
-            }
-            let read = SystemTime::now();
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            drop(stream);
-            read
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let server = MockServer::start().await;
+        server.route(
+            "/v1/chat/completions",
+            vec![Reply::sse(fixture("openai_chat_stream.sse"), 64)],
+        );
+        let response = client()
+            .post(format!("{}/v1/chat/completions", server.url()))
+            .body(stream_request("gpt-4o-mini"))
+            .send()
+            .await
+            .unwrap();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            chunk.unwrap();
+        }
+        let read = SystemTime::now();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(stream);
+        read
+    });
     let span = run.only();
     assert!(span.end_time <= run.value, "ended at the body's end");
 }
@@ -351,18 +330,15 @@ fn span_ends_when_the_body_ends_not_when_it_is_dropped() {
 /// until the application gave up on it).
 #[test]
 fn span_of_a_dropped_body_ends_at_the_drop() {
-    let run = run_async(
-        |l| l,
-        || async {
-            let (_server, gate, _, _, mut stream) = gated_chat_stream().await;
-            stream.next().await.unwrap().unwrap();
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            let dropped = SystemTime::now();
-            drop(stream);
-            gate.notify_one();
-            dropped
-        },
-    );
+    let run = Harness::new().collect_async(|| async {
+        let (_server, gate, _, _, mut stream) = gated_chat_stream().await;
+        stream.next().await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let dropped = SystemTime::now();
+        drop(stream);
+        gate.notify_one();
+        dropped
+    });
     let span = run.only();
     assert!(bool_attr(span, "tracing_genai.stream.cancelled"));
     assert!(span.end_time >= run.value, "ended at the drop");

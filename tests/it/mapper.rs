@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::support::*;
 use opentelemetry::Value;
+use tracing::Dispatch;
 use tracing_genai::{AttributeMapper, Attributes, DropAttributes, GenAiSpan, RenameAttributes};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -23,18 +24,16 @@ fn llm_span() {
 
 #[test]
 fn add_rename_drop() {
-    let r = run_with(
-        |l| {
-            l.with_mapper(|span: &GenAiSpan, attrs: &mut Attributes| {
-                if let Some(t) = span.field("tenant_id") {
-                    attrs.insert("app.tenant.id", t.to_string());
-                }
-                attrs.rename("feature", "app.feature");
-                attrs.remove("user_email");
-            })
-        },
-        llm_span,
-    );
+    let r = Harness::builder()
+        .mapper(|span: &GenAiSpan, attrs: &mut Attributes| {
+            if let Some(t) = span.field("tenant_id") {
+                attrs.insert("app.tenant.id", t.to_string());
+            }
+            attrs.rename("feature", "app.feature");
+            attrs.remove("user_email");
+        })
+        .build()
+        .collect(llm_span);
     let s = r.only();
     assert_eq!(str_attr(s, "app.tenant.id"), "7");
     assert_eq!(str_attr(s, "app.feature"), "search");
@@ -46,20 +45,18 @@ fn add_rename_drop() {
 
 #[test]
 fn mappers_run_in_order() {
-    let r = run_with(
-        |l| {
-            l.with_mapper(|_: &GenAiSpan, a: &mut Attributes| {
-                a.insert("step", "first");
-                a.insert("trail", "1");
-            })
-            .with_mapper(|_: &GenAiSpan, a: &mut Attributes| {
-                let prev = a.get("trail").unwrap().as_str().into_owned();
-                a.insert("step", "second");
-                a.insert("trail", format!("{prev},2"));
-            })
-        },
-        llm_span,
-    );
+    let r = Harness::builder()
+        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+            a.insert("step", "first");
+            a.insert("trail", "1");
+        })
+        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+            let prev = a.get("trail").unwrap().as_str().into_owned();
+            a.insert("step", "second");
+            a.insert("trail", format!("{prev},2"));
+        })
+        .build()
+        .collect(llm_span);
     let s = r.only();
     assert_eq!(str_attr(s, "step"), "second");
     assert_eq!(str_attr(s, "trail"), "1,2");
@@ -70,24 +67,22 @@ fn mappers_run_in_order() {
 fn mapper_sees_typed_state() {
     let seen = Arc::new(Mutex::new(None));
     let seen2 = Arc::clone(&seen);
-    let r = run_with(
-        move |l| {
-            l.with_mapper(move |span: &GenAiSpan, a: &mut Attributes| {
-                *seen2.lock().unwrap() = Some((
-                    span.operation.as_ref().map(|o| o.as_str().to_string()),
-                    span.request.model.clone(),
-                    span.usage.input_tokens,
-                    span.field("tenant_id").and_then(|v| v.as_i64()),
-                    span.span_name(),
-                ));
-                // Derived attribute from typed state.
-                if let Some(n) = span.usage.input_tokens {
-                    a.insert("app.cost_units", (n * 2) as i64);
-                }
-            })
-        },
-        llm_span,
-    );
+    let r = Harness::builder()
+        .mapper(move |span: &GenAiSpan, a: &mut Attributes| {
+            *seen2.lock().unwrap() = Some((
+                span.operation.as_ref().map(|o| o.as_str().to_string()),
+                span.request.model.clone(),
+                span.usage.input_tokens,
+                span.field("tenant_id").and_then(|v| v.as_i64()),
+                span.span_name(),
+            ));
+            // Derived attribute from typed state.
+            if let Some(n) = span.usage.input_tokens {
+                a.insert("app.cost_units", (n * 2) as i64);
+            }
+        })
+        .build()
+        .collect(llm_span);
     let got = seen.lock().unwrap().clone().unwrap();
     assert_eq!(
         got,
@@ -106,33 +101,29 @@ fn mapper_sees_typed_state() {
 fn mapper_does_not_run_for_plain_spans() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = Arc::clone(&calls);
-    let r = run_with(
-        move |l| {
-            l.with_mapper(move |_: &GenAiSpan, _: &mut Attributes| {
-                c.fetch_add(1, Ordering::SeqCst);
-            })
-        },
-        || {
+    let r = Harness::builder()
+        .mapper(move |_: &GenAiSpan, _: &mut Attributes| {
+            c.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .collect(|| {
             let _h = tracing::info_span!("http", route = "/").entered();
             llm_span();
-        },
-    );
+        });
     assert_eq!(r.spans.len(), 2);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
 #[test]
 fn rename_and_drop_attributes_mappers() {
-    let r = run_with(
-        |l| {
-            l.with_mapper(RenameAttributes::new([
-                ("feature", "app.feature"),
-                ("gen_ai.request.model", "llm.model"),
-            ]))
-            .with_mapper(DropAttributes::new(["user_*", "tenant_id"]))
-        },
-        llm_span,
-    );
+    let r = Harness::builder()
+        .mapper(RenameAttributes::new([
+            ("feature", "app.feature"),
+            ("gen_ai.request.model", "llm.model"),
+        ]))
+        .mapper(DropAttributes::new(["user_*", "tenant_id"]))
+        .build()
+        .collect(llm_span);
     let s = r.only();
     assert_eq!(str_attr(s, "app.feature"), "search");
     assert_eq!(str_attr(s, "llm.model"), "gpt-4o");
@@ -144,15 +135,13 @@ fn rename_and_drop_attributes_mappers() {
 
 #[test]
 fn mapper_can_retype_and_insert_keys_once() {
-    let r = run_with(
-        |l| {
-            l.with_mapper(|_: &GenAiSpan, a: &mut Attributes| {
-                a.insert("gen_ai.request.model", "overridden");
-                a.insert("gen_ai.request.model", "overridden-again");
-            })
-        },
-        llm_span,
-    );
+    let r = Harness::builder()
+        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+            a.insert("gen_ai.request.model", "overridden");
+            a.insert("gen_ai.request.model", "overridden-again");
+        })
+        .build()
+        .collect(llm_span);
     let s = r.only();
     assert_eq!(count(s, "gen_ai.request.model"), 1);
     assert_eq!(str_attr(s, "gen_ai.request.model"), "overridden-again");
@@ -194,22 +183,24 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarnCounter {
 
 #[test]
 fn panicking_mapper_is_isolated_counted_and_reported_once() {
-    let h = Harness::new();
-    let layer = h
-        .genai_layer()
-        .with_mapper(|_: &GenAiSpan, a: &mut Attributes| {
+    let warns = WarnCounter::default();
+    let h = Harness::builder()
+        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
             a.insert("before", "ok");
         })
-        .with_mapper(Panicky)
-        .with_mapper(|_: &GenAiSpan, a: &mut Attributes| {
+        .mapper(Panicky)
+        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
             a.insert("after", "ok");
+        })
+        .build_with(|layer| {
+            Dispatch::new(
+                tracing_subscriber::registry()
+                    .with(layer)
+                    .with(warns.clone()),
+            )
         });
-    let diagnostics = layer.diagnostics();
-    let warns = WarnCounter::default();
-    let subscriber = tracing_subscriber::registry()
-        .with(layer)
-        .with(warns.clone());
-    let result = tracing::subscriber::with_default(subscriber, || {
+    let diagnostics = h.diagnostics();
+    let result = h.run(|| {
         for _ in 0..3 {
             llm_span();
         }
@@ -236,19 +227,21 @@ fn panicking_mapper_is_isolated_counted_and_reported_once() {
 
 #[test]
 fn two_panicking_mappers_each_reported_once() {
-    let h = Harness::new();
-    let layer =
-        h.genai_layer()
-            .with_mapper(Panicky)
-            .with_mapper(|_: &GenAiSpan, _: &mut Attributes| {
-                std::panic::panic_any(42_u32);
-            });
-    let diagnostics = layer.diagnostics();
     let warns = WarnCounter::default();
-    let subscriber = tracing_subscriber::registry()
-        .with(layer)
-        .with(warns.clone());
-    tracing::subscriber::with_default(subscriber, || {
+    let h = Harness::builder()
+        .mapper(Panicky)
+        .mapper(|_: &GenAiSpan, _: &mut Attributes| {
+            std::panic::panic_any(42_u32);
+        })
+        .build_with(|layer| {
+            Dispatch::new(
+                tracing_subscriber::registry()
+                    .with(layer)
+                    .with(warns.clone()),
+            )
+        });
+    let diagnostics = h.diagnostics();
+    h.run(|| {
         llm_span();
         llm_span();
     });

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::metrics::Harness;
+use crate::support::Harness;
 use tracing_genai::{GenAiField, GenAiSpanExt};
 
 // Boundaries from the GenAI semantic-convention documents (the pinned yaml has none).
@@ -37,7 +37,7 @@ fn chat(ok: bool) {
 
 #[test]
 fn client_duration_and_token_usage() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| chat(true));
 
     let d = h.metric("gen_ai.client.operation.duration");
@@ -95,7 +95,7 @@ fn client_duration_and_token_usage() {
 
 #[test]
 fn failed_call_has_error_type_and_no_token_usage() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         chat(false);
         chat(true);
@@ -116,7 +116,7 @@ fn failed_call_has_error_type_and_no_token_usage() {
 
 #[test]
 fn agent_tool_and_workflow_instruments() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let wf = tracing::info_span!("wf", gen_ai.operation.name = "invoke_workflow", gen_ai.workflow.name = "trip");
         let _w = wf.enter();
@@ -178,10 +178,10 @@ fn agent_tool_and_workflow_instruments() {
 
 #[test]
 fn metrics_can_be_turned_off() {
-    let h = Harness::with(|l| l.with_metrics(false));
+    let h = Harness::builder().metrics(false).build();
     h.run(|| chat(true));
     assert!(h.collect_metrics().is_empty());
-    assert_eq!(h.finished_spans().len(), 1);
+    assert_eq!(h.spans().len(), 1);
 }
 
 /// Sets the process-wide meter provider, which every layer without a meter of its own uses:

@@ -43,7 +43,7 @@ fn assert_tree(spans: &[SpanData]) {
 
 #[test]
 fn agent_loop_sync() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _h = tracing::info_span!("POST /agent", http.route = "/agent").entered();
         let _a = tracing_genai::agent_span!("planner").entered();
         chat("gpt-4o").in_scope(|| {});
@@ -57,42 +57,39 @@ fn agent_loop_sync() {
 
 #[test]
 fn agent_loop_async_with_spawned_tool() {
-    let r = run_async(
-        |l| l,
-        || async {
-            let handler = tracing::info_span!("POST /agent", http.route = "/agent");
+    let r = Harness::new().collect_async(|| async {
+        let handler = tracing::info_span!("POST /agent", http.route = "/agent");
+        async {
+            let agent = tracing_genai::agent_span!("planner");
             async {
-                let agent = tracing_genai::agent_span!("planner");
-                async {
-                    chat("gpt-4o").in_scope(|| {});
-                    let tool = tracing_genai::tool_span!("get_weather");
-                    let handle = tokio::spawn(
-                        async {
-                            tokio::task::yield_now().await;
-                            let c = chat("gpt-4o-mini");
-                            async {
-                                tokio::task::yield_now().await;
-                            }
-                            .instrument(c)
-                            .await;
-                            std::thread::current().id()
-                        }
-                        .instrument(tool),
-                    );
-                    let _tool_thread = handle.await.unwrap();
+                chat("gpt-4o").in_scope(|| {});
+                let tool = tracing_genai::tool_span!("get_weather");
+                let handle = tokio::spawn(
                     async {
                         tokio::task::yield_now().await;
+                        let c = chat("gpt-4o-mini");
+                        async {
+                            tokio::task::yield_now().await;
+                        }
+                        .instrument(c)
+                        .await;
+                        std::thread::current().id()
                     }
-                    .instrument(chat("o3"))
-                    .await;
+                    .instrument(tool),
+                );
+                let _tool_thread = handle.await.unwrap();
+                async {
+                    tokio::task::yield_now().await;
                 }
-                .instrument(agent)
+                .instrument(chat("o3"))
                 .await;
             }
-            .instrument(handler)
+            .instrument(agent)
             .await;
-        },
-    );
+        }
+        .instrument(handler)
+        .await;
+    });
     assert_tree(&r.spans);
     assert_eq!(r.diagnostics.snapshot().genai_spans, 5);
     assert_eq!(r.diagnostics.snapshot().unwritten_spans, 0);
@@ -100,31 +97,28 @@ fn agent_loop_async_with_spawned_tool() {
 
 #[test]
 fn concurrent_llm_calls_in_tasks_are_independent() {
-    let r = run_async(
-        |l| l,
-        || async {
-            let mut handles = Vec::new();
-            for i in 0..8_u64 {
-                let span = tracing::info_span!(
-                    "llm",
-                    gen_ai.operation.name = "chat",
-                    gen_ai.request.model = format!("m{i}"),
-                    gen_ai.usage.input_tokens = tracing::field::Empty
-                );
-                let s2 = span.clone();
-                handles.push(tokio::spawn(
-                    async move {
-                        tokio::task::yield_now().await;
-                        s2.record("gen_ai.usage.input_tokens", i * 10);
-                    }
-                    .instrument(span),
-                ));
-            }
-            for h in handles {
-                h.await.unwrap();
-            }
-        },
-    );
+    let r = Harness::new().collect_async(|| async {
+        let mut handles = Vec::new();
+        for i in 0..8_u64 {
+            let span = tracing::info_span!(
+                "llm",
+                gen_ai.operation.name = "chat",
+                gen_ai.request.model = format!("m{i}"),
+                gen_ai.usage.input_tokens = tracing::field::Empty
+            );
+            let s2 = span.clone();
+            handles.push(tokio::spawn(
+                async move {
+                    tokio::task::yield_now().await;
+                    s2.record("gen_ai.usage.input_tokens", i * 10);
+                }
+                .instrument(span),
+            ));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
     assert_eq!(r.spans.len(), 8);
     for i in 0..8_i64 {
         let s = find(&r.spans, &format!("chat m{i}"));

@@ -4,7 +4,7 @@ use crate::support::*;
 use opentelemetry::trace::SpanKind;
 
 fn one(f: impl FnOnce()) -> opentelemetry_sdk::trace::SpanData {
-    let spans = run(f);
+    let spans = Harness::new().collect_spans(f);
     assert_eq!(spans.len(), 1, "{:?}", names(&spans));
     spans.into_iter().next().unwrap()
 }
@@ -221,21 +221,26 @@ fn operation_aliases_normalise() {
 
 #[test]
 fn span_rule_recognises_spans_without_operation_field() {
-    let r = run_with(
-        |l| {
+    let r = Harness::builder()
+        .configure(|l| {
             l.with_rule(
                 tracing_genai::SpanRule::target("my_client")
                     .name("complete")
                     .operation("chat")
                     .provider("OpenAI"),
             )
-        },
-        || {
-            let _s = tracing::info_span!(target: "my_client::http", "complete", model = "gpt-4o", prompt_tokens = 5_u64)
-                .entered();
+        })
+        .build()
+        .collect(|| {
+            let _s = tracing::info_span!(
+                target: "my_client::http",
+                "complete",
+                model = "gpt-4o",
+                prompt_tokens = 5_u64
+            )
+            .entered();
             let _other = tracing::info_span!(target: "other", "complete", model = "x").entered();
-        },
-    );
+        });
     let s = r.span("chat gpt-4o");
     assert_eq!(str_attr(s, "gen_ai.provider.name"), "openai");
     assert_eq!(i64_attr(s, "gen_ai.usage.input_tokens"), 5);
@@ -247,7 +252,7 @@ fn span_rule_recognises_spans_without_operation_field() {
 
 #[test]
 fn operation_recorded_late_but_before_enter_sets_kind() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "tool",
             gen_ai.operation.name = tracing::field::Empty,
@@ -262,7 +267,7 @@ fn operation_recorded_late_but_before_enter_sets_kind() {
 
 #[test]
 fn operation_unknown_at_start_defaults_to_client() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = tracing::field::Empty,

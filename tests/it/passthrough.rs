@@ -44,8 +44,8 @@ fn comparable(span: &SpanData) -> Vec<KeyValue> {
 
 #[test]
 fn plain_spans_identical_to_tracing_opentelemetry() {
-    let plain = run_plain(app);
-    let genai = run(app);
+    let plain = Harness::plain().collect_spans(app);
+    let genai = Harness::new().collect_spans(app);
     assert_eq!(plain.len(), 2);
     assert_eq!(genai.len(), 2);
     for name in ["http.request", "db.query"] {
@@ -83,7 +83,7 @@ fn plain_spans_identical_to_tracing_opentelemetry() {
 
 #[test]
 fn plain_and_genai_spans_share_one_trace_tree() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _root = tracing::info_span!("handler", route = "/x").entered();
         let _llm = tracing::info_span!(
             "llm",
@@ -107,7 +107,7 @@ fn plain_and_genai_spans_share_one_trace_tree() {
 
 #[test]
 fn events_inside_genai_span_are_kept() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _llm = tracing::info_span!("llm", gen_ai.operation.name = "chat").entered();
         tracing::info!(chunk = 1_u64, "first chunk");
     });
@@ -126,12 +126,13 @@ fn filtered_genai_layer_still_maps() {
     use tracing_genai::GenAiSpanExt;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::Layer;
-    let h = Harness::new();
-    let subscriber = tracing_subscriber::registry().with(
-        h.genai_layer()
-            .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
-    );
-    tracing::subscriber::with_default(subscriber, || {
+    let h = Harness::builder().build_with(|layer| {
+        tracing::Dispatch::new(
+            tracing_subscriber::registry()
+                .with(layer.with_filter(tracing_subscriber::filter::LevelFilter::INFO)),
+        )
+    });
+    h.run(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",

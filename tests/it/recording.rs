@@ -8,7 +8,7 @@ use tracing_genai::{GenAiField, GenAiSpanExt};
 
 #[test]
 fn recorded_after_creation_before_enter() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -25,7 +25,7 @@ fn recorded_after_creation_before_enter() {
 
 #[test]
 fn recorded_while_entered_and_after_exit() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -53,7 +53,7 @@ fn recorded_while_entered_and_after_exit() {
 
 #[test]
 fn recorded_twice_last_wins_key_once() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -79,7 +79,7 @@ fn recorded_twice_last_wins_key_once() {
 
 #[test]
 fn operation_recorded_late_sets_name_and_kind() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = Empty,
@@ -95,7 +95,7 @@ fn operation_recorded_late_sets_name_and_kind() {
 
 #[test]
 fn operation_recorded_before_enter_sets_client_kind() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = Empty,
@@ -110,7 +110,7 @@ fn operation_recorded_before_enter_sets_client_kind() {
 
 #[test]
 fn ext_helpers_work_without_declared_fields() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -140,7 +140,7 @@ fn ext_helpers_work_without_declared_fields() {
 
 #[test]
 fn ext_helpers_return_false_on_non_genai_spans() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!("http", route = "/x");
         assert!(!span.record_token_usage(1, 2));
         assert!(!span.record_genai(GenAiField::RequestModel, "m"));
@@ -160,7 +160,7 @@ fn ext_helpers_without_subscriber_return_false() {
 
 #[test]
 fn ext_helper_then_record_last_wins() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -177,7 +177,7 @@ fn ext_helper_then_record_last_wins() {
 
 #[test]
 fn genai_span_macro() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing_genai::genai_span!(
             "chat",
             "anthropic",
@@ -209,7 +209,7 @@ fn genai_span_macro() {
 
 #[test]
 fn tool_and_agent_span_macros() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let agent = tracing_genai::agent_span!("travel_planner", gen_ai.agent.id = "agent-7");
         let _a = agent.enter();
         let tool = tracing_genai::tool_span!("get_weather", gen_ai.tool.call.id = "call_1");
@@ -226,7 +226,7 @@ fn tool_and_agent_span_macros() {
 
 #[test]
 fn macros_without_extra_fields() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _a = tracing_genai::agent_span!("solo").entered();
         let _t = tracing_genai::tool_span!("t").entered();
         let _c = tracing_genai::genai_span!("chat", "openai", "gpt-4o").entered();

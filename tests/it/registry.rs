@@ -46,7 +46,7 @@ fn check_spans(spans: &[SpanData], regs: &Registries) -> usize {
 }
 
 fn exercise_all() -> Vec<SpanData> {
-    run(|| {
+    Harness::new().collect_spans(|| {
         let agent = tracing::info_span!(
             "agent",
             gen_ai.operation.name = "invoke_agent",
@@ -222,7 +222,7 @@ fn every_registry_operation_round_trips() {
         let parsed = tracing_genai::Operation::parse(op);
         assert_eq!(parsed.as_str(), op, "Operation::parse({op:?})");
         assert!(parsed.is_well_known(), "{op} not well known");
-        let spans = run(|| {
+        let spans = Harness::new().collect_spans(|| {
             let _s = tracing::info_span!("x", gen_ai.operation.name = op.as_str()).entered();
         });
         assert_eq!(str_attr(&spans[0], "gen_ai.operation.name"), *op);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::metrics::{attr, Harness};
+use crate::support::{attr, f64_attr, Harness};
 use futures_util::{stream, StreamExt};
 use opentelemetry::trace::Status;
 use opentelemetry::Value;
@@ -66,16 +66,9 @@ fn llm_span() -> tracing::Span {
     tracing_genai::genai_span!("chat", "openai", "gpt-4o")
 }
 
-fn f64_attr(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> f64 {
-    match attr(span, key) {
-        Some(Value::F64(v)) => v,
-        other => panic!("{key}: {other:?}"),
-    }
-}
-
 #[test]
 fn complete_stream_records_ttfc_usage_and_chunk_timings() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     let text = h.run(|| {
         runtime().block_on(async {
             let mut s = slow(chunks()).instrument_genai(llm_span(), on_chunk);
@@ -91,7 +84,7 @@ fn complete_stream_records_ttfc_usage_and_chunk_timings() {
     let span = h.span("chat gpt-4o");
     assert_eq!(
         attr(&span, "gen_ai.request.stream"),
-        Some(Value::Bool(true))
+        Some(&Value::Bool(true))
     );
     let ttfc = f64_attr(&span, "gen_ai.response.time_to_first_chunk");
     let duration = span
@@ -105,25 +98,25 @@ fn complete_stream_records_ttfc_usage_and_chunk_timings() {
     );
     assert_eq!(
         attr(&span, "gen_ai.usage.input_tokens"),
-        Some(Value::I64(7))
+        Some(&Value::I64(7))
     );
     assert_eq!(
         attr(&span, "gen_ai.usage.output_tokens"),
-        Some(Value::I64(3))
+        Some(&Value::I64(3))
     );
     assert_eq!(
         attr(&span, "gen_ai.response.finish_reasons"),
-        Some(Value::Array(
+        Some(&Value::Array(
             vec![opentelemetry::StringValue::from("stop")].into()
         ))
     );
     assert_eq!(
         attr(&span, "gen_ai.response.model"),
-        Some(Value::from("gpt-4o-2024-08-06"))
+        Some(&Value::from("gpt-4o-2024-08-06"))
     );
     assert_eq!(
         attr(&span, "tracing_genai.stream.chunks"),
-        Some(Value::I64(3))
+        Some(&Value::I64(3))
     );
     assert_eq!(attr(&span, "tracing_genai.stream.cancelled"), None);
     assert_eq!(span.status, Status::Unset);
@@ -154,18 +147,15 @@ fn complete_stream_records_ttfc_usage_and_chunk_timings() {
 
 #[test]
 fn dropped_stream_ends_span_at_once_as_cancelled() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         runtime().block_on(async {
             let mut s = slow(chunks()).instrument_genai(llm_span(), on_chunk);
             assert!(s.next().await.is_some());
-            assert!(
-                h.finished_spans().is_empty(),
-                "span open while the stream is alive"
-            );
+            assert!(h.spans().is_empty(), "span open while the stream is alive");
             drop(s);
             // Ended at once, not when the runtime or the test ends.
-            assert_eq!(h.finished_spans().len(), 1);
+            assert_eq!(h.spans().len(), 1);
         })
     });
     let span = h.span("chat gpt-4o");
@@ -175,11 +165,11 @@ fn dropped_stream_ends_span_at_once_as_cancelled() {
     assert!(reasons.contains("error"), "{reasons}");
     assert_eq!(
         attr(&span, "tracing_genai.stream.cancelled"),
-        Some(Value::Bool(true))
+        Some(&Value::Bool(true))
     );
     assert_eq!(
         attr(&span, "tracing_genai.stream.chunks"),
-        Some(Value::I64(1))
+        Some(&Value::I64(1))
     );
     let ev = span
         .events
@@ -202,7 +192,7 @@ impl std::error::Error for ProviderError {}
 
 #[test]
 fn error_mid_stream_is_a_failed_call() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         runtime().block_on(async {
             let items: Vec<Result<Chunk, ProviderError>> =
@@ -215,13 +205,13 @@ fn error_mid_stream_is_a_failed_call() {
     let span = h.span("chat gpt-4o");
     assert_eq!(
         attr(&span, "error.type"),
-        Some(Value::from("ProviderError"))
+        Some(&Value::from("ProviderError"))
     );
     assert!(matches!(span.status, Status::Error { .. }));
     // The error item is not counted as an output chunk.
     assert_eq!(
         attr(&span, "tracing_genai.stream.chunks"),
-        Some(Value::I64(1))
+        Some(&Value::I64(1))
     );
     assert_eq!(attr(&span, "tracing_genai.stream.cancelled"), None);
     let d = h.metric("gen_ai.client.operation.duration");
@@ -230,7 +220,7 @@ fn error_mid_stream_is_a_failed_call() {
 
 #[test]
 fn consumer_stopping_at_an_error_is_a_failure_not_a_cancellation() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         runtime().block_on(async {
             let items: Vec<Result<Chunk, ProviderError>> = vec![
@@ -249,7 +239,7 @@ fn consumer_stopping_at_an_error_is_a_failure_not_a_cancellation() {
     let span = h.span("chat gpt-4o");
     assert_eq!(
         attr(&span, "error.type"),
-        Some(Value::from("ProviderError"))
+        Some(&Value::from("ProviderError"))
     );
     assert!(attr(&span, "gen_ai.response.finish_reasons")
         .unwrap()
@@ -260,7 +250,7 @@ fn consumer_stopping_at_an_error_is_a_failure_not_a_cancellation() {
 
 #[test]
 fn manual_recorder() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let mut rec = StreamRecorder::new(llm_span());
         std::thread::sleep(Duration::from_millis(2));
@@ -277,12 +267,12 @@ fn manual_recorder() {
     let span = h.span("chat gpt-4o");
     assert_eq!(
         attr(&span, "gen_ai.request.stream"),
-        Some(Value::Bool(true))
+        Some(&Value::Bool(true))
     );
     assert!(f64_attr(&span, "gen_ai.response.time_to_first_chunk") >= 0.002);
     assert_eq!(
         attr(&span, "gen_ai.usage.output_tokens"),
-        Some(Value::I64(3))
+        Some(&Value::I64(3))
     );
     assert!(attr(&span, "gen_ai.response.finish_reasons")
         .unwrap()
@@ -290,7 +280,7 @@ fn manual_recorder() {
         .contains("length"));
     assert_eq!(
         attr(&span, "tracing_genai.stream.chunks"),
-        Some(Value::I64(3))
+        Some(&Value::I64(3))
     );
     assert_eq!(
         h.metric("gen_ai.client.operation.time_per_output_chunk")
@@ -302,7 +292,7 @@ fn manual_recorder() {
 
 #[test]
 fn unfinished_manual_recorder_is_cancelled() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let mut rec = StreamRecorder::new(llm_span());
         rec.chunk();
@@ -311,11 +301,11 @@ fn unfinished_manual_recorder_is_cancelled() {
     let span = h.span("chat gpt-4o");
     assert_eq!(
         attr(&span, "tracing_genai.stream.cancelled"),
-        Some(Value::Bool(true))
+        Some(&Value::Bool(true))
     );
     assert_eq!(
         attr(&span, "tracing_genai.stream.chunks"),
-        Some(Value::I64(2))
+        Some(&Value::I64(2))
     );
 }
 
@@ -335,7 +325,7 @@ fn duration(span: &opentelemetry_sdk::trace::SpanData) -> Duration {
 /// end time is the finish time even though the span was not entered since the last chunk.
 #[test]
 fn manual_recorder_ends_span_when_finished_not_at_last_enter() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let span = llm_span();
         let mut rec = StreamRecorder::new(span.clone());
@@ -358,7 +348,7 @@ fn manual_recorder_ends_span_when_finished_not_at_last_enter() {
 /// A wrapped stream dropped some time after its last poll ends its span at the drop.
 #[test]
 fn dropped_stream_ends_span_at_the_drop_not_at_the_last_poll() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         runtime().block_on(async {
             let mut s = slow(chunks()).instrument_genai(llm_span(), on_chunk);
@@ -388,7 +378,7 @@ fn dropped_stream_ends_span_at_the_drop_not_at_the_last_poll() {
 /// as a finished stream, not a cancelled one.
 #[test]
 fn recorder_marked_complete_then_dropped_is_finished_not_cancelled() {
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         let mut rec = StreamRecorder::new(llm_span());
         rec.chunk();
@@ -399,7 +389,7 @@ fn recorder_marked_complete_then_dropped_is_finished_not_cancelled() {
     let span = h.span("chat gpt-4o");
     assert_eq!(
         attr(&span, "gen_ai.response.finish_reasons"),
-        Some(Value::Array(
+        Some(&Value::Array(
             vec![opentelemetry::StringValue::from("stop")].into()
         ))
     );
@@ -410,7 +400,7 @@ fn recorder_marked_complete_then_dropped_is_finished_not_cancelled() {
         .all(|e| e.name != "tracing_genai.stream.cancelled"));
     assert_eq!(
         attr(&span, "gen_ai.usage.output_tokens"),
-        Some(Value::I64(1))
+        Some(&Value::I64(1))
     );
     assert_eq!(span.status, Status::Unset);
 }
@@ -433,7 +423,7 @@ fn consumer_stopping_at_the_terminal_event_is_not_a_cancellation() {
         }
     };
     let events = vec![Event::Delta("Hi"), Event::Done, Event::Delta("ignored")];
-    let h = Harness::new();
+    let h = Harness::builder().metrics(true).build();
     h.run(|| {
         runtime().block_on(async {
             for (model, stop_at_done) in [("stops-at-done", true), ("stops-early", false)] {
@@ -451,14 +441,14 @@ fn consumer_stopping_at_the_terminal_event_is_not_a_cancellation() {
     assert_eq!(attr(&done, "tracing_genai.stream.cancelled"), None);
     assert_eq!(
         attr(&done, "gen_ai.response.finish_reasons"),
-        Some(Value::Array(
+        Some(&Value::Array(
             vec![opentelemetry::StringValue::from("stop")].into()
         ))
     );
     let early = h.span("chat stops-early");
     assert_eq!(
         attr(&early, "tracing_genai.stream.cancelled"),
-        Some(Value::Bool(true))
+        Some(&Value::Bool(true))
     );
     assert!(attr(&early, "gen_ai.response.finish_reasons")
         .unwrap()

@@ -5,7 +5,7 @@ use tracing::field::Empty;
 
 #[test]
 fn all_typed_fields() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -54,7 +54,7 @@ fn all_typed_fields() {
 
 #[test]
 fn embeddings_types() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "embed",
             gen_ai.operation.name = "embeddings",
@@ -74,7 +74,7 @@ fn embeddings_types() {
 
 #[test]
 fn string_arrays_from_debug_vec() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -97,7 +97,7 @@ fn string_arrays_from_debug_vec() {
 
 #[test]
 fn string_arrays_from_comma_separated_string() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -113,7 +113,7 @@ fn string_arrays_from_comma_separated_string() {
 
 #[test]
 fn stream_from_string_and_int_types() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -133,7 +133,7 @@ fn stream_from_string_and_int_types() {
 
 #[test]
 fn ordinary_field_types_are_preserved() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -158,7 +158,7 @@ fn ordinary_field_types_are_preserved() {
 
 #[test]
 fn openai_attributes() {
-    let spans = run(|| {
+    let spans = Harness::new().collect_spans(|| {
         let _s = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",

@@ -1,40 +1,10 @@
-//! The content-capture tests' harness: a GenAI layer, configured per test, over an in-memory
-//! span exporter.
+//! Inspection helpers for the content-capture tests: optional attribute strings and a text dump
+//! of everything exported (to look for leaked content).
 
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::{KeyValue, Value};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
-use tracing_subscriber::layer::SubscriberExt;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::trace::SpanData;
 
-/// The layer type the harness builds (configure it in the closure given to [`run`]).
-pub type TestLayer = tracing_genai::GenAiLayer<
-    tracing_opentelemetry::OpenTelemetryLayer<
-        tracing_subscriber::Registry,
-        opentelemetry_sdk::trace::Tracer,
-    >,
->;
-
-/// Runs `f` under a subscriber with the GenAI layer (configured by `configure`) exporting to
-/// memory, and returns the finished spans.
-pub fn run(configure: impl FnOnce(TestLayer) -> TestLayer, f: impl FnOnce()) -> Vec<SpanData> {
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let layer = configure(tracing_genai::layer().with_tracer(provider.tracer("test")));
-    let subscriber = tracing_subscriber::registry().with(layer);
-    tracing::subscriber::with_default(subscriber, f);
-    let _ = provider.force_flush();
-    exporter.get_finished_spans().unwrap()
-}
-
-/// The value of attribute `key` of `span`.
-pub fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| &kv.value)
-}
+use super::attr;
 
 /// The string value of attribute `key`.
 pub fn attr_str(span: &SpanData, key: &str) -> Option<String> {

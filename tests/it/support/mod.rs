@@ -1,16 +1,18 @@
-//! The shared test harness: a subscriber with the GenAI layer (or a plain tracing-opentelemetry
-//! layer) exporting to an in-memory exporter, and helpers to inspect the exported spans.
+//! The test harness, [`Harness`]: a subscriber with the GenAI layer (or a plain
+//! tracing-opentelemetry layer) over an in-memory span exporter, optionally in-memory metrics,
+//! configured with builder options; and helpers to inspect the exported spans.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 /// The counting global allocator of the test binary and RSS readings (memory and
 /// allocation tests, memory bench).
 #[allow(unsafe_code)]
 pub mod alloc;
+/// Inspection helpers for captured message content (optional attribute strings, dumps).
 pub mod content;
 /// The four checks of every fault scenario (non-blocking, bounded shutdown, accounting, summary).
 #[cfg(feature = "setup")]
 pub mod faults;
-/// In-memory spans *and metrics* behind a configurable GenAI layer (metrics, streaming, cost).
+/// Collected metrics, simplified ([`MetricInfo`], [`Point`]).
 pub mod metrics;
 #[cfg(feature = "setup")]
 pub mod otlp;
@@ -21,64 +23,140 @@ pub mod props;
 /// The semconv registry and the type check of exported attributes (also used by fuzz/).
 pub mod registry;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 
+use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::{Status, TracerProvider as _};
 use opentelemetry::{Array, Value};
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider, SpanData};
 use tracing::Dispatch;
-use tracing_genai::{Diagnostics, GenAiLayer};
+use tracing_genai::content::{ContentCapture, ContentConfig};
+use tracing_genai::{AttributeMapper, Diagnostics, GenAiLayer, PriceTable};
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Registry;
 
-/// The GenAI layer type the harness installs.
-pub type Genai = GenAiLayer<OpenTelemetryLayer<Registry, SdkTracer>>;
+pub use metrics::MetricInfo;
 
-/// An in-memory exporter behind a simple (synchronous) span processor.
+/// The GenAI layer the harness installs (what [`HarnessBuilder::configure`] closures and
+/// [`HarnessBuilder::build_with`] get).
+pub type TestLayer = GenAiLayer<OpenTelemetryLayer<Registry, SdkTracer>>;
+
+/// In-memory spans (and, with [`HarnessBuilder::metrics`], metrics) behind a subscriber with
+/// the GenAI layer; the subscriber is the default only inside [`run`](Self::run) and friends.
+///
+/// ```ignore
+/// let spans = Harness::new().collect(|| { /* spans */ }).spans;
+/// let h = Harness::builder().metrics(true).prices(table).build();
+/// h.run(|| { /* spans */ });
+/// let m = h.metric("gen_ai.client.token.usage");
+/// ```
 pub struct Harness {
     pub exporter: InMemorySpanExporter,
     pub provider: SdkTracerProvider,
+    meters: Option<Meters>,
+    dispatch: Dispatch,
+    diagnostics: Option<Arc<Diagnostics>>,
 }
 
-impl Default for Harness {
-    fn default() -> Self {
-        Self::new()
+/// The in-memory metric pipeline of a harness built with `metrics(true)`.
+struct Meters {
+    exporter: InMemoryMetricExporter,
+    provider: SdkMeterProvider,
+}
+
+/// Options of a [`Harness`]. Each option configures the GenAI layer at once, in call order.
+pub struct HarnessBuilder {
+    exporter: InMemorySpanExporter,
+    provider: SdkTracerProvider,
+    meters: Option<Meters>,
+    layer: TestLayer,
+}
+
+impl HarnessBuilder {
+    /// The layer records metrics through an in-memory meter provider (read with
+    /// [`Harness::metric`] and [`Harness::collect_metrics`]); `false` then turns them off
+    /// (`with_metrics(false)`), so that `collect_metrics` shows that nothing was recorded.
+    /// Without this option the layer keeps its default, the global meter (a no-op meter in this
+    /// test binary: only tests in a process of their own set one).
+    pub fn metrics(mut self, on: bool) -> Self {
+        if self.meters.is_none() {
+            let exporter = InMemoryMetricExporter::default();
+            let provider = SdkMeterProvider::builder()
+                .with_reader(PeriodicReader::builder(exporter.clone()).build())
+                .build();
+            self.layer = self.layer.with_meter(provider.meter("tracing-genai"));
+            self.meters = Some(Meters { exporter, provider });
+        }
+        if !on {
+            self.layer = self.layer.with_metrics(false);
+        }
+        self
+    }
+
+    /// `with_content_capture(mode)`.
+    pub fn content(mut self, mode: ContentCapture) -> Self {
+        self.layer = self.layer.with_content_capture(mode);
+        self
+    }
+
+    /// `with_content_config(config)` (mode, limits, redaction).
+    pub fn content_config(mut self, config: ContentConfig) -> Self {
+        self.layer = self.layer.with_content_config(config);
+        self
+    }
+
+    /// `with_mapper(mapper)` (mappers run in the order they were added).
+    pub fn mapper(mut self, mapper: impl AttributeMapper) -> Self {
+        self.layer = self.layer.with_mapper(mapper);
+        self
+    }
+
+    /// `with_prices(table)`.
+    pub fn prices(mut self, table: impl Into<Arc<PriceTable>>) -> Self {
+        self.layer = self.layer.with_prices(table);
+        self
+    }
+
+    /// `with_inherited_fields(names)`.
+    pub fn inherited_fields<I, N>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<Cow<'static, str>>,
+    {
+        self.layer = self.layer.with_inherited_fields(names);
+        self
+    }
+
+    /// Any other layer configuration (aliases, rules, ...).
+    pub fn configure(mut self, configure: impl FnOnce(TestLayer) -> TestLayer) -> Self {
+        self.layer = configure(self.layer);
+        self
+    }
+
+    /// The harness, its subscriber `registry().with(layer)`.
+    pub fn build(self) -> Harness {
+        self.build_with(|layer| Dispatch::new(tracing_subscriber::registry().with(layer)))
+    }
+
+    /// The harness, its subscriber built by `compose` from the configured layer (other
+    /// layers, a per-layer filter, installing it as the global default ...).
+    pub fn build_with(self, compose: impl FnOnce(TestLayer) -> Dispatch) -> Harness {
+        let diagnostics = self.layer.diagnostics();
+        Harness {
+            dispatch: compose(self.layer),
+            exporter: self.exporter,
+            provider: self.provider,
+            meters: self.meters,
+            diagnostics: Some(diagnostics),
+        }
     }
 }
 
-impl Harness {
-    pub fn new() -> Self {
-        let exporter = InMemorySpanExporter::default();
-        let provider = SdkTracerProvider::builder()
-            .with_simple_exporter(exporter.clone())
-            .build();
-        Harness { exporter, provider }
-    }
-
-    pub fn tracer(&self) -> SdkTracer {
-        self.provider.tracer("test")
-    }
-
-    /// `tracing_genai::layer().with_tracer(provider.tracer("test"))`.
-    pub fn genai_layer(&self) -> Genai {
-        tracing_genai::layer().with_tracer(self.tracer())
-    }
-
-    /// A plain tracing-opentelemetry layer on the same provider.
-    pub fn plain_layer(&self) -> OpenTelemetryLayer<Registry, SdkTracer> {
-        tracing_opentelemetry::layer().with_tracer(self.tracer())
-    }
-
-    /// Flushes and returns every exported span.
-    pub fn spans(&self) -> Vec<SpanData> {
-        self.provider.force_flush().unwrap();
-        self.exporter.get_finished_spans().unwrap()
-    }
-}
-
-/// What one harness run produced.
+/// What [`Harness::collect`] produced.
 pub struct Run<R = ()> {
     pub spans: Vec<SpanData>,
     pub diagnostics: Arc<Diagnostics>,
@@ -86,9 +164,12 @@ pub struct Run<R = ()> {
 }
 
 impl<R> Run<R> {
+    /// The one span named `name`.
     pub fn span(&self, name: &str) -> &SpanData {
         find(&self.spans, name)
     }
+
+    /// The only span.
     pub fn only(&self) -> &SpanData {
         assert_eq!(
             self.spans.len(),
@@ -100,48 +181,79 @@ impl<R> Run<R> {
     }
 }
 
-/// Runs `f` under a subscriber with the default GenAI layer; returns the exported spans.
-pub fn run(f: impl FnOnce()) -> Vec<SpanData> {
-    run_with(|l| l, f).spans
-}
-
-/// Runs `f` under a subscriber whose GenAI layer was customised by `customize` (mappers,
-/// aliases, rules).
-pub fn run_with<R>(customize: impl FnOnce(Genai) -> Genai, f: impl FnOnce() -> R) -> Run<R> {
-    let h = Harness::new();
-    let layer = customize(h.genai_layer());
-    let diagnostics = layer.diagnostics();
-    let subscriber = tracing_subscriber::registry().with(layer);
-    let value = tracing::subscriber::with_default(subscriber, f);
-    Run {
-        spans: h.spans(),
-        diagnostics,
-        value,
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
-/// Runs `f` under a subscriber with only the plain tracing-opentelemetry layer.
-pub fn run_plain(f: impl FnOnce()) -> Vec<SpanData> {
-    let h = Harness::new();
-    let subscriber = tracing_subscriber::registry().with(h.plain_layer());
-    tracing::subscriber::with_default(subscriber, f);
-    h.spans()
+fn span_pipeline() -> (InMemorySpanExporter, SdkTracerProvider) {
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    (exporter, provider)
 }
 
-/// Runs the future built by `f` on a multi-thread tokio runtime (2 workers) where every worker
-/// thread and the calling thread use the GenAI subscriber as their default, so spans created in
-/// spawned tasks are seen by the layer.
-pub fn run_async<F, Fut>(customize: impl FnOnce(Genai) -> Genai, f: F) -> Run<Fut::Output>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future,
-{
-    let h = Harness::new();
-    let layer = customize(h.genai_layer());
-    let diagnostics = layer.diagnostics();
-    let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
-    let value = {
-        let worker_dispatch = dispatch.clone();
+impl Harness {
+    /// The default GenAI layer (`tracing_genai::layer().with_tracer(..)`).
+    pub fn new() -> Self {
+        Harness::builder().build()
+    }
+
+    /// A harness with options.
+    pub fn builder() -> HarnessBuilder {
+        let (exporter, provider) = span_pipeline();
+        HarnessBuilder {
+            layer: tracing_genai::layer().with_tracer(provider.tracer("test")),
+            exporter,
+            provider,
+            meters: None,
+        }
+    }
+
+    /// A plain tracing-opentelemetry layer on the same kind of provider, no GenAI layer (what
+    /// the GenAI layer is compared with).
+    pub fn plain() -> Self {
+        let (exporter, provider) = span_pipeline();
+        let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("test"));
+        Harness {
+            dispatch: Dispatch::new(tracing_subscriber::registry().with(layer)),
+            exporter,
+            provider,
+            meters: None,
+            diagnostics: None,
+        }
+    }
+
+    /// The harness subscriber.
+    pub fn dispatch(&self) -> &Dispatch {
+        &self.dispatch
+    }
+
+    /// The GenAI layer's diagnostics counters.
+    pub fn diagnostics(&self) -> Arc<Diagnostics> {
+        Arc::clone(
+            self.diagnostics
+                .as_ref()
+                .expect("a plain harness has no GenAI layer"),
+        )
+    }
+
+    /// Runs `f` with the harness subscriber as the thread's default.
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        tracing::dispatcher::with_default(&self.dispatch, f)
+    }
+
+    /// Runs the future built by `f` on a multi-thread tokio runtime (2 workers) where every
+    /// worker thread and the calling thread use the harness subscriber as their default, so
+    /// spans created in spawned tasks are seen by the layer.
+    pub fn run_async<F, Fut>(&self, f: F) -> Fut::Output
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future,
+    {
+        let worker_dispatch = self.dispatch.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -151,15 +263,71 @@ where
             })
             .build()
             .unwrap();
-        let _guard = tracing::dispatcher::set_default(&dispatch);
+        let _guard = tracing::dispatcher::set_default(&self.dispatch);
         let value = runtime.block_on(f());
         runtime.shutdown_timeout(std::time::Duration::from_secs(10));
         value
-    };
-    Run {
-        spans: h.spans(),
-        diagnostics,
-        value,
+    }
+
+    /// [`run`](Self::run), then every exported span.
+    pub fn collect<R>(self, f: impl FnOnce() -> R) -> Run<R> {
+        let value = self.run(f);
+        self.into_run(value)
+    }
+
+    /// [`run`](Self::run), then every exported span (`collect(f).spans`).
+    pub fn collect_spans(self, f: impl FnOnce()) -> Vec<SpanData> {
+        self.collect(f).spans
+    }
+
+    /// [`run_async`](Self::run_async), then every exported span.
+    pub fn collect_async<F, Fut>(self, f: F) -> Run<Fut::Output>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future,
+    {
+        let value = self.run_async(f);
+        self.into_run(value)
+    }
+
+    fn into_run<R>(self, value: R) -> Run<R> {
+        Run {
+            spans: self.spans(),
+            // A plain harness has no GenAI layer: counters that stay at zero.
+            diagnostics: self.diagnostics.clone().unwrap_or_default(),
+            value,
+        }
+    }
+
+    /// Flushes and returns every exported span.
+    pub fn spans(&self) -> Vec<SpanData> {
+        self.provider.force_flush().unwrap();
+        self.exporter.get_finished_spans().unwrap()
+    }
+
+    /// The one exported span named `name`.
+    pub fn span(&self, name: &str) -> SpanData {
+        find(&self.spans(), name).clone()
+    }
+
+    /// Flushes and returns every metric collected so far (cumulative); needs `metrics(true)`.
+    pub fn collect_metrics(&self) -> Vec<MetricInfo> {
+        let meters = self
+            .meters
+            .as_ref()
+            .expect("the harness records no metrics: build it with metrics(true)");
+        meters.exporter.reset();
+        meters.provider.force_flush().unwrap();
+        let all = meters.exporter.get_finished_metrics().unwrap();
+        all.last().map(metrics::convert).unwrap_or_default()
+    }
+
+    /// The metric called `name` (panics if absent); needs `metrics(true)`.
+    pub fn metric(&self, name: &str) -> MetricInfo {
+        self.collect_metrics()
+            .into_iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("no metric {name}"))
     }
 }
 
