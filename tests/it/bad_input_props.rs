@@ -26,18 +26,11 @@ const CONTENT_KEYS: [&str; 6] = [
     "gen_ai.tool.call.result",
 ];
 
-/// Known names: every `gen_ai.*` key of the registry (or, without it, every key the default
-/// aliases map to) and every default alias.
+/// Known names: every `gen_ai.*` key of the registry and every default alias.
 fn known_names() -> &'static Vec<String> {
     static N: OnceLock<Vec<String>> = OnceLock::new();
     N.get_or_init(|| {
-        let mut names: Vec<String> = match support::registry::cached() {
-            Some(r) => r.gen_ai.keys().cloned().collect(),
-            None => tracing_genai::DEFAULT_ALIASES
-                .iter()
-                .map(|(_, f)| f.key().to_string())
-                .collect(),
-        };
+        let mut names: Vec<String> = support::registry::cached().gen_ai.keys().cloned().collect();
         names.extend(
             tracing_genai::DEFAULT_ALIASES
                 .iter()
@@ -89,11 +82,9 @@ fn capture_mode() -> impl Strategy<Value = ContentCapture> {
     ]
 }
 
-/// Checks the types of the exported attributes against the registry (when present).
+/// Checks the types of the exported attributes against the registry.
 fn check_registry_types(spans: &[SpanData]) {
-    if let Some(regs) = support::registry::cached() {
-        support::registry::check_types(spans, regs);
-    }
+    support::registry::check_types(spans, support::registry::cached());
 }
 
 /// Whether `needle` is among the diagnostics of `span`, or the diagnostics are full (16).

@@ -9,18 +9,12 @@ use futures_util::{stream, StreamExt};
 use tracing_genai::semconv::EXTENSIONS;
 use tracing_genai::{GenAiRetryExt, GenAiSpanExt, GenAiStreamExt, ModelPrice, PriceTable};
 
+/// Every key of the vendored GenAI registry.
 fn registry_keys() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/semconv/gen-ai-registry.yaml"
-    ))
-    .unwrap();
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
-    doc["attributes"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a["key"].as_str().map(str::to_string))
+    crate::support::registry::cached()
+        .gen_ai
+        .keys()
+        .cloned()
         .collect()
 }
 

@@ -1,6 +1,8 @@
-//! Conformance with the pinned semantic-convention registry (/work/shared/semconv): every
-//! exported `gen_ai.*` / `openai.*` key exists there with the declared type, and enum-typed
-//! keys use the registry's member values.
+//! Conformance with the pinned semantic-convention registry (vendored in tests/data/semconv, a
+//! copy of the project's shared/semconv): every exported `gen_ai.*` / `openai.*` key exists
+//! there with the declared type, and enum-typed keys use the registry's member values. The
+//! tests always run (the registry is part of the crate) and fail when they find too little to
+//! check; the vendored files are checked against shared/semconv when it exists.
 
 use crate::support;
 use crate::support::*;
@@ -8,11 +10,14 @@ use opentelemetry_sdk::trace::SpanData;
 use tracing::field::Empty;
 use tracing_genai::{GenAiField, GenAiSpanExt};
 
-use crate::support::registry::{Registries, Registry};
+use crate::support::registry::{
+    semconv_dir, shared_semconv_dir, Registries, Registry, MIN_GEN_AI_ATTRIBUTES,
+    MIN_OPENAI_ATTRIBUTES,
+};
 
-fn registries() -> Option<(Registry, Registry)> {
-    let Registries { gen_ai, openai } = support::registry::registries()?;
-    Some((gen_ai, openai))
+fn registries() -> (Registry, Registry) {
+    let Registries { gen_ai, openai } = support::registry::registries();
+    (gen_ai, openai)
 }
 
 /// Checks every `gen_ai.*` and `openai.*` attribute of every span (type, and enum members for
@@ -178,9 +183,7 @@ fn exercise_all() -> Vec<SpanData> {
 
 #[test]
 fn exported_keys_exist_with_registry_types() {
-    let Some(regs) = support::registry::registries() else {
-        return;
-    };
+    let regs = support::registry::registries();
     let spans = exercise_all();
     assert_eq!(spans.len(), 9, "{:?}", names(&spans));
     let checked = check_spans(&spans, &regs);
@@ -213,9 +216,7 @@ fn exported_keys_exist_with_registry_types() {
 
 #[test]
 fn every_registry_operation_round_trips() {
-    let Some((gen_ai, _)) = registries() else {
-        return;
-    };
+    let (gen_ai, _) = registries();
     let ops = &gen_ai["gen_ai.operation.name"].members;
     assert!(ops.len() >= 9, "{ops:?}");
     for op in ops {
@@ -238,9 +239,7 @@ fn every_registry_operation_round_trips() {
 
 #[test]
 fn common_operation_and_provider_spellings_normalise_to_members() {
-    let Some((gen_ai, _)) = registries() else {
-        return;
-    };
+    let (gen_ai, _) = registries();
     let ops = &gen_ai["gen_ai.operation.name"].members;
     for input in [
         "Chat",
@@ -287,9 +286,7 @@ fn common_operation_and_provider_spellings_normalise_to_members() {
 
 #[test]
 fn semconv_constants_exist_in_registry() {
-    let Some((gen_ai, openai)) = registries() else {
-        return;
-    };
+    let (gen_ai, openai) = registries();
     use tracing_genai::semconv as sc;
     for key in [
         sc::GEN_AI_OPERATION_NAME,
@@ -342,4 +339,74 @@ fn semconv_constants_exist_in_registry() {
             assert!(gen_ai.contains_key(key), "alias target {key}");
         }
     }
+}
+
+/// The vendored registry is there and complete, so the checks above cannot pass vacuously.
+#[test]
+fn vendored_registry_is_present_and_complete() {
+    let (gen_ai, openai) = registries();
+    assert!(
+        gen_ai.len() >= MIN_GEN_AI_ATTRIBUTES,
+        "{} gen_ai.* attributes",
+        gen_ai.len()
+    );
+    assert!(
+        openai.len() >= MIN_OPENAI_ATTRIBUTES,
+        "{} openai.* attributes",
+        openai.len()
+    );
+    assert!(gen_ai.keys().all(|k| k.starts_with("gen_ai.")));
+    assert!(openai.keys().all(|k| k.starts_with("openai.")));
+    assert!(gen_ai["gen_ai.operation.name"].members.len() >= 9);
+    assert!(gen_ai["gen_ai.provider.name"].members.len() >= 10);
+}
+
+/// Every vendored file (tests/data/semconv) is byte-identical to the file of the same name in
+/// the project's shared/semconv (`../shared/semconv` beside the crate) when that folder exists;
+/// without it the comparison is skipped (and said so).
+#[test]
+fn vendored_semconv_is_identical_to_shared() {
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let vendored = semconv_dir(manifest, 0);
+    let shared = shared_semconv_dir(manifest, 0);
+    let mut files: Vec<String> = std::fs::read_dir(&vendored)
+        .unwrap_or_else(|e| panic!("{vendored}: {e}"))
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    for needed in [
+        "LICENSE",
+        "README.md",
+        "gen-ai-registry.yaml",
+        "openai-registry.yaml",
+        "gen-ai-spans.yaml",
+        "gen-ai-metrics.yaml",
+        "gen-ai-input-messages.json",
+    ] {
+        assert!(
+            files.iter().any(|f| f == needed),
+            "{needed} not vendored in {vendored}"
+        );
+    }
+    if !std::path::Path::new(&shared).is_dir() {
+        println!(
+            "{shared} not found: skipped comparing the {} vendored files in {vendored} with it",
+            files.len()
+        );
+        return;
+    }
+    for file in &files {
+        let ours = std::fs::read(format!("{vendored}/{file}")).unwrap();
+        let theirs = std::fs::read(format!("{shared}/{file}")).unwrap_or_else(|e| {
+            panic!("{file} is vendored but {shared}/{file} is not readable: {e}")
+        });
+        assert!(
+            ours == theirs,
+            "{vendored}/{file} differs from {shared}/{file}: copy the snapshot again"
+        );
+    }
+    println!(
+        "the {} vendored files are identical to {shared}",
+        files.len()
+    );
 }

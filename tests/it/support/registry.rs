@@ -1,7 +1,8 @@
-//! The pinned semantic-convention registry (/work/shared/semconv) read at run time, and the
-//! type check of exported attributes against it. Used by tests/it/registry.rs, the property tests
-//! and the fuzz target (fuzz/fuzz_targets/layer.rs includes this file with `#[path]`), so it
-//! depends on nothing else in tests/support.
+//! The pinned semantic-convention registry, vendored in tests/data/semconv (a byte-for-byte
+//! copy of the project's shared/semconv), read at run time, and the type check of exported
+//! attributes against it. Used by tests/it/registry.rs, the property tests and the fuzz target
+//! (fuzz/fuzz_targets/layer.rs includes this file with `#[path]`), so it depends on nothing else
+//! in tests/it/support.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -9,11 +10,23 @@ use std::collections::HashMap;
 use opentelemetry::{Array, Value};
 use opentelemetry_sdk::trace::SpanData;
 
-/// The registry directory seen from a crate whose manifest is `levels` directories below the
-/// repository root (0 for the main crate, 1 for fuzz/).
+/// The vendored registry directory (tests/data/semconv) seen from a crate whose manifest is
+/// `levels` directories below the main crate's (0 for the main crate, 1 for fuzz/).
 pub fn semconv_dir(manifest_dir: &str, levels: usize) -> String {
+    format!("{manifest_dir}/{}tests/data/semconv", "../".repeat(levels))
+}
+
+/// The project's shared copy of the snapshot (`../shared/semconv` beside the main crate), which
+/// the vendored files must be identical to; it may be absent.
+pub fn shared_semconv_dir(manifest_dir: &str, levels: usize) -> String {
     format!("{manifest_dir}/{}../shared/semconv", "../".repeat(levels))
 }
+
+/// Fewer `gen_ai.*` attributes than this means a truncated or wrong registry file (the pinned
+/// snapshot declares 63).
+pub const MIN_GEN_AI_ATTRIBUTES: usize = 50;
+/// The pinned snapshot declares 4 `openai.*` attributes.
+pub const MIN_OPENAI_ATTRIBUTES: usize = 4;
 
 /// One registry attribute: its declared type and, for enums, the member values.
 #[derive(Debug)]
@@ -32,18 +45,10 @@ pub struct Registries {
     pub openai: Registry,
 }
 
-/// Loads a registry file; `None` (with a notice) when it is absent outside CI.
-pub fn load(path: &str) -> Option<Registry> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("semconv registry {path} missing in CI: {e}");
-            }
-            eprintln!("notice: {path} not found ({e}); registry conformance checks skipped");
-            return None;
-        }
-    };
+/// Loads a registry file (panics if it is missing, malformed or has no attributes).
+pub fn load(path: &str) -> Registry {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("semconv registry {path} not readable: {e}"));
     let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
     let mut out = HashMap::new();
     for attr in doc["attributes"].as_sequence().unwrap() {
@@ -68,26 +73,37 @@ pub fn load(path: &str) -> Option<Registry> {
         out.insert(key, def);
     }
     assert!(!out.is_empty(), "{path} has no attributes");
-    Some(out)
+    out
 }
 
-/// Both registries from `dir`; `None` when absent outside CI.
-pub fn registries_in(dir: &str) -> Option<Registries> {
-    Some(Registries {
-        gen_ai: load(&format!("{dir}/gen-ai-registry.yaml"))?,
-        openai: load(&format!("{dir}/openai-registry.yaml"))?,
-    })
+/// Both registries from `dir`, each with at least its floor of attributes.
+pub fn registries_in(dir: &str) -> Registries {
+    let regs = Registries {
+        gen_ai: load(&format!("{dir}/gen-ai-registry.yaml")),
+        openai: load(&format!("{dir}/openai-registry.yaml")),
+    };
+    assert!(
+        regs.gen_ai.len() >= MIN_GEN_AI_ATTRIBUTES,
+        "{dir}/gen-ai-registry.yaml: only {} attributes",
+        regs.gen_ai.len()
+    );
+    assert!(
+        regs.openai.len() >= MIN_OPENAI_ATTRIBUTES,
+        "{dir}/openai-registry.yaml: only {} attributes",
+        regs.openai.len()
+    );
+    regs
 }
 
-/// Both registries, seen from the main crate's tests.
-pub fn registries() -> Option<Registries> {
+/// Both vendored registries, seen from the main crate's tests.
+pub fn registries() -> Registries {
     registries_in(&semconv_dir(env!("CARGO_MANIFEST_DIR"), 0))
 }
 
-/// The registries, loaded once per test binary (`None` when absent outside CI).
-pub fn cached() -> Option<&'static Registries> {
-    static R: std::sync::OnceLock<Option<Registries>> = std::sync::OnceLock::new();
-    R.get_or_init(registries).as_ref()
+/// The vendored registries, loaded once per test process.
+pub fn cached() -> &'static Registries {
+    static R: std::sync::OnceLock<Registries> = std::sync::OnceLock::new();
+    R.get_or_init(registries)
 }
 
 /// Whether an exported value has the OTel type that the registry type maps to.
