@@ -13,10 +13,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[allow(dead_code, unsafe_code)]
-#[path = "../tests/support/alloc.rs"]
+#[path = "../tests/it/support/alloc.rs"]
 mod alloc;
 #[allow(dead_code)]
-#[path = "../tests/support/faults.rs"]
+#[path = "../tests/it/support/faults.rs"]
 mod faults;
 
 use std::time::{Duration, Instant};

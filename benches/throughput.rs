@@ -1,5 +1,5 @@
 //! Export throughput over loopback OTLP/gRPC into the in-process tonic receiver
-//! (tests/support/otlp.rs, counting only), at the default batch settings (queue 2048, batch
+//! (tests/it/support/otlp.rs, counting only), at the default batch settings (queue 2048, batch
 //! 512, delay 5 s), and where the batch queue starts dropping:
 //!
 //! 1. saturated: one thread emits LLM spans as fast as it can for a few seconds;
@@ -15,10 +15,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[allow(dead_code)]
-#[path = "../tests/support/faults.rs"]
+#[path = "../tests/it/support/faults.rs"]
 mod faults;
 #[allow(dead_code)]
-#[path = "../tests/support/otlp.rs"]
+#[path = "../tests/it/support/otlp.rs"]
 mod otlp;
 
 use std::time::{Duration, Instant};

@@ -1,0 +1,121 @@
+//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`: each value, invalid values fail
+//! closed, code overrides the environment. One test function: the environment is process-wide,
+//! and so are the global subscriber and the once-per-process warning it checks. It re-runs itself
+//! alone in a child process of the test binary, started with the variable unset, so that no
+//! other test sees the values it sets.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::support::process::rerun_in_child_process_with;
+use crate::support::{attr, Harness, TestLayer};
+use tracing::Dispatch;
+use tracing_genai::content::{ChatMessage, ContentCapture, GenAiContentExt};
+use tracing_subscriber::layer::SubscriberExt;
+
+static WARNINGS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts the warnings tracing-genai logs.
+struct CountWarnings;
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountWarnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let meta = event.metadata();
+        if *meta.level() == tracing::Level::WARN && meta.target() == "tracing_genai" {
+            WARNINGS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The harness, its subscriber `registry().with(layer).with(CountWarnings)`.
+fn harness(configure: fn(TestLayer) -> TestLayer) -> Harness {
+    Harness::builder().configure(configure).build_with(|layer| {
+        Dispatch::new(
+            tracing_subscriber::registry()
+                .with(layer)
+                .with(CountWarnings),
+        )
+    })
+}
+
+const EVENT: &str = "gen_ai.client.inference.operation.details";
+
+/// (content on the span, content in the event) for a layer configured by `configure`.
+fn observe(configure: fn(TestLayer) -> TestLayer) -> (bool, bool) {
+    let spans = harness(configure).collect_spans(|| {
+        let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+        span.record_input_messages(&[ChatMessage::user("hello")]);
+    });
+    let s = &spans[0];
+    let on_span = attr(s, "gen_ai.input.messages").is_some();
+    let on_event = s.events.iter().any(|e| {
+        e.name == EVENT
+            && e.attributes
+                .iter()
+                .any(|kv| kv.key.as_str() == "gen_ai.input.messages")
+    });
+    (on_span, on_event)
+}
+
+#[test]
+fn environment_variable() {
+    let var = ContentCapture::ENV_VAR;
+    if rerun_in_child_process_with(&[(var, None)]) {
+        return;
+    }
+
+    // An invalid value fails closed with exactly one warning. (Checked with a global
+    // subscriber: tracing drops events emitted inside a scoped subscriber's callbacks.)
+    std::env::set_var(var, "true");
+    let global = harness(|l| l);
+    tracing::dispatcher::set_global_default(global.dispatch().clone()).unwrap();
+    for _ in 0..3 {
+        let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+        span.record_input_messages(&[ChatMessage::user("hello")]);
+    }
+    let spans = global.spans();
+    assert_eq!(spans.len(), 3);
+    assert!(spans
+        .iter()
+        .all(|s| attr(s, "gen_ai.input.messages").is_none()));
+    assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "exactly one warning");
+
+    // SAFETY (edition 2021: safe fn): this process runs this test alone, no other thread reads env.
+    std::env::remove_var(var);
+    assert_eq!(observe(|l| l), (false, false), "unset");
+
+    for (value, expected) in [
+        ("NO_CONTENT", (false, false)),
+        ("SPAN_ONLY", (true, false)),
+        ("EVENT_ONLY", (false, true)),
+        ("SPAN_AND_EVENT", (true, true)),
+        ("span_only", (true, false)),
+        ("Span_And_Event", (true, true)),
+        ("event_only", (false, true)),
+        ("no_content", (false, false)),
+        // fail closed
+        ("true", (false, false)),
+        ("false", (false, false)),
+        ("TRUE", (false, false)),
+        ("1", (false, false)),
+        ("yes", (false, false)),
+        ("garbage", (false, false)),
+        ("SPAN-ONLY", (false, false)),
+        ("", (false, false)),
+    ] {
+        std::env::set_var(var, value);
+        assert_eq!(observe(|l| l), expected, "{var}={value:?}");
+    }
+    assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "exactly one warning");
+
+    // Code overrides the environment, both ways.
+    std::env::set_var(var, "SPAN_AND_EVENT");
+    assert_eq!(
+        observe(|l| l.with_content_capture(ContentCapture::NoContent)),
+        (false, false)
+    );
+    std::env::set_var(var, "garbage");
+    assert_eq!(
+        observe(|l| l.with_content_capture(ContentCapture::SpanOnly)),
+        (true, false)
+    );
+    std::env::remove_var(var);
+}
