@@ -231,7 +231,7 @@ mod tests {
     #[test]
     fn grpc_exporter_errors_keep_the_builder_error() {
         let err = crate::Config::default()
-            .with_protocol(crate::Protocol::Grpc)
+            .with_protocol(crate::setup::Protocol::Grpc)
             .with_endpoint("http://bad host:4317")
             .build()
             .unwrap_err();
