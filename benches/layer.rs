@@ -35,6 +35,7 @@
 //!   --toggle-collect='*measured_loop*' target/release/deps/layer-<hash>
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(unreachable_pub)]
 
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -11,6 +11,7 @@
 //! `max_queue_size × bytes per span` with the bytes per span measured (heap bytes one ended
 //! span holds, from the counting allocator, with an in-memory exporter).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(unreachable_pub)]
 
 #[allow(dead_code, unsafe_code)]
 #[path = "../tests/it/support/alloc.rs"]

@@ -13,6 +13,7 @@
 //!
 //! Run with: cargo bench --bench throughput
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(unreachable_pub)]
 
 #[allow(dead_code)]
 #[path = "../tests/it/support/faults.rs"]
@@ -23,7 +24,10 @@ mod otlp;
 
 use std::time::{Duration, Instant};
 
-use tracing_genai::{setup::Protocol, setup::ShutdownReport, Config};
+use tracing_genai::{
+    setup::{Protocol, ShutdownReport},
+    Config,
+};
 
 const SHUTDOWN: Duration = Duration::from_secs(30);
 

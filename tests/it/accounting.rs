@@ -7,7 +7,10 @@ use crate::support::{attr, Harness};
 use opentelemetry::trace::Status;
 use opentelemetry::Value;
 use tracing::Instrument;
-use tracing_genai::{GenAiField, GenAiRetryExt, GenAiSpanExt, ModelPrice, PriceTable};
+use tracing_genai::{
+    cost::{ModelPrice, PriceTable},
+    GenAiField, GenAiSpanExt,
+};
 
 fn prices() -> PriceTable {
     PriceTable::new("USD")
@@ -53,7 +56,7 @@ fn cost_attribute_metric_and_unknown_models() {
     assert!(close(cost_of(&priced), expected));
     let unpriced = h.span("chat mystery-model");
     assert_eq!(attr(&unpriced, "gen_ai.usage.cost"), None, "never guessed");
-    let diags = attr(&unpriced, tracing_genai::DIAGNOSTICS_ATTRIBUTE)
+    let diags = attr(&unpriced, tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE)
         .unwrap()
         .to_string();
     assert!(diags.contains("mystery-model"), "{diags}");
@@ -352,7 +355,7 @@ fn agent_workflow_and_tool_call_macros() {
         );
         let _a = agent.enter();
         // The model asked for a tool call {id: "call_9", name: "get_weather"}.
-        let tool = tracing_genai::tool_call_span!("get_weather", "call_9");
+        let tool = tracing_genai::tool_span!("get_weather", gen_ai.tool.call.id = "call_9", gen_ai.tool.type = "function");
         let _t = tool.enter();
     });
     let tool = h.span("execute_tool get_weather");
@@ -401,10 +404,10 @@ fn genai_attributes_can_be_inherited_from_genai_ancestors() {
         let agent = tracing_genai::agent_span!("planner");
         let _a = agent.enter();
         {
-            let tool = tracing_genai::tool_call_span!("get_weather", "call_1");
+            let tool = tracing_genai::tool_span!("get_weather", gen_ai.tool.call.id = "call_1", gen_ai.tool.type = "function");
             let _t = tool.enter();
         }
-        let own = tracing_genai::tool_call_span!("search", "call_2", gen_ai.agent.name = "other");
+        let own = tracing_genai::tool_span!("search", gen_ai.tool.call.id = "call_2", gen_ai.tool.type = "function", gen_ai.agent.name = "other");
         let _o = own.enter();
     });
     assert_eq!(

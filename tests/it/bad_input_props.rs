@@ -32,7 +32,7 @@ fn known_names() -> &'static Vec<String> {
     N.get_or_init(|| {
         let mut names: Vec<String> = support::registry::cached().gen_ai.keys().cloned().collect();
         names.extend(
-            tracing_genai::DEFAULT_ALIASES
+            tracing_genai::GenAiField::DEFAULT_ALIASES
                 .iter()
                 .map(|(a, _)| a.to_string()),
         );
@@ -136,7 +136,7 @@ proptest! {
         assert_unique_keys(s);
         check_registry_types(&spans);
         // Aliases are never exported under their own name.
-        for (alias, _) in tracing_genai::DEFAULT_ALIASES {
+        for (alias, _) in tracing_genai::GenAiField::DEFAULT_ALIASES {
             prop_assert!(!has(s, alias), "alias {} exported raw", alias);
         }
         for (i, v) in &records {

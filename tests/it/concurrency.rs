@@ -18,7 +18,11 @@ use opentelemetry_sdk::trace::{
     SpanExporter,
 };
 use tracing::Instrument;
-use tracing_genai::{Attributes, GenAiSpan, GenAiSpanExt, ModelPrice, PriceTable};
+use tracing_genai::{
+    cost::{ModelPrice, PriceTable},
+    mapper::Attributes,
+    GenAiSpan, GenAiSpanExt,
+};
 use tracing_subscriber::layer::SubscriberExt;
 
 const TIMEOUT: Duration = Duration::from_secs(30);

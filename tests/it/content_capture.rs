@@ -4,9 +4,11 @@
 use crate::support::content::{attr_str, dump, event_attr_str};
 use crate::support::{attr, Harness};
 use serde_json::{json, Value};
-use tracing_genai::content::{
-    ChatMessage, ContentCapture, GenAiContentExt, MessagePart, OutputAccumulator, OutputMessage,
-    ToolDefinition,
+use tracing_genai::{
+    content::{
+        ChatMessage, ContentCapture, MessagePart, OutputAccumulator, OutputMessage, ToolDefinition,
+    },
+    GenAiSpanExt,
 };
 
 const CONTENT_KEYS: [&str; 6] = [

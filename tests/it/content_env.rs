@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::support::process::rerun_in_child_process_with;
 use crate::support::{attr, Harness, TestLayer};
 use tracing::Dispatch;
-use tracing_genai::content::{ChatMessage, ContentCapture, GenAiContentExt};
+use tracing_genai::{
+    content::{ChatMessage, ContentCapture},
+    GenAiSpanExt,
+};
 use tracing_subscriber::layer::SubscriberExt;
 
 static WARNINGS: AtomicUsize = AtomicUsize::new(0);

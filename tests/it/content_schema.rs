@@ -9,9 +9,12 @@ use crate::support::Harness;
 use opentelemetry_sdk::trace::SpanData;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use tracing_genai::content::{
-    ChatMessage, ContentCapture, ContentConfig, GenAiContentExt, MessagePart, OutputMessage, Role,
-    ToolDefinition,
+use tracing_genai::{
+    content::{
+        ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputMessage, Role,
+        ToolDefinition,
+    },
+    GenAiSpanExt,
 };
 
 const EVENT: &str = "gen_ai.client.inference.operation.details";
@@ -271,10 +274,9 @@ proptest! {
             .map(|(p, f)| OutputMessage::new(Role::Assistant, p, f))
             .collect();
         let config = ContentConfig::new()
-            .capture(ContentCapture::SpanAndEvent)
-            .max_attribute_bytes(limit)
-            .max_span_bytes(limit * 2);
-        let spans = Harness::builder().content_config(config).build().collect_spans(|| {
+            .with_max_attribute_bytes(limit)
+            .with_max_span_bytes(limit * 2);
+        let spans = Harness::builder().content(ContentCapture::SpanAndEvent).content_config(config).build().collect_spans(|| {
             let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             chat.record_input_messages(&input);
             chat.record_output_messages(&output);

@@ -5,11 +5,13 @@
 use crate::support::content::{attr_str, dump};
 use crate::support::Harness;
 use serde_json::{json, Value};
-use tracing_genai::content::{
-    ChatMessage, ContentCapture, ContentConfig, ContentKind, GenAiContentExt, MessagePart,
-    OutputMessage, SecretPattern, REDACTED,
+use tracing_genai::{
+    content::{
+        ChatMessage, ContentCapture, ContentConfig, ContentKind, MessagePart, OutputMessage,
+        SecretPattern, REDACTED,
+    },
+    GenAiSpanExt,
 };
-use tracing_genai::GenAiSpanExt;
 
 const OPENAI: &str = "sk-proj-Q1w2E3r4T5y6U7i8O9p0AaSsDdFfGg";
 const ANTHROPIC: &str = "sk-ant-api03-ZxCvBnMmLkJhGfDsA1234567890";
@@ -98,10 +100,9 @@ fn planted_secrets_never_exported_in_any_mode() {
         ContentCapture::SpanAndEvent,
     ] {
         let spans = Harness::builder()
+            .content(mode)
             .content_config(
-                ContentConfig::new()
-                    .capture(mode)
-                    .secret_pattern(SecretPattern::prefix("acme_live_", 8)),
+                ContentConfig::new().with_secret_pattern(SecretPattern::prefix("acme_live_", 8)),
             )
             .build()
             .collect_spans(leaky_workload);
@@ -131,21 +132,24 @@ fn redaction_hook_edits_and_drops_parts() {
     let spans = Harness::builder()
         .configure(|l| {
             l.with_content_capture(ContentCapture::SpanOnly)
-                .with_redactor(|cx, part| match (cx.kind, part) {
-                    (_, MessagePart::Text { content }) => {
-                        Some(MessagePart::text(content.replace("Alice", "<person>")))
-                    }
-                    (_, MessagePart::Blob { .. }) => None,
-                    (ContentKind::ToolCallArguments, MessagePart::ToolCall { id, name, .. }) => {
-                        Some(MessagePart::ToolCall {
+                .with_content_config(ContentConfig::new().with_redactor(|cx, part| {
+                    match (cx.kind, part) {
+                        (_, MessagePart::Text { content }) => {
+                            Some(MessagePart::text(content.replace("Alice", "<person>")))
+                        }
+                        (_, MessagePart::Blob { .. }) => None,
+                        (
+                            ContentKind::ToolCallArguments,
+                            MessagePart::ToolCall { id, name, .. },
+                        ) => Some(MessagePart::ToolCall {
                             id,
                             name,
                             arguments: Some(json!({"redacted": true})),
-                        })
+                        }),
+                        (ContentKind::ToolCallResult, _) => None,
+                        (_, other) => Some(other),
                     }
-                    (ContentKind::ToolCallResult, _) => None,
-                    (_, other) => Some(other),
-                })
+                }))
         })
         .build()
         .collect_spans(|| {
@@ -180,7 +184,7 @@ fn panicking_hook_fails_closed() {
     let spans = Harness::builder()
         .configure(|l| {
             l.with_content_capture(ContentCapture::SpanOnly)
-                .with_redactor(|_, _| panic!("hook bug"))
+                .with_content_config(ContentConfig::new().with_redactor(|_, _| panic!("hook bug")))
         })
         .build()
         .collect_spans(|| {

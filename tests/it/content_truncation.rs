@@ -5,16 +5,18 @@ use crate::support::content::attr_str;
 use crate::support::{attr, Harness};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use tracing_genai::content::{
-    ChatMessage, ContentCapture, ContentConfig, GenAiContentExt, MessagePart, OutputMessage, Role,
-    TRUNCATION_MARKER,
+use tracing_genai::{
+    content::{
+        ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputMessage, Role,
+        TRUNCATION_MARKER,
+    },
+    GenAiSpanExt,
 };
 
 fn config(attr_limit: usize, span_limit: usize) -> ContentConfig {
     ContentConfig::new()
-        .capture(ContentCapture::SpanOnly)
-        .max_attribute_bytes(attr_limit)
-        .max_span_bytes(span_limit)
+        .with_max_attribute_bytes(attr_limit)
+        .with_max_span_bytes(span_limit)
 }
 
 fn diagnostics(s: &opentelemetry_sdk::trace::SpanData) -> String {
@@ -27,6 +29,7 @@ fn diagnostics(s: &opentelemetry_sdk::trace::SpanData) -> String {
 fn long_prompt_is_cut_inside_the_text_and_marked() {
     let text = "日本語\"\\\n\u{2028}😀".repeat(2_000); // multi-byte, escapes, 4-byte chars
     let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
         .content_config(config(2_000, 100_000))
         .build()
         .collect_spans(|| {
@@ -59,6 +62,7 @@ fn long_prompt_is_cut_inside_the_text_and_marked() {
 fn span_limit_bounds_the_sum_of_content_attributes() {
     let big = "x".repeat(10_000);
     let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
         .content_config(config(8_000, 12_000))
         .build()
         .collect_spans(|| {
@@ -91,6 +95,7 @@ fn oldest_messages_dropped_when_cutting_strings_is_not_enough() {
         .map(|i| ChatMessage::user(format!("turn {i}")))
         .collect();
     let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
         .content_config(config(1_000, 100_000))
         .build()
         .collect_spans(|| {
@@ -109,7 +114,8 @@ fn oldest_messages_dropped_when_cutting_strings_is_not_enough() {
 fn big_blobs_become_placeholders_with_size_and_mime_type() {
     let image = "QUJD".repeat(10_000); // 40 000 base64 chars = 30 000 bytes
     let spans = Harness::builder()
-        .content_config(config(16_000, 64_000).max_blob_bytes(1_000))
+        .content(ContentCapture::SpanOnly)
+        .content_config(config(16_000, 64_000).with_max_blob_bytes(1_000))
         .build()
         .collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
@@ -147,6 +153,7 @@ fn deep_nesting_is_bounded() {
         typed = json!({ "k": typed });
     }
     let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
         .content_config(config(16_000, 64_000))
         .build()
         .collect_spans(|| {
@@ -167,6 +174,7 @@ fn deep_nesting_is_bounded() {
 #[test]
 fn value_that_cannot_fit_is_omitted_with_a_diagnostic() {
     let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
         .content_config(config(10, 100))
         .build()
         .collect_spans(|| {
@@ -195,7 +203,7 @@ proptest! {
         span_limit in 1usize..12_000,
     ) {
         let messages: Vec<ChatMessage> = texts.iter().map(ChatMessage::user).collect();
-        let harness = Harness::builder().content_config(config(attr_limit, span_limit)).build();
+        let harness = Harness::builder().content(ContentCapture::SpanOnly).content_config(config(attr_limit, span_limit)).build();
         let spans = harness.collect_spans(|| {
             let s = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
             s.record_input_messages(&messages);
@@ -218,6 +226,7 @@ proptest! {
 fn huge_single_string_is_cut_to_the_limit() {
     let huge = "ü".repeat(2 * 1024 * 1024); // 4 MiB of 2-byte chars
     let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
         .content_config(config(16 * 1024, 64 * 1024))
         .build()
         .collect_spans(|| {

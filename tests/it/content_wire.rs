@@ -14,11 +14,10 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use prost::Message;
 use serde_json::json;
-use tracing_genai::content::{
-    ChatMessage, ContentCapture, GenAiContentExt, MessagePart, OutputMessage, ToolDefinition,
-    REDACTED,
+use tracing_genai::{
+    content::{ChatMessage, ContentCapture, MessagePart, OutputMessage, ToolDefinition, REDACTED},
+    GenAiSpanExt,
 };
-use tracing_genai::GenAiSpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 
 // Plain (non-secret) content, which must be absent by default and present with capture on.
@@ -155,14 +154,16 @@ fn string_attr(span: &ReceivedSpan, key: &str) -> Option<String> {
 /// receiver) under a scoped default subscriber, shuts the pipeline down and returns what the
 /// receiver got.
 fn run_pipeline(
-    configure: impl FnOnce(tracing_genai::ConfigLayer) -> tracing_genai::ConfigLayer + Send + 'static,
+    configure: impl FnOnce(tracing_genai::setup::ConfigLayer) -> tracing_genai::setup::ConfigLayer
+        + Send
+        + 'static,
     expected_spans: usize,
     workload: impl FnOnce(),
 ) -> Wire {
     let receiver = otlp::start_http(Behavior::Accept);
     let config = tracing_genai::Config::default()
         .with_endpoint(receiver.http_base())
-        .with_protocol(tracing_genai::Protocol::HttpProtobuf)
+        .with_protocol(tracing_genai::setup::Protocol::HttpProtobuf)
         // Raw byte searches are only meaningful on an uncompressed body.
         .with_compression(None)
         .with_layer(configure);

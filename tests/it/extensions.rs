@@ -7,7 +7,11 @@ use std::time::Duration;
 use crate::support::Harness;
 use futures_util::{stream, StreamExt};
 use tracing_genai::semconv::EXTENSIONS;
-use tracing_genai::{GenAiRetryExt, GenAiSpanExt, GenAiStreamExt, ModelPrice, PriceTable};
+use tracing_genai::{
+    cost::{ModelPrice, PriceTable},
+    stream::GenAiStreamExt,
+    GenAiSpanExt,
+};
 
 /// Every key of the vendored GenAI registry.
 fn registry_keys() -> BTreeSet<String> {
@@ -72,7 +76,7 @@ fn accounting_attributes_are_registry_keys_or_extensions() {
                 assert!(
                     registry.contains(&key)
                         || extensions.contains(key.as_str())
-                        || key == tracing_genai::DIAGNOSTICS_ATTRIBUTE,
+                        || key == tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE,
                     "{}: {key} is neither a registry key nor a declared extension",
                     span.name
                 );

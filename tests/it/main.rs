@@ -3,6 +3,8 @@
 //! subscriber or OpenTelemetry providers, process-wide heap and RSS) re-run themselves alone in a
 //! child process of this binary (`support::process`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test helpers are `pub` inside the private `support` module: shared between modules, never API.
+#![allow(unreachable_pub)]
 
 mod support;
 

@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 use crate::support::*;
 use opentelemetry::Value;
 use tracing::Dispatch;
-use tracing_genai::{AttributeMapper, Attributes, DropAttributes, GenAiSpan, RenameAttributes};
+use tracing_genai::{
+    mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes},
+    GenAiSpan,
+};
 use tracing_subscriber::layer::SubscriberExt;
 
 fn llm_span() {

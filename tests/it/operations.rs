@@ -225,9 +225,9 @@ fn span_rule_recognises_spans_without_operation_field() {
         .configure(|l| {
             l.with_rule(
                 tracing_genai::SpanRule::target("my_client")
-                    .name("complete")
-                    .operation("chat")
-                    .provider("OpenAI"),
+                    .with_name("complete")
+                    .with_operation("chat")
+                    .with_provider("OpenAI"),
             )
         })
         .build()

@@ -333,7 +333,7 @@ fn semconv_constants_exist_in_registry() {
         assert!(openai.contains_key(key), "{key}");
     }
     // GenAiField keys of the default aliases are registry keys too (except non-gen_ai ones).
-    for (_, field) in tracing_genai::DEFAULT_ALIASES {
+    for (_, field) in tracing_genai::GenAiField::DEFAULT_ALIASES {
         let key = field.key();
         if key.starts_with("gen_ai.") {
             assert!(gen_ai.contains_key(key), "alias target {key}");

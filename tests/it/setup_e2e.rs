@@ -32,11 +32,11 @@ fn http_export_end_to_end() {
     .with_shutdown_timeout(Duration::from_secs(10));
     let guard = tracing_genai::setup(config).unwrap();
     let second = tracing_genai::setup(
-        tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::None),
+        tracing_genai::Config::default().with_exporter(tracing_genai::setup::ExporterKind::None),
     );
     assert!(matches!(
         second,
-        Err(tracing_genai::SetupError::SubscriberAlreadySet)
+        Err(tracing_genai::setup::SetupError::SubscriberAlreadySet)
     ));
 
     otlp::emit_sample_trace();
@@ -123,7 +123,7 @@ fn current_thread_runtime_shutdown_completes() {
         .unwrap();
     let report = runtime.block_on(async {
         let config = tracing_genai::Config::default()
-            .with_protocol(tracing_genai::Protocol::Grpc)
+            .with_protocol(tracing_genai::setup::Protocol::Grpc)
             .with_endpoint(receiver.http_base())
             .with_service_name("current-thread")
             .with_shutdown_timeout(Duration::from_secs(10));

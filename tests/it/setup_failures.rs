@@ -118,7 +118,7 @@ fn http_503_and_429_are_retried_honouring_retry_after() {
 #[test]
 fn console_and_none_exporters() {
     let guard = with_pipeline(
-        tracing_genai::Config::default().with_exporter(tracing_genai::ExporterKind::Console),
+        tracing_genai::Config::default().with_exporter(tracing_genai::setup::ExporterKind::Console),
         || emit_chats(2),
     );
     let report = guard.shutdown().unwrap();

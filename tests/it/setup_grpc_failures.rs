@@ -17,7 +17,7 @@ fn run(
 ) -> (tracing_genai::TelemetryGuard, faults::Shutdown) {
     let (dispatch, guard) = faults::pipeline(
         config
-            .with_protocol(tracing_genai::Protocol::Grpc)
+            .with_protocol(tracing_genai::setup::Protocol::Grpc)
             .with_shutdown_timeout(timeout),
     );
     let started = Instant::now();

@@ -9,13 +9,13 @@ use crate::support;
 use crate::support::otlp::{self, Behavior, Receiver};
 use opentelemetry_proto::tonic::common::v1::any_value;
 use opentelemetry_proto::tonic::metrics::v1::{metric, HistogramDataPoint, Metric};
-use tracing_genai::metrics::{DURATION_BUCKETS, TOKEN_BUCKETS};
-use tracing_genai::{Config, SetupError};
+use tracing_genai::semconv::{DURATION_BUCKETS, TOKEN_BUCKETS};
+use tracing_genai::{setup::SetupError, Config};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Runs the sample trace (one chat call with 12 input / 30 output tokens) plus a second chat
 /// call through the built pipeline, then shuts it down.
-fn run(config: Config) -> tracing_genai::ShutdownReport {
+fn run(config: Config) -> tracing_genai::setup::ShutdownReport {
     let (layer, guard) = config.build().unwrap().layer();
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
@@ -140,7 +140,7 @@ fn periodic_export_honours_the_interval() {
 fn grpc_metrics_flushed_at_shutdown() {
     let receiver = otlp::start_grpc(Behavior::Accept);
     let config = Config::default()
-        .with_protocol(tracing_genai::Protocol::Grpc)
+        .with_protocol(tracing_genai::setup::Protocol::Grpc)
         .with_endpoint(receiver.http_base())
         .with_shutdown_timeout(Duration::from_secs(10));
     let report = run(config);
@@ -218,7 +218,7 @@ fn metrics_env_parsing() {
     );
     assert!(Config::default().metrics_enabled());
     assert!(!Config::default()
-        .with_exporter(tracing_genai::ExporterKind::Console)
+        .with_exporter(tracing_genai::setup::ExporterKind::Console)
         .metrics_enabled());
     assert!(!Config::from_env_vars([("OTEL_SDK_DISABLED", "true")])
         .unwrap()

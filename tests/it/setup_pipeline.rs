@@ -3,7 +3,10 @@
 
 use crate::support::otlp::{self, attr, Behavior};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
-use tracing_genai::{Attributes, DropAttributes, GenAiSpan, GenAiSpanExt, RenameAttributes};
+use tracing_genai::{
+    mapper::{Attributes, DropAttributes, RenameAttributes},
+    GenAiSpan, GenAiSpanExt,
+};
 use tracing_subscriber::layer::SubscriberExt;
 
 #[test]

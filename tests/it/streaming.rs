@@ -6,7 +6,10 @@ use crate::support::{attr, f64_attr, Harness};
 use futures_util::{stream, StreamExt};
 use opentelemetry::trace::Status;
 use opentelemetry::Value;
-use tracing_genai::{GenAiStreamExt, StreamRecorder, Usage};
+use tracing_genai::{
+    stream::{GenAiStreamExt, StreamRecorder},
+    Usage,
+};
 
 #[derive(Clone, Debug)]
 struct Chunk {
@@ -35,8 +38,8 @@ fn chunks() -> Vec<Chunk> {
     ]
 }
 
-fn on_chunk(c: &Chunk, acc: &mut tracing_genai::StreamAccumulator) {
-    acc.push_text(c.text);
+fn on_chunk(c: &Chunk, acc: &mut tracing_genai::stream::StreamAccumulator) {
+    acc.output().push_text(0, c.text);
     if let Some((i, o)) = c.usage {
         acc.input_tokens(i).output_tokens(o);
     }
@@ -254,15 +257,15 @@ fn manual_recorder() {
     h.run(|| {
         let mut rec = StreamRecorder::new(llm_span());
         std::thread::sleep(Duration::from_millis(2));
-        rec.first_chunk();
-        rec.accumulator().push_text("a");
+        rec.chunk(); // the first chunk
+        rec.accumulator().output().push_text(0, "a");
         rec.chunk();
         rec.chunk();
-        assert_eq!(rec.accumulator().text(), "a");
-        let mut usage = Usage::default();
-        usage.input_tokens = Some(5);
-        usage.output_tokens = Some(3);
-        rec.finish(usage, ["length"]);
+        assert_eq!(rec.accumulator().output().text(0), "a");
+        rec.accumulator()
+            .usage_from(&Usage::new(5, 3))
+            .finish_reason("length");
+        rec.finish();
     });
     let span = h.span("chat gpt-4o");
     assert_eq!(
@@ -335,7 +338,8 @@ fn manual_recorder_ends_span_when_finished_not_at_last_enter() {
         drop(span);
         std::thread::sleep(Duration::from_millis(50));
         rec.chunk();
-        rec.finish(Usage::default(), ["stop"]);
+        rec.accumulator().finish_reason("stop");
+        rec.finish();
     });
     let span = h.span("chat gpt-4o");
     assert!(
@@ -383,7 +387,7 @@ fn recorder_marked_complete_then_dropped_is_finished_not_cancelled() {
         let mut rec = StreamRecorder::new(llm_span());
         rec.chunk();
         rec.accumulator().finish_reason("stop").output_tokens(1);
-        rec.mark_complete();
+        rec.accumulator().mark_complete();
         drop(rec);
     });
     let span = h.span("chat gpt-4o");
@@ -414,9 +418,9 @@ fn consumer_stopping_at_the_terminal_event_is_not_a_cancellation() {
         Delta(&'static str),
         Done,
     }
-    let on_event = |e: &Event, acc: &mut tracing_genai::StreamAccumulator| match e {
+    let on_event = |e: &Event, acc: &mut tracing_genai::stream::StreamAccumulator| match e {
         Event::Delta(t) => {
-            acc.push_text(t);
+            acc.output().push_text(0, t);
         }
         Event::Done => {
             acc.finish_reason("stop").mark_complete();

@@ -34,7 +34,7 @@ use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMete
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider, SpanData};
 use tracing::Dispatch;
 use tracing_genai::content::{ContentCapture, ContentConfig};
-use tracing_genai::{AttributeMapper, Diagnostics, GenAiLayer, PriceTable};
+use tracing_genai::{cost::PriceTable, mapper::AttributeMapper, Diagnostics, GenAiLayer};
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Registry;
@@ -103,7 +103,7 @@ impl HarnessBuilder {
         self
     }
 
-    /// `with_content_config(config)` (mode, limits, redaction).
+    /// `with_content_config(config)` (limits, redaction, secret patterns).
     pub fn content_config(mut self, config: ContentConfig) -> Self {
         self.layer = self.layer.with_content_config(config);
         self
@@ -411,8 +411,8 @@ pub fn assert_unique_keys(span: &SpanData) {
 
 /// The `tracing_genai.diagnostics` messages of a span (empty if none).
 pub fn diagnostics(span: &SpanData) -> Vec<String> {
-    if has(span, tracing_genai::DIAGNOSTICS_ATTRIBUTE) {
-        strings_attr(span, tracing_genai::DIAGNOSTICS_ATTRIBUTE)
+    if has(span, tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE) {
+        strings_attr(span, tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE)
     } else {
         Vec::new()
     }

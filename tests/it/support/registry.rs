@@ -129,7 +129,7 @@ pub fn declared_type<'a>(regs: &'a Registries, key: &str, span: &str) -> Option<
     {
         return Some(ty);
     }
-    if key == tracing_genai::DIAGNOSTICS_ATTRIBUTE {
+    if key == tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE {
         return Some("string[]");
     }
     let reg = if key.starts_with("gen_ai.") {
