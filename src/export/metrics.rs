@@ -189,23 +189,27 @@ impl Instruments {
                     tokens(meter, output, "Output tokens per inference."),
                 )
             });
+        let duration = seconds(
+            meter,
+            sc::METRIC_CLIENT_OPERATION_DURATION,
+            "GenAI operation duration.",
+        );
+        // Under its old name the inference duration is the same instrument as `duration`.
+        let inference_duration = c
+            .names(Item::InferenceDuration)
+            .map(|name| match name {
+                sc::METRIC_CLIENT_OPERATION_DURATION => duration.clone(),
+                name => seconds(meter, name, "GenAI inference duration."),
+            })
+            .collect();
         Instruments {
             token_usage: c
                 .name(Item::TokenUsage)
                 .map(|name| tokens(meter, name, "Number of input and output tokens used.")),
             usage_counters,
             operation_tokens,
-            duration: seconds(
-                meter,
-                sc::METRIC_CLIENT_OPERATION_DURATION,
-                "GenAI operation duration.",
-            ),
-            inference_duration: seconds_of(
-                meter,
-                c,
-                Item::InferenceDuration,
-                "GenAI inference duration.",
-            ),
+            duration,
+            inference_duration,
             ttfc: seconds_of(
                 meter,
                 c,

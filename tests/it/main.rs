@@ -47,6 +47,7 @@ mod operations;
 mod passthrough;
 mod recording;
 mod registry;
+mod semconv_versions;
 #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
 mod setup_e2e;
 #[cfg(feature = "otlp-http")]
