@@ -207,7 +207,7 @@ pub const METRIC_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
 // [`EXTENSIONS`].
 
 /// `gen_ai.usage.cost` (double): the cost of the call (or, on `invoke_agent`/`invoke_workflow`
-/// spans, of the whole run), in the currency of the configured [`PriceTable`](crate::PriceTable).
+/// spans, of the whole run), in the currency of the configured [`PriceTable`](crate::cost::PriceTable).
 /// Our extension, not in the registry.
 pub const GEN_AI_USAGE_COST: &str = "gen_ai.usage.cost";
 /// `tracing_genai.stream.cancelled` (boolean): the consumer dropped the stream before it ended.

@@ -8,8 +8,8 @@ use opentelemetry::{Array, KeyValue, StringValue, Value as OtelValue};
 use serde_json::{Map, Value};
 
 use crate::content::{
-    fit, replace_blobs, run_hook, ContentConfig, ContentKind, MessagePart, PartContext,
-    SecretScanner, SpanContent,
+    ContentConfig, ContentKind, MessagePart, PartContext, SecretScanner, SpanContent, fit,
+    replace_blobs, run_hook,
 };
 use crate::mapper::Attributes;
 use crate::model::SpanEvent;

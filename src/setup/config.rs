@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use opentelemetry::trace::noop::NoopTracer;
 use opentelemetry::KeyValue;
+use opentelemetry::trace::noop::NoopTracer;
 use opentelemetry_sdk::trace::Sampler;
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Registry;
@@ -402,7 +402,7 @@ impl Config {
     }
 
     /// Adds a `tracing_subscriber::fmt` layer (logs on stderr) filtered by `RUST_LOG`
-    /// (default `info`). Only used by [`setup`](crate::setup).
+    /// (default `info`). Only used by [`setup`](fn@crate::setup).
     ///
     /// ```
     /// let config = tracing_genai::Config::default().with_fmt_layer(true);

@@ -477,11 +477,10 @@ proptest! {
             if let (true, Value::F64(f)) = (key.starts_with("gen_ai."), &kv.value) {
                 prop_assert!(f.is_finite(), "{} = {}", key, f);
             }
-            if key.starts_with("gen_ai.usage.") {
-                if let Value::I64(n) = kv.value {
+            if key.starts_with("gen_ai.usage.")
+                && let Value::I64(n) = kv.value {
                     prop_assert!(n >= 0, "{} = {}", key, n);
                 }
-            }
         }
     }
 }

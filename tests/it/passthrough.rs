@@ -1,8 +1,8 @@
 //! Non-GenAI spans are exported exactly as plain tracing-opentelemetry exports them.
 
 use crate::support::*;
-use opentelemetry::trace::SpanId;
 use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanId;
 use opentelemetry_sdk::trace::SpanData;
 use tracing::field::Empty;
 
@@ -124,8 +124,8 @@ fn events_inside_genai_span_are_kept() {
 #[test]
 fn filtered_genai_layer_still_maps() {
     use tracing_genai::GenAiSpanExt;
-    use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
     let h = Harness::builder().build_with(|layer| {
         tracing::Dispatch::new(
             tracing_subscriber::registry()

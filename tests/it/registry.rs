@@ -11,8 +11,8 @@ use tracing::field::Empty;
 use tracing_genai::{GenAiField, GenAiSpanExt};
 
 use crate::support::registry::{
-    semconv_dir, shared_semconv_dir, Registries, Registry, MIN_GEN_AI_ATTRIBUTES,
-    MIN_OPENAI_ATTRIBUTES,
+    MIN_GEN_AI_ATTRIBUTES, MIN_OPENAI_ATTRIBUTES, Registries, Registry, semconv_dir,
+    shared_semconv_dir,
 };
 
 fn registries() -> (Registry, Registry) {
@@ -34,16 +34,16 @@ fn check_spans(spans: &[SpanData], regs: &Registries) -> usize {
             } else {
                 None
             };
-            if let Some(def) = def.filter(|d| d.ty == "enum") {
-                if key != "gen_ai.operation.name" {
-                    // Enum members are open sets in semconv; the inputs below are all well-known.
-                    let v = kv.value.as_str();
-                    assert!(
-                        def.members.iter().any(|m| *m == v),
-                        "{key} = {v:?} is not a registry member {:?}",
-                        def.members
-                    );
-                }
+            if let Some(def) = def.filter(|d| d.ty == "enum")
+                && key != "gen_ai.operation.name"
+            {
+                // Enum members are open sets in semconv; the inputs below are all well-known.
+                let v = kv.value.as_str();
+                assert!(
+                    def.members.iter().any(|m| *m == v),
+                    "{key} = {v:?} is not a registry member {:?}",
+                    def.members
+                );
             }
         }
     }
