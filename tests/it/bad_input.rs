@@ -6,6 +6,7 @@ use crate::support::*;
 use opentelemetry::{Array, Value};
 use proptest::prelude::*;
 use tracing::field::Empty;
+use tracing_genai::GenAiSpanExt;
 
 fn one(f: impl FnOnce()) -> opentelemetry_sdk::trace::SpanData {
     let spans = Harness::new().collect_spans(f);
@@ -487,7 +488,6 @@ proptest! {
 
 #[test]
 fn u64_max_tokens_from_helper_saturate_with_diagnostic() {
-    use tracing_genai::GenAiSpanExt;
     let s = one(|| {
         let span = tracing::info_span!("llm", gen_ai.operation.name = "chat");
         span.record_token_usage(u64::MAX, 1);

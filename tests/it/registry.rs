@@ -14,6 +14,7 @@ use crate::support::registry::{
     MIN_GEN_AI_ATTRIBUTES, MIN_OPENAI_ATTRIBUTES, Registries, Registry, semconv_dir,
     shared_semconv_dir,
 };
+use tracing_genai::semconv as sc;
 
 fn registries() -> (Registry, Registry) {
     let Registries { gen_ai, openai } = support::registry::registries();
@@ -287,7 +288,6 @@ fn common_operation_and_provider_spellings_normalise_to_members() {
 #[test]
 fn semconv_constants_exist_in_registry() {
     let (gen_ai, openai) = registries();
-    use tracing_genai::semconv as sc;
     for key in [
         sc::GEN_AI_OPERATION_NAME,
         sc::GEN_AI_PROVIDER_NAME,

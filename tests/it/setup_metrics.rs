@@ -9,6 +9,7 @@ use crate::support;
 use crate::support::otlp::{self, Behavior, Receiver};
 use opentelemetry_proto::tonic::common::v1::any_value;
 use opentelemetry_proto::tonic::metrics::v1::{HistogramDataPoint, Metric, metric};
+use tracing_genai::GenAiSpanExt as _;
 use tracing_genai::semconv::{DURATION_BUCKETS, TOKEN_BUCKETS};
 use tracing_genai::{Config, setup::SetupError};
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -20,7 +21,6 @@ fn run(config: Config) -> tracing_genai::setup::ShutdownReport {
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
         otlp::emit_sample_trace();
-        use tracing_genai::GenAiSpanExt as _;
         let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
         chat.record_token_usage(100, 7);
         drop(chat);
