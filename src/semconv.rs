@@ -1,7 +1,9 @@
-//! The OpenTelemetry GenAI semantic-convention names this crate emits.
+//! The vocabulary: every name this crate spells (OpenTelemetry GenAI semantic-convention
+//! attributes, metrics and events, the `otel.*` fields, the crate's own extensions, legacy and
+//! newer input names) and the metric advice.
 //!
-//! This is the only place attribute, metric and event names are spelled. The values were taken
-//! from the pinned registry snapshot (`shared/semconv/gen-ai-registry.yaml`, schema
+//! This is the only place names are spelled. The values were taken from the pinned registry
+//! snapshot (vendored as `tests/data/semconv/gen-ai-registry.yaml`, schema
 //! `https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev`); the `registry` integration test
 //! checks every emitted key against that file. The deprecated GenAI constants of
 //! `opentelemetry-semantic-conventions` are deliberately not used.
