@@ -39,8 +39,8 @@
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
@@ -49,10 +49,10 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
-use tracing::field::Empty;
 use tracing::Dispatch;
+use tracing::field::Empty;
 use tracing_genai::content::ContentCapture;
-use tracing_genai::{mapper::Attributes, GenAiSpan};
+use tracing_genai::{GenAiSpan, mapper::Attributes};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Drops every span, counting them (so the export path runs but costs nothing).

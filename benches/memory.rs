@@ -143,7 +143,9 @@ fn main() {
             println!(
                 "\ncollector down (closed loopback port, OTLP/HTTP), queue {QUEUE}, {spans} spans per pass\n"
             );
-            println!("| pass | spans | spans/s | peak RSS | RSS after 50k | RSS at end | RSS growth | heap after 50k | heap at end | heap growth | bytes/span | queue × bytes/span | exported/failed/dropped |");
+            println!(
+                "| pass | spans | spans/s | peak RSS | RSS after 50k | RSS at end | RSS growth | heap after 50k | heap at end | heap growth | bytes/span | queue × bytes/span | exported/failed/dropped |"
+            );
             println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             let exe = std::env::current_exe().unwrap();
             for which in ["plain", "content"] {

@@ -25,8 +25,8 @@ mod otlp;
 use std::time::{Duration, Instant};
 
 use tracing_genai::{
-    setup::{Protocol, ShutdownReport},
     Config,
+    setup::{Protocol, ShutdownReport},
 };
 
 const SHUTDOWN: Duration = Duration::from_secs(30);
@@ -92,9 +92,13 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let duration = Duration::from_secs(secs);
-    println!("\nOTLP/gRPC over loopback, default batch settings (queue 2048, batch 512, delay 5 s), one producer thread, {secs} s per row\n");
+    println!(
+        "\nOTLP/gRPC over loopback, default batch settings (queue 2048, batch 512, delay 5 s), one producer thread, {secs} s per row\n"
+    );
 
-    println!("| mode | produced spans/s | exported spans/s (to end of shutdown) | ended | exported | dropped | received |");
+    println!(
+        "| mode | produced spans/s | exported spans/s (to end of shutdown) | ended | exported | dropped | received |"
+    );
     println!("|---|---|---|---|---|---|---|");
     let row = |mode: &str, r: &Run| {
         println!(

@@ -7,10 +7,10 @@
 use opentelemetry::trace::TracerProvider as _;
 use serde_json::json;
 use tracing_genai::{
+    GenAiSpanExt,
     content::{
         ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputAccumulator, ToolDefinition,
     },
-    GenAiSpanExt,
 };
 use tracing_subscriber::layer::SubscriberExt;
 

@@ -7,8 +7,8 @@
 mod common;
 
 use tracing_genai::{
-    mapper::{Attributes, DropAttributes, RenameAttributes},
     GenAiSpan, GenAiSpanExt,
+    mapper::{Attributes, DropAttributes, RenameAttributes},
 };
 
 fn main() {

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use futures_util::{stream, StreamExt};
+use futures_util::{StreamExt, stream};
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};

@@ -149,9 +149,11 @@ fn span_attributes_follow_the_setting() {
     let chat = span(&pinned, "chat gpt-4o");
     assert_eq!(get(chat, CACHE_CREATION), Some(Value::I64(8)));
     assert!(get(chat, CACHE_WRITE).is_none());
-    assert!(!keys(chat)
-        .iter()
-        .any(|k| k.contains(".audio.") || k.contains(".text.")));
+    assert!(
+        !keys(chat)
+            .iter()
+            .any(|k| k.contains(".audio.") || k.contains(".text."))
+    );
 
     let chat = span(&latest, "chat gpt-4o");
     assert_eq!(get(chat, CACHE_WRITE), Some(Value::I64(8)));
@@ -501,21 +503,21 @@ fn latest_mode_emits_only_latest_names_with_their_types() {
     // Metrics: each added one with its instrument, value type and unit; the pinned ones only
     // if not removed (and the old duration never for an inference).
     let metrics_doc = read_yaml("gen-ai-metrics.yaml").unwrap();
-    let pinned_metrics: std::collections::BTreeMap<String, (String, String)> = metrics_doc
-        ["metrics"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["name"].as_str().unwrap().to_string(),
+    let pinned_metrics: std::collections::BTreeMap<String, (String, String)> =
+        metrics_doc["metrics"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|m| {
                 (
-                    m["instrument"].as_str().unwrap().to_string(),
-                    m["unit"].as_str().unwrap().to_string(),
-                ),
-            )
-        })
-        .collect();
+                    m["name"].as_str().unwrap().to_string(),
+                    (
+                        m["instrument"].as_str().unwrap().to_string(),
+                        m["unit"].as_str().unwrap().to_string(),
+                    ),
+                )
+            })
+            .collect();
     let added_metrics: std::collections::BTreeMap<String, Yaml> =
         latest_entries(&latest, "metrics", "added", "name")
             .into_iter()

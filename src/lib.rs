@@ -32,14 +32,14 @@ pub mod setup;
 mod conventions_tests;
 
 pub use export::diagnostics::{Diagnostics, DiagnosticsSnapshot};
-pub use layer::{layer, GenAiLayer};
+pub use layer::{GenAiLayer, layer};
 pub use model::{
-    normalize_provider, Agent, ErrorInfo, FieldValue, GenAiField, GenAiSpan, Operation, Request,
-    Response, SpanEvent, Tool, Usage,
+    Agent, ErrorInfo, FieldValue, GenAiField, GenAiSpan, Operation, Request, Response, SpanEvent,
+    Tool, Usage, normalize_provider,
 };
 pub use record::SpanRule;
 #[cfg(feature = "setup")]
-pub use setup::{setup, Config, TelemetryGuard};
+pub use setup::{Config, TelemetryGuard, setup};
 pub use span_ext::GenAiSpanExt;
 
 /// The OpenTelemetry API crate this crate is built against (use it to avoid version mixes).

@@ -17,9 +17,9 @@ use crate::content::SpanContent;
 use crate::content::{ChatMessage, MessagePart, OutputAccumulator, OutputMessage, ToolDefinition};
 use crate::layer::WithState;
 use crate::model::{ErrorInfo, FieldValue, GenAiField, GenAiSpan, SpanEvent};
+use crate::record::SpanRecord;
 use crate::record::capture::apply;
 use crate::record::raw::Raw;
-use crate::record::SpanRecord;
 use crate::semconv as sc;
 
 /// Typed GenAI recording on a [`tracing::Span`].

@@ -161,10 +161,10 @@ impl OutputAccumulator {
         if let Some(id) = id.filter(|s| !s.is_empty()) {
             t.id.get_or_insert_with(|| id.to_string());
         }
-        if let Some(name) = name.filter(|s| !s.is_empty()) {
-            if t.name.is_empty() {
-                t.name = name.to_string();
-            }
+        if let Some(name) = name.filter(|s| !s.is_empty())
+            && t.name.is_empty()
+        {
+            t.name = name.to_string();
         }
         t.arguments.push_str(delta);
     }

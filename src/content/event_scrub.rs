@@ -6,10 +6,10 @@
 
 use std::fmt;
 
-use tracing_core::field::{Field, Value as TracingValue, Visit};
 use tracing_core::Event;
+use tracing_core::field::{Field, Value as TracingValue, Visit};
 
-use super::secrets::{SecretScanner, REDACTED};
+use super::secrets::{REDACTED, SecretScanner};
 use crate::model::text::{error_chain, is_secret_name};
 use crate::semconv as sc;
 

@@ -65,7 +65,7 @@ pub(crate) use hook::run_hook;
 pub use hook::{ContentKind, PartContext};
 pub use messages::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
 pub(crate) use secrets::SecretScanner;
-pub use secrets::{SecretMatcher, SecretPattern, REDACTED};
+pub use secrets::{REDACTED, SecretMatcher, SecretPattern};
 pub use truncate::TRUNCATION_MARKER;
 pub(crate) use truncate::{fit, replace_blobs};
 

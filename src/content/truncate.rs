@@ -146,12 +146,11 @@ pub(crate) fn fit(mut v: Value, limit: usize) -> (Option<String>, Outcome) {
         }
         let cap = best.unwrap_or(0);
         outcome.strings_cut |= cap_strings(&mut v, cap);
-        if best.is_some() {
-            if let Ok(s) = serde_json::to_string(&v) {
-                if s.len() <= limit {
-                    return (Some(s), outcome);
-                }
-            }
+        if best.is_some()
+            && let Ok(s) = serde_json::to_string(&v)
+            && s.len() <= limit
+        {
+            return (Some(s), outcome);
         }
     }
     // Drop the oldest elements of a top-level array, keeping at least one.
@@ -159,10 +158,10 @@ pub(crate) fn fit(mut v: Value, limit: usize) -> (Option<String>, Outcome) {
         while items.len() > 1 {
             items.remove(0);
             outcome.elements_dropped += 1;
-            if let Ok(s) = serde_json::to_string(&Value::Array(items.clone())) {
-                if s.len() <= limit {
-                    return (Some(s), outcome);
-                }
+            if let Ok(s) = serde_json::to_string(&Value::Array(items.clone()))
+                && s.len() <= limit
+            {
+                return (Some(s), outcome);
             }
         }
     }
@@ -185,10 +184,12 @@ mod tests {
         assert!(o.strings_cut);
         let back: Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back[0]["role"], "user");
-        assert!(back[0]["parts"][0]["content"]
-            .as_str()
-            .unwrap()
-            .ends_with(TRUNCATION_MARKER));
+        assert!(
+            back[0]["parts"][0]["content"]
+                .as_str()
+                .unwrap()
+                .ends_with(TRUNCATION_MARKER)
+        );
     }
 
     #[test]

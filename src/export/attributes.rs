@@ -8,7 +8,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 use crate::mapper::Attributes;
 use crate::model::{GenAiSpan, Operation};
 use crate::semconv as sc;
-use crate::semconv::{Conventions, Item, DIAGNOSTICS_ATTRIBUTE};
+use crate::semconv::{Conventions, DIAGNOSTICS_ATTRIBUTE, Item};
 
 /// The [`Item`] of each count of [`Usage::counts`](crate::model::Usage::counts) whose name
 /// differs between conventions (`None`: the same name in every version). The cache counts

@@ -8,14 +8,14 @@ use opentelemetry::{Array, KeyValue, StringValue, Value as OtelValue};
 use serde_json::{Map, Value};
 
 use crate::content::{
-    fit, replace_blobs, run_hook, ContentConfig, ContentKind, MessagePart, PartContext,
-    SecretScanner, SpanContent,
+    ContentConfig, ContentKind, MessagePart, PartContext, SecretScanner, SpanContent, fit,
+    replace_blobs, run_hook,
 };
 use crate::mapper::Attributes;
 use crate::model::SpanEvent;
 use crate::record::SpanRecord;
 use crate::semconv as sc;
-use crate::semconv::{Conventions, Item, DIAGNOSTICS_ATTRIBUTE};
+use crate::semconv::{Conventions, DIAGNOSTICS_ATTRIBUTE, Item};
 
 /// JSON nesting kept below a content attribute's top level.
 const MAX_DEPTH: usize = 32;

@@ -53,8 +53,8 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use opentelemetry::metrics::{Counter, Histogram, Meter};
 use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Histogram, Meter};
 
 use super::attributes::{operation_value, shared};
 use crate::cost::PriceTable;
@@ -62,7 +62,7 @@ use crate::model::Operation;
 use crate::record::SpanRecord;
 use crate::semconv as sc;
 use crate::semconv::{
-    Conventions, Item, CALL_COUNT_BUCKETS, DURATION_BUCKETS, METER_NAME, TOKEN_BUCKETS,
+    CALL_COUNT_BUCKETS, Conventions, DURATION_BUCKETS, Item, METER_NAME, TOKEN_BUCKETS,
 };
 
 #[derive(Clone, Debug, Default)]

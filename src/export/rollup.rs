@@ -44,10 +44,11 @@ pub(crate) fn on_close<S>(
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let run = is_run(state.operation.as_ref());
-    if let Some(table) = prices {
-        if !run && state.usage.has_tokens() {
-            price(state, table);
-        }
+    if let Some(table) = prices
+        && !run
+        && state.usage.has_tokens()
+    {
+        price(state, table);
     }
     rollup(state, span);
     export(state, run);

@@ -10,9 +10,9 @@ use crate::content::{ChatMessage, MessagePart, OutputMessage, Role};
 use crate::{ErrorInfo, Usage};
 
 use super::model::{
-    arr_of, bool_of, count_of, diagnose, embedded_error, f64_of, generic_part, i64_of, model_of,
-    obj_of, parse_object, str_of, string_list, string_of, url_part, ContentBudget, ParsedRequest,
-    ParsedResponse,
+    ContentBudget, ParsedRequest, ParsedResponse, arr_of, bool_of, count_of, diagnose,
+    embedded_error, f64_of, generic_part, i64_of, model_of, obj_of, parse_object, str_of,
+    string_list, string_of, url_part,
 };
 use super::openai::tool_definition;
 

@@ -61,7 +61,7 @@ fn operations() {
 }
 
 use crate::content::{ChatMessage, MessagePart, OutputMessage, Role};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 macro_rules! fixture {
     ($name:literal) => {

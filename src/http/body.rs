@@ -16,8 +16,8 @@ use reqwest::{Response, ResponseBuilderExt};
 use super::api::Api;
 use super::middleware::{apply_response, transport_error_type};
 use super::stream::StreamParser;
-use crate::stream::StreamRecorder;
 use crate::GenAiSpanExt;
+use crate::stream::StreamRecorder;
 
 /// Diagnostic of a body the application dropped before its end.
 pub(crate) const DROPPED_EARLY: &str = "response body dropped before end";

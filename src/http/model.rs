@@ -219,13 +219,12 @@ pub(crate) fn arguments_value(arguments: &str) -> Option<Value> {
 
 /// A `data:` URL (`data:image/png;base64,AAAA`) as a blob part, else a `uri` part.
 pub(crate) fn url_part(modality: &str, url: &str) -> MessagePart {
-    if let Some(rest) = url.strip_prefix("data:") {
-        if let Some((meta, data)) = rest.split_once(',') {
-            if let Some(mime) = meta.strip_suffix(";base64") {
-                let mime = (!mime.is_empty()).then_some(mime);
-                return MessagePart::blob(modality, mime, data);
-            }
-        }
+    if let Some(rest) = url.strip_prefix("data:")
+        && let Some((meta, data)) = rest.split_once(',')
+        && let Some(mime) = meta.strip_suffix(";base64")
+    {
+        let mime = (!mime.is_empty()).then_some(mime);
+        return MessagePart::blob(modality, mime, data);
     }
     MessagePart::uri(modality, None, url)
 }

@@ -5,15 +5,15 @@
 use opentelemetry::KeyValue;
 use serde_json::{Map, Value};
 
+use crate::Usage;
 use crate::content::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefinition};
 use crate::semconv;
-use crate::Usage;
 
 use super::api::Api;
 use super::model::{
-    arguments_value, arr_of, bool_of, count_of, embedded_error, f64_of, generic_part, i64_of,
-    model_of, obj_of, parse_object, str_of, string_list, string_of, url_part, ParsedRequest,
-    ParsedResponse,
+    ParsedRequest, ParsedResponse, arguments_value, arr_of, bool_of, count_of, embedded_error,
+    f64_of, generic_part, i64_of, model_of, obj_of, parse_object, str_of, string_list, string_of,
+    url_part,
 };
 
 /// Parses an OpenAI-compatible request body.
@@ -139,14 +139,13 @@ pub(crate) fn chat_header(m: &Map<String, Value>, out: &mut ParsedResponse) {
         ),
         ("service_tier", semconv::OPENAI_RESPONSE_SERVICE_TIER),
     ] {
-        if let Some(v) = string_of(m, key) {
-            if !out
+        if let Some(v) = string_of(m, key)
+            && !out
                 .provider_attributes
                 .iter()
                 .any(|kv| kv.key.as_str() == attr)
-            {
-                out.provider_attributes.push(KeyValue::new(attr, v));
-            }
+        {
+            out.provider_attributes.push(KeyValue::new(attr, v));
         }
     }
 }
@@ -213,14 +212,14 @@ fn assistant_parts(msg: &Map<String, Value>, parts: &mut Vec<MessagePart>) {
             parts.push(part);
         }
     }
-    if let Some(f) = obj_of(msg, "function_call") {
-        if let Some(name) = str_of(f, "name") {
-            parts.push(MessagePart::ToolCall {
-                id: None,
-                name: name.to_string(),
-                arguments: str_of(f, "arguments").and_then(arguments_value),
-            });
-        }
+    if let Some(f) = obj_of(msg, "function_call")
+        && let Some(name) = str_of(f, "name")
+    {
+        parts.push(MessagePart::ToolCall {
+            id: None,
+            name: name.to_string(),
+            arguments: str_of(f, "arguments").and_then(arguments_value),
+        });
     }
 }
 

@@ -5,14 +5,14 @@
 
 use serde_json::{Map, Value};
 
-use crate::content::{MessagePart, OutputMessage, Role};
 use crate::ErrorInfo;
+use crate::content::{MessagePart, OutputMessage, Role};
 
 use super::anthropic::MessagesStream;
 use super::api::Api;
 use super::model::{
-    arguments_value, arr_of, diagnose, embedded_error, obj_of, str_of, string_of, ContentBudget,
-    ParsedResponse,
+    ContentBudget, ParsedResponse, arguments_value, arr_of, diagnose, embedded_error, obj_of,
+    str_of, string_of,
 };
 use super::openai::{chat_header, output_finish_reason, responses_response, usage};
 use super::sse::{SseDecoder, SseEvent};
@@ -274,10 +274,10 @@ impl ChatStream {
                     acc.id = Some(id);
                 }
                 if let Some(f) = obj_of(call, "function") {
-                    if let Some(name) = str_of(f, "name") {
-                        if acc.name.is_empty() {
-                            acc.name = name.to_string();
-                        }
+                    if let Some(name) = str_of(f, "name")
+                        && acc.name.is_empty()
+                    {
+                        acc.name = name.to_string();
                     }
                     if let Some(a) = str_of(f, "arguments") {
                         budget.push(&mut acc.arguments, a, d);

@@ -330,10 +330,11 @@ fn no_text_is_kept_without_capture() {
     let Accumulator::Chat(c) = &p.acc else {
         panic!()
     };
-    assert!(c
-        .choices
-        .iter()
-        .all(|c| c.text.is_empty() && c.tool_calls.is_empty()));
+    assert!(
+        c.choices
+            .iter()
+            .all(|c| c.text.is_empty() && c.tool_calls.is_empty())
+    );
     let mut p = Api::AnthropicMessages.stream_parser(false);
     p.feed(fixture!("anthropic_messages_stream.sse"));
     let Accumulator::Anthropic(a) = &p.acc else {

@@ -28,13 +28,13 @@ use tracing_core::field::Value as TracingValue;
 use tracing_core::span::{Attributes as SpanAttributes, Id, Record};
 use tracing_core::subscriber::Interest;
 use tracing_core::{Dispatch, Event, Level, LevelFilter, Metadata, Subscriber};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
 
 use crate::content::ContentConfig;
 use crate::export::diagnostics::Diagnostics;
-use crate::export::{attributes, Exporter};
+use crate::export::{Exporter, attributes};
 use crate::record::error_event::ErrorEventVisitor;
 use crate::record::{Recorder, SpanRecord};
 use crate::semconv as sc;
@@ -434,17 +434,17 @@ where
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         // Only GenAI callsites carry state: other spans close without an extension lock, and
         // without a registry lookup while no GenAI span is open.
-        if self.any_live() {
-            if let Some(span) = ctx.span(&id).filter(|span| self.is_genai(span.metadata())) {
-                let state = span.extensions_mut().remove::<SpanRecord>();
-                if let Some(mut state) = state {
-                    self.live.fetch_sub(1, Ordering::Relaxed);
-                    self.config.export.account(&mut state, &span);
-                    drop(span);
-                    self.finish(&id, &mut state);
-                    if state.end_at_close {
-                        self.mark_end_now(&id, &ctx);
-                    }
+        if self.any_live()
+            && let Some(span) = ctx.span(&id).filter(|span| self.is_genai(span.metadata()))
+        {
+            let state = span.extensions_mut().remove::<SpanRecord>();
+            if let Some(mut state) = state {
+                self.live.fetch_sub(1, Ordering::Relaxed);
+                self.config.export.account(&mut state, &span);
+                drop(span);
+                self.finish(&id, &mut state);
+                if state.end_at_close {
+                    self.mark_end_now(&id, &ctx);
                 }
             }
         }

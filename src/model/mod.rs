@@ -15,6 +15,6 @@ pub use field::GenAiField;
 pub use operation::Operation;
 pub use provider::normalize_provider;
 pub use span::{Agent, ErrorInfo, GenAiSpan, Request, Response, SpanEvent, Tool};
-pub use usage::Usage;
 pub(crate) use usage::USAGE_COUNTS;
+pub use usage::Usage;
 pub use value::FieldValue;

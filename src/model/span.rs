@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::time::{Instant, SystemTime};
 
-use opentelemetry::trace::SpanKind;
 use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanKind;
 
 use super::{FieldValue, Operation, Usage};
 use crate::semconv as sc;
@@ -311,10 +311,10 @@ impl GenAiSpan {
         let other = sc::ERROR_TYPE_OTHER;
         match &mut self.error {
             Some(existing) => {
-                if let Some(t) = error_type {
-                    if existing.error_type == other {
-                        existing.error_type = t;
-                    }
+                if let Some(t) = error_type
+                    && existing.error_type == other
+                {
+                    existing.error_type = t;
                 }
                 if message.is_some() {
                     existing.message = message;

@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::model::field::{CONTENT_KEYS, DEFAULT_ALIASES, SEMCONV};
 use crate::model::GenAiField;
+use crate::model::field::{CONTENT_KEYS, DEFAULT_ALIASES, SEMCONV};
 
 /// Field name to GenAI fact lookup: the semconv names plus the configured aliases.
 #[derive(Clone, Debug)]

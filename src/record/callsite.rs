@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 
+use tracing_core::Metadata;
 use tracing_core::callsite::Identifier;
 use tracing_core::field::Field;
-use tracing_core::Metadata;
 
 use super::aliases::AliasTable;
-use crate::model::text::is_secret_name;
 use crate::model::GenAiField;
+use crate::model::text::is_secret_name;
 use crate::semconv as sc;
 
 /// What a field name means to the layer.
@@ -100,10 +100,10 @@ impl CallsiteCache {
     /// The resolved fields of `meta`'s callsite, resolved on first use.
     pub(crate) fn get(&self, meta: &Metadata<'_>, aliases: &AliasTable) -> Arc<CallsiteFields> {
         let id = meta.callsite();
-        if let Ok(map) = self.map.read() {
-            if let Some(found) = map.get(&id) {
-                return Arc::clone(found);
-            }
+        if let Ok(map) = self.map.read()
+            && let Some(found) = map.get(&id)
+        {
+            return Arc::clone(found);
         }
         let fields = Arc::new(CallsiteFields::new(meta, aliases));
         match self.map.write() {

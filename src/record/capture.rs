@@ -4,15 +4,15 @@
 
 use std::fmt;
 
-use opentelemetry::trace::SpanKind;
 use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanKind;
 use tracing_core::field::{Field, Visit};
 
+use super::SpanRecord;
 use super::aliases::AliasTable;
 use super::callsite::{CallsiteFields, Slot};
 use super::raw::Raw;
-use super::SpanRecord;
-use crate::model::{normalize_provider, GenAiField, Operation};
+use crate::model::{GenAiField, Operation, normalize_provider};
 
 /// Applies one recorded value to the span state.
 pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: Raw<'_>) {

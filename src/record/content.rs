@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::raw::Raw;
 use super::SpanRecord;
+use super::raw::Raw;
 use crate::content::ContentConfig;
 use crate::semconv as sc;
 

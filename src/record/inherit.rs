@@ -15,16 +15,16 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use tracing_core::Subscriber;
 use tracing_core::field::{Field, Visit};
 use tracing_core::span::Id;
-use tracing_core::Subscriber;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
+use super::SpanRecord;
 use super::aliases::AliasTable;
 use super::capture::apply;
 use super::raw::Raw;
-use super::SpanRecord;
 use crate::model::{FieldValue, GenAiField, GenAiSpan};
 use crate::semconv as sc;
 
@@ -189,10 +189,10 @@ pub(crate) fn inherit_into<S>(
         }
         let found = span.scope().skip(1).find_map(|ancestor| {
             let ext = ancestor.extensions();
-            if let Some(parent) = ext.get::<SpanRecord>() {
-                if let Some(found) = genai_value(parent, name, aliases, attribute_of) {
-                    return Some(found);
-                }
+            if let Some(parent) = ext.get::<SpanRecord>()
+                && let Some(found) = genai_value(parent, name, aliases, attribute_of)
+            {
+                return Some(found);
             }
             ext.get::<Inherited>()
                 .and_then(|i| i.get(name))

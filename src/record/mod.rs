@@ -203,10 +203,10 @@ impl Recorder {
     {
         let meta = attrs.metadata();
         self::content::init(content, state);
-        if !self.rules.is_empty() {
-            if let Some(rule) = self.rule_for(meta) {
-                rule.seed(state);
-            }
+        if !self.rules.is_empty()
+            && let Some(rule) = self.rule_for(meta)
+        {
+            rule.seed(state);
         }
         let resolved = self.callsites.get(meta, &self.aliases);
         attrs.record(&mut Capture {

@@ -2,8 +2,8 @@
 //! coercions to what the conventions want (counts, ints, floats, booleans, string lists),
 //! each failing with a reason instead of panicking.
 
-use crate::model::text;
 use crate::model::FieldValue;
+use crate::model::text;
 
 /// A recorded value, borrowed for the duration of one visit.
 #[derive(Clone, Copy)]
@@ -176,11 +176,7 @@ pub(crate) fn parse_list(s: &str) -> Vec<String> {
 impl Raw<'_> {
     pub(crate) fn int_non_negative(&self) -> Result<i64, &'static str> {
         let v = self.int()?;
-        if v < 0 {
-            Err("negative")
-        } else {
-            Ok(v)
-        }
+        if v < 0 { Err("negative") } else { Ok(v) }
     }
 }
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use tracing_core::Metadata;
 
-use crate::model::{normalize_provider, GenAiSpan, Operation};
+use crate::model::{GenAiSpan, Operation, normalize_provider};
 
 /// Recognises spans of a library that does not use `gen_ai.operation.name`, by target and/or
 /// span name, and says which operation (and provider) they are.

@@ -1,12 +1,14 @@
-//! The OpenTelemetry GenAI semantic-convention names this crate emits.
+//! The vocabulary: every name this crate spells (OpenTelemetry GenAI semantic-convention
+//! attributes, metrics and events, the `otel.*` fields, the crate's own extensions, legacy and
+//! newer input names) and the metric advice.
 //!
-//! This is the only place attribute, metric and event names are spelled. The values were taken
-//! from the pinned registry snapshot (`shared/semconv/gen-ai-registry.yaml`, schema
+//! This is the only place names are spelled. The values were taken from the pinned registry
+//! snapshot (vendored as `tests/data/semconv/gen-ai-registry.yaml`, schema
 //! `https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev`); the `registry` integration test
 //! checks every emitted key against that file. The names of the latest conventions (upstream
 //! `main` after the pin) are here too, and [`DIFFERENCES`] is the one table of what the two
-//! versions do differently; [`Conventions`] chooses which the layer emits. The deprecated GenAI constants of
-//! `opentelemetry-semantic-conventions` are deliberately not used.
+//! versions do differently; [`Conventions`] chooses which the layer emits. The deprecated GenAI
+//! constants of `opentelemetry-semantic-conventions` are deliberately not used.
 //!
 //! ```
 //! assert_eq!(tracing_genai::semconv::GEN_AI_REQUEST_MODEL, "gen_ai.request.model");
@@ -15,7 +17,7 @@
 mod versions;
 
 pub use versions::{
-    Conventions, Difference, Item, Kind, DIFFERENCES, OPT_IN_LATEST, OPT_IN_LATEST_DUP,
+    Conventions, DIFFERENCES, Difference, Item, Kind, OPT_IN_LATEST, OPT_IN_LATEST_DUP,
 };
 
 /// Schema URL of the pinned GenAI semantic-convention snapshot.

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use opentelemetry::trace::noop::NoopTracer;
 use opentelemetry::KeyValue;
+use opentelemetry::trace::noop::NoopTracer;
 use opentelemetry_sdk::trace::Sampler;
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Registry;
@@ -13,8 +13,8 @@ use tracing_subscriber::Registry;
 use super::env::{self, EnvSettings};
 use super::error::SetupError;
 pub use super::kinds::{Compression, ExporterKind, Protocol};
-use crate::semconv::Conventions;
 use crate::GenAiLayer;
+use crate::semconv::Conventions;
 
 /// The GenAI layer as [`Config::with_layer`] hands it to you, before the tracer is set.
 ///

@@ -134,7 +134,7 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
                     "OTEL_TRACES_EXPORTER",
                     &v,
                     "expected otlp, console or none",
-                ))
+                ));
             }
         });
     }
@@ -172,7 +172,7 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
                     "OTEL_METRICS_EXPORTER",
                     &v,
                     "expected otlp, console or none",
-                ))
+                ));
             }
         });
     }
@@ -187,14 +187,14 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
         }
         out.metric_export_interval = Some(interval);
     }
-    if let (Some(batch), Some(queue)) = (out.max_export_batch_size, out.max_queue_size) {
-        if batch > queue {
-            return Err(invalid(
-                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                &batch.to_string(),
-                format!("must not exceed OTEL_BSP_MAX_QUEUE_SIZE ({queue})"),
-            ));
-        }
+    if let (Some(batch), Some(queue)) = (out.max_export_batch_size, out.max_queue_size)
+        && batch > queue
+    {
+        return Err(invalid(
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+            &batch.to_string(),
+            format!("must not exceed OTEL_BSP_MAX_QUEUE_SIZE ({queue})"),
+        ));
     }
     Ok(out)
 }
@@ -325,13 +325,15 @@ fn parse_sampler(name: Option<String>, arg: Option<String>) -> Result<Option<Sam
         "traceidratio" => Sampler::TraceIdRatioBased(ratio()?),
         "parentbased_always_on" => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
         "parentbased_always_off" => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
-        "parentbased_traceidratio" => Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio()?))),
+        "parentbased_traceidratio" => {
+            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio()?)))
+        }
         _ => {
             return Err(invalid(
                 "OTEL_TRACES_SAMPLER",
                 &name,
                 "expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio",
-            ))
+            ));
         }
     };
     Ok(Some(sampler))

@@ -78,7 +78,9 @@ pub enum SetupError {
     ///     ));
     /// }
     /// ```
-    #[error("OTLP protocol {protocol} needs the cargo feature `{feature}` of tracing-genai (or set OTEL_EXPORTER_OTLP_PROTOCOL to a compiled-in protocol)")]
+    #[error(
+        "OTLP protocol {protocol} needs the cargo feature `{feature}` of tracing-genai (or set OTEL_EXPORTER_OTLP_PROTOCOL to a compiled-in protocol)"
+    )]
     FeatureDisabled {
         /// The protocol asked for.
         protocol: &'static str,
@@ -128,7 +130,9 @@ pub enum SetupError {
     /// # drop(first);
     /// # Ok::<(), tracing_genai::setup::SetupError>(())
     /// ```
-    #[error("a global tracing subscriber is already installed; call setup() once, or use Config::build() and add the pipeline's layer to your own subscriber")]
+    #[error(
+        "a global tracing subscriber is already installed; call setup() once, or use Config::build() and add the pipeline's layer to your own subscriber"
+    )]
     SubscriberAlreadySet,
 }
 
@@ -220,11 +224,12 @@ mod tests {
         };
         assert_eq!(endpoint, "http://bad host:4318/v1/metrics");
         assert!(err.to_string().ends_with(&source.to_string()), "{err}");
-        assert!(err
-            .source()
-            .unwrap()
-            .downcast_ref::<opentelemetry_otlp::ExporterBuildError>()
-            .is_some());
+        assert!(
+            err.source()
+                .unwrap()
+                .downcast_ref::<opentelemetry_otlp::ExporterBuildError>()
+                .is_some()
+        );
     }
 
     #[cfg(feature = "otlp-grpc")]
@@ -249,21 +254,23 @@ mod tests {
             err.to_string(),
             "invalid value \"5s\" for OTEL_EXPORTER_OTLP_TIMEOUT: expected a whole number of milliseconds"
         );
-        assert!(err
-            .source()
-            .unwrap()
-            .downcast_ref::<std::num::ParseIntError>()
-            .is_some());
+        assert!(
+            err.source()
+                .unwrap()
+                .downcast_ref::<std::num::ParseIntError>()
+                .is_some()
+        );
         let err = crate::Config::from_env_vars([
             ("OTEL_TRACES_SAMPLER", "traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "half"),
         ])
         .unwrap_err();
-        assert!(err
-            .source()
-            .unwrap()
-            .downcast_ref::<std::num::ParseFloatError>()
-            .is_some());
+        assert!(
+            err.source()
+                .unwrap()
+                .downcast_ref::<std::num::ParseFloatError>()
+                .is_some()
+        );
         // Rejected by a rule, not a parser: no source.
         let err = crate::Config::from_env_vars([("OTEL_BSP_MAX_QUEUE_SIZE", "0")]).unwrap_err();
         assert!(err.source().is_none());

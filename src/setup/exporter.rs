@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentelemetry::Context;
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
-use opentelemetry_sdk::Resource;
 
 #[cfg(feature = "otlp-grpc")]
 use super::bridge::Bridge;
@@ -218,7 +218,7 @@ where
             return Err(SetupError::FeatureDisabled {
                 protocol: "http/json",
                 feature: "otlp-http-json",
-            })
+            });
         }
         _ => opentelemetry_otlp::Protocol::HttpBinary,
     };

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io::Write as _;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -256,7 +256,7 @@ impl TelemetryGuard {
                     Some(format!(
                         "could not start the metrics shutdown thread: {err}"
                     )),
-                )
+                );
             }
             Some(Ok(rx)) => rx,
         };

@@ -5,11 +5,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
-use opentelemetry_sdk::Resource;
 
 #[cfg(feature = "otlp-grpc")]
 use super::bridge::Bridge;
@@ -54,10 +54,10 @@ impl<E: PushMetricExporter> PushMetricExporter for CountingMetricExporter<E> {
         if let Ok(mut ok) = self.counters.last_ok.lock() {
             *ok = Some(result.is_ok());
         }
-        if let Err(err) = &result {
-            if let Ok(mut last) = self.counters.last_error.lock() {
-                *last = Some(err.to_string());
-            }
+        if let Err(err) = &result
+            && let Ok(mut last) = self.counters.last_error.lock()
+        {
+            *last = Some(err.to_string());
         }
         result
     }

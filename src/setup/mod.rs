@@ -31,13 +31,13 @@ mod probe;
 mod report;
 mod resolve;
 
-use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::layer::SubscriberExt as _;
 
 pub use config::{Compression, Config, ConfigLayer, ExporterKind, Protocol};
 pub use error::{SetupError, ShutdownError};
 pub use guard::TelemetryGuard;
-pub use pipeline::{Pipeline, PipelineLayer, EXCLUDED_TARGETS};
+pub use pipeline::{EXCLUDED_TARGETS, Pipeline, PipelineLayer};
 pub use report::ShutdownReport;
 
 /// Builds the pipeline from `config`, installs it as the global `tracing` subscriber (GenAI

@@ -3,16 +3,16 @@
 
 use std::sync::Arc;
 
+use opentelemetry::InstrumentationScope;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor};
-use opentelemetry_sdk::Resource;
 use tracing_core::LevelFilter;
 use tracing_opentelemetry::OpenTelemetryLayer;
-use tracing_subscriber::filter::{Filtered, Targets};
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::{Filtered, Targets};
 
 use super::config::{Config, ConfigLayer, ExporterKind};
 use super::error::SetupError;

@@ -133,10 +133,10 @@ impl Config {
     /// ```
     pub fn metrics_endpoint(&self) -> String {
         let protocol = self.protocol();
-        if self.endpoint.is_none() {
-            if let Some(exact) = &self.env.metrics_endpoint {
-                return exact.clone();
-            }
+        if self.endpoint.is_none()
+            && let Some(exact) = &self.env.metrics_endpoint
+        {
+            return exact.clone();
         }
         let base = self
             .endpoint

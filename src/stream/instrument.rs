@@ -84,7 +84,7 @@ where
     }
 }
 
-/// Instrumenting a response stream; see the [module docs](crate::stream).
+/// Instrumenting a response stream; see the [module docs](super).
 ///
 /// ```
 /// use tracing_genai::stream::GenAiStreamExt;

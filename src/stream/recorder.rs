@@ -8,13 +8,13 @@ use super::StreamAccumulator;
 use crate::model::{GenAiSpan, SpanEvent};
 use crate::record::MAX_CHUNK_GAPS;
 use crate::semconv as sc;
-use crate::span_ext::{with_record, GenAiSpanExt};
+use crate::span_ext::{GenAiSpanExt, with_record};
 
 /// Records a streamed call by hand, for code that is not a `Stream`: call
 /// [`chunk`](Self::chunk) as each chunk arrives and [`finish`](Self::finish) at the end.
 /// Dropping the recorder before `finish` records a cancelled stream, unless the stream was
 /// [marked complete](StreamAccumulator::mark_complete). The recorder holds the span and drops it when
-/// done (see the [module docs](crate::stream)).
+/// done (see the [module docs](super)).
 ///
 /// ```
 /// use tracing_genai::stream::StreamRecorder;

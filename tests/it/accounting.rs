@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::{attr, Harness};
-use opentelemetry::trace::Status;
+use crate::support::{Harness, attr};
 use opentelemetry::Value;
+use opentelemetry::trace::Status;
 use tracing::Instrument;
 use tracing_genai::{
-    cost::{ModelPrice, PriceTable},
     GenAiField, GenAiSpanExt,
+    cost::{ModelPrice, PriceTable},
 };
 
 fn prices() -> PriceTable {
@@ -181,10 +181,11 @@ fn no_price_table_no_cost() {
     let h = Harness::builder().metrics(true).build();
     h.run(|| chat("gpt-4o", 10, 0, 10));
     assert_eq!(attr(&h.span("chat gpt-4o"), "gen_ai.usage.cost"), None);
-    assert!(h
-        .collect_metrics()
-        .iter()
-        .all(|m| !m.name.contains("cost") && !m.name.contains("unpriced")));
+    assert!(
+        h.collect_metrics()
+            .iter()
+            .all(|m| !m.name.contains("cost") && !m.name.contains("unpriced"))
+    );
 }
 
 #[test]
@@ -246,10 +247,11 @@ fn retries_are_events_and_status_follows_last_attempt() {
         d.point(&[("gen_ai.request.model", "gives-up")]).attrs["error.type"],
         "503"
     );
-    assert!(!d
-        .point(&[("gen_ai.request.model", "recovers")])
-        .attrs
-        .contains_key("error.type"));
+    assert!(
+        !d.point(&[("gen_ai.request.model", "recovers")])
+            .attrs
+            .contains_key("error.type")
+    );
 }
 
 async fn llm_call() {

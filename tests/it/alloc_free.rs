@@ -7,9 +7,9 @@
 //! Deterministic: counts, not timings.
 
 use crate::support::alloc::allocations;
-use crate::support::{attr, has, Harness};
-use tracing::field::Empty;
+use crate::support::{Harness, attr, has};
 use tracing::Dispatch;
+use tracing::field::Empty;
 
 /// A non-LLM span's whole life: create, enter, record, event, exit, close.
 fn non_llm_span() {

@@ -6,6 +6,7 @@ use crate::support::*;
 use opentelemetry::{Array, Value};
 use proptest::prelude::*;
 use tracing::field::Empty;
+use tracing_genai::GenAiSpanExt;
 
 fn one(f: impl FnOnce()) -> opentelemetry_sdk::trace::SpanData {
     let spans = Harness::new().collect_spans(f);
@@ -477,18 +478,16 @@ proptest! {
             if let (true, Value::F64(f)) = (key.starts_with("gen_ai."), &kv.value) {
                 prop_assert!(f.is_finite(), "{} = {}", key, f);
             }
-            if key.starts_with("gen_ai.usage.") {
-                if let Value::I64(n) = kv.value {
+            if key.starts_with("gen_ai.usage.")
+                && let Value::I64(n) = kv.value {
                     prop_assert!(n >= 0, "{} = {}", key, n);
                 }
-            }
         }
     }
 }
 
 #[test]
 fn u64_max_tokens_from_helper_saturate_with_diagnostic() {
-    use tracing_genai::GenAiSpanExt;
     let s = one(|| {
         let span = tracing::info_span!("llm", gen_ai.operation.name = "chat");
         span.record_token_usage(u64::MAX, 1);

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::support;
-use crate::support::props::{dyn_span, record, value, V};
+use crate::support::props::{V, dyn_span, record, value};
 use crate::support::*;
-use opentelemetry::trace::SpanId;
 use opentelemetry::Value;
+use opentelemetry::trace::SpanId;
 use opentelemetry_sdk::trace::SpanData;
 use proptest::prelude::*;
 use tracing::Span;

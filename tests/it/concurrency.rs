@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::*;
-use opentelemetry::trace::{SpanId, TracerProvider as _};
 use opentelemetry::Value;
+use opentelemetry::trace::{SpanId, TracerProvider as _};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, InMemorySpanExporter, SdkTracerProvider, SpanData,
@@ -19,9 +19,9 @@ use opentelemetry_sdk::trace::{
 };
 use tracing::Instrument;
 use tracing_genai::{
+    GenAiSpan, GenAiSpanExt,
     cost::{ModelPrice, PriceTable},
     mapper::Attributes,
-    GenAiSpan, GenAiSpanExt,
 };
 use tracing_subscriber::layer::SubscriberExt;
 

@@ -2,13 +2,13 @@
 //! streamed output.
 
 use crate::support::content::{attr_str, dump, event_attr_str};
-use crate::support::{attr, Harness};
-use serde_json::{json, Value};
+use crate::support::{Harness, attr};
+use serde_json::{Value, json};
 use tracing_genai::{
+    GenAiSpanExt,
     content::{
         ChatMessage, ContentCapture, MessagePart, OutputAccumulator, OutputMessage, ToolDefinition,
     },
-    GenAiSpanExt,
 };
 
 const CONTENT_KEYS: [&str; 6] = [
@@ -110,9 +110,11 @@ fn event_only() {
     }
     let input = event_attr_str(s, EVENT, "gen_ai.input.messages").unwrap();
     assert!(input.contains("PROMPT-MARKER"));
-    assert!(event_attr_str(s, EVENT, "gen_ai.output.messages")
-        .unwrap()
-        .contains("OUTPUT-MARKER"));
+    assert!(
+        event_attr_str(s, EVENT, "gen_ai.output.messages")
+            .unwrap()
+            .contains("OUTPUT-MARKER")
+    );
     // The event carries the inference attributes too.
     assert_eq!(
         event_attr_str(s, EVENT, "gen_ai.request.model").unwrap(),

@@ -7,11 +7,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::support::process::rerun_in_child_process_with;
-use crate::support::{attr, Harness, TestLayer};
+use crate::support::{Harness, TestLayer, attr};
 use tracing::Dispatch;
 use tracing_genai::{
-    content::{ChatMessage, ContentCapture},
     GenAiSpanExt,
+    content::{ChatMessage, ContentCapture},
 };
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -58,6 +58,20 @@ fn observe(configure: fn(TestLayer) -> TestLayer) -> (bool, bool) {
     (on_span, on_event)
 }
 
+/// Sets the variable (`None`: removes it).
+#[allow(unsafe_code)]
+fn set_env(var: &str, value: Option<&str>) {
+    // SAFETY: `environment_variable` runs alone in a child process of its own
+    // (`rerun_in_child_process_with`, one test thread) and starts no thread that reads the
+    // environment, so nothing reads it while it changes.
+    unsafe {
+        match value {
+            Some(v) => std::env::set_var(var, v),
+            None => std::env::remove_var(var),
+        }
+    }
+}
+
 #[test]
 fn environment_variable() {
     let var = ContentCapture::ENV_VAR;
@@ -67,7 +81,7 @@ fn environment_variable() {
 
     // An invalid value fails closed with exactly one warning. (Checked with a global
     // subscriber: tracing drops events emitted inside a scoped subscriber's callbacks.)
-    std::env::set_var(var, "true");
+    set_env(var, Some("true"));
     let global = harness(|l| l);
     tracing::dispatcher::set_global_default(global.dispatch().clone()).unwrap();
     for _ in 0..3 {
@@ -76,13 +90,14 @@ fn environment_variable() {
     }
     let spans = global.spans();
     assert_eq!(spans.len(), 3);
-    assert!(spans
-        .iter()
-        .all(|s| attr(s, "gen_ai.input.messages").is_none()));
+    assert!(
+        spans
+            .iter()
+            .all(|s| attr(s, "gen_ai.input.messages").is_none())
+    );
     assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "exactly one warning");
 
-    // SAFETY (edition 2021: safe fn): this process runs this test alone, no other thread reads env.
-    std::env::remove_var(var);
+    set_env(var, None);
     assert_eq!(observe(|l| l), (false, false), "unset");
 
     for (value, expected) in [
@@ -104,21 +119,21 @@ fn environment_variable() {
         ("SPAN-ONLY", (false, false)),
         ("", (false, false)),
     ] {
-        std::env::set_var(var, value);
+        set_env(var, Some(value));
         assert_eq!(observe(|l| l), expected, "{var}={value:?}");
     }
     assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "exactly one warning");
 
     // Code overrides the environment, both ways.
-    std::env::set_var(var, "SPAN_AND_EVENT");
+    set_env(var, Some("SPAN_AND_EVENT"));
     assert_eq!(
         observe(|l| l.with_content_capture(ContentCapture::NoContent)),
         (false, false)
     );
-    std::env::set_var(var, "garbage");
+    set_env(var, Some("garbage"));
     assert_eq!(
         observe(|l| l.with_content_capture(ContentCapture::SpanOnly)),
         (true, false)
     );
-    std::env::remove_var(var);
+    set_env(var, None);
 }

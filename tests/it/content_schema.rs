@@ -4,17 +4,17 @@
 
 use std::sync::OnceLock;
 
-use crate::support::content::{attr_str, event_attr_str};
 use crate::support::Harness;
+use crate::support::content::{attr_str, event_attr_str};
 use opentelemetry_sdk::trace::SpanData;
 use proptest::prelude::*;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use tracing_genai::{
+    GenAiSpanExt,
     content::{
         ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputMessage, Role,
         ToolDefinition,
     },
-    GenAiSpanExt,
 };
 
 const EVENT: &str = "gen_ai.client.inference.operation.details";
@@ -109,8 +109,11 @@ fn schema_files_reject_wrong_content() {
         .1;
     // (A function tool with bad parameters is still a valid generic tool definition.)
     assert!(!tools.is_valid(&json!([{"type": "function"}])));
-    assert!(tools
-        .is_valid(&json!([{"type": "function", "name": "x", "parameters": {"type": "object"}}])));
+    assert!(
+        tools.is_valid(
+            &json!([{"type": "function", "name": "x", "parameters": {"type": "object"}}])
+        )
+    );
 }
 
 fn every_part() -> Vec<MessagePart> {

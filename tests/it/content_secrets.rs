@@ -2,15 +2,15 @@
 //! fields and events are absent from everything exported, with content capture on or off.
 //! Plus the redaction hook.
 
-use crate::support::content::{attr_str, dump};
 use crate::support::Harness;
-use serde_json::{json, Value};
+use crate::support::content::{attr_str, dump};
+use serde_json::{Value, json};
 use tracing_genai::{
+    GenAiSpanExt,
     content::{
         ChatMessage, ContentCapture, ContentConfig, ContentKind, MessagePart, OutputMessage,
-        SecretPattern, REDACTED,
+        REDACTED, SecretPattern,
     },
-    GenAiSpanExt,
 };
 
 const OPENAI: &str = "sk-proj-Q1w2E3r4T5y6U7i8O9p0AaSsDdFfGg";

@@ -2,15 +2,15 @@
 //! deep nesting.
 
 use crate::support::content::attr_str;
-use crate::support::{attr, Harness};
+use crate::support::{Harness, attr};
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tracing_genai::{
+    GenAiSpanExt,
     content::{
         ChatMessage, ContentCapture, ContentConfig, MessagePart, OutputMessage, Role,
         TRUNCATION_MARKER,
     },
-    GenAiSpanExt,
 };
 
 fn config(attr_limit: usize, span_limit: usize) -> ContentConfig {
@@ -241,8 +241,10 @@ fn huge_single_string_is_cut_to_the_limit() {
     );
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v[0]["finish_reason"], "length");
-    assert!(v[0]["parts"][0]["content"]
-        .as_str()
-        .unwrap()
-        .ends_with(TRUNCATION_MARKER));
+    assert!(
+        v[0]["parts"][0]["content"]
+            .as_str()
+            .unwrap()
+            .ends_with(TRUNCATION_MARKER)
+    );
 }

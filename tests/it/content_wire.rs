@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use crate::support::otlp::{self, Behavior, ReceivedSpan};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message;
 use serde_json::json;
 use tracing_genai::{
-    content::{ChatMessage, ContentCapture, MessagePart, OutputMessage, ToolDefinition, REDACTED},
     GenAiSpanExt,
+    content::{ChatMessage, ContentCapture, MessagePart, OutputMessage, REDACTED, ToolDefinition},
 };
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -155,8 +155,8 @@ fn string_attr(span: &ReceivedSpan, key: &str) -> Option<String> {
 /// receiver got.
 fn run_pipeline(
     configure: impl FnOnce(tracing_genai::setup::ConfigLayer) -> tracing_genai::setup::ConfigLayer
-        + Send
-        + 'static,
+    + Send
+    + 'static,
     expected_spans: usize,
     workload: impl FnOnce(),
 ) -> Wire {
@@ -360,26 +360,34 @@ fn captured_content_reaches_the_wire_without_planted_secrets() {
         input[0]["parts"][0]["content"],
         format!("{PROMPT}? My key is {REDACTED}")
     );
-    assert!(string_attr(chat, "gen_ai.output.messages")
-        .unwrap()
-        .contains(OUTPUT));
-    assert!(string_attr(chat, "gen_ai.system_instructions")
-        .unwrap()
-        .contains(SYSTEM));
+    assert!(
+        string_attr(chat, "gen_ai.output.messages")
+            .unwrap()
+            .contains(OUTPUT)
+    );
+    assert!(
+        string_attr(chat, "gen_ai.system_instructions")
+            .unwrap()
+            .contains(SYSTEM)
+    );
     let details = chat
         .span
         .events
         .iter()
         .find(|e| e.name == "gen_ai.client.inference.operation.details")
         .expect("details event");
-    assert!(details
-        .attributes
-        .iter()
-        .any(|kv| kv.key == "gen_ai.input.messages"));
+    assert!(
+        details
+            .attributes
+            .iter()
+            .any(|kv| kv.key == "gen_ai.input.messages")
+    );
     let raw = wire.span("chat claude-sonnet-4");
-    assert!(string_attr(raw, "gen_ai.input.messages")
-        .unwrap()
-        .contains(&format!("{RAW_PROMPT} using {REDACTED}")));
+    assert!(
+        string_attr(raw, "gen_ai.input.messages")
+            .unwrap()
+            .contains(&format!("{RAW_PROMPT} using {REDACTED}"))
+    );
     let tool = wire.span("execute_tool get_weather");
     let arguments: serde_json::Value =
         serde_json::from_str(&string_attr(tool, "gen_ai.tool.call.arguments").unwrap()).unwrap();

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::support::Harness;
-use futures_util::{stream, StreamExt};
+use futures_util::{StreamExt, stream};
 use tracing_genai::semconv::EXTENSIONS;
 use tracing_genai::{
+    GenAiSpanExt,
     cost::{ModelPrice, PriceTable},
     stream::GenAiStreamExt,
-    GenAiSpanExt,
 };
 
 /// Every key of the vendored GenAI registry.

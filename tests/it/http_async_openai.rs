@@ -1,12 +1,12 @@
 //! async-openai clients instrumented with `GenAiHttpService`: chat, streaming chat and
 //! embeddings against the loopback mock server.
 
-use crate::support::http_mock::{fixture, MockServer, Reply};
+use crate::support::http_mock::{MockServer, Reply, fixture};
 use crate::support::*;
+use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::CreateChatCompletionRequest;
 use async_openai::types::embeddings::CreateEmbeddingRequest;
-use async_openai::Client;
 use futures_util::StreamExt;
 use opentelemetry::trace::SpanKind;
 use serde_json::json;

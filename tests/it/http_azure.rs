@@ -1,7 +1,7 @@
 //! Azure OpenAI through the reqwest middleware: the model comes from the deployment path when
 //! the body has none.
 
-use crate::support::http_mock::{fixture, MockServer, Reply};
+use crate::support::http_mock::{MockServer, Reply, fixture};
 use crate::support::*;
 use reqwest_middleware::ClientBuilder;
 use tracing_genai::http::GenAiMiddleware;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::http_mock::{fixture, MockServer, Received, Reply};
+use crate::support::http_mock::{MockServer, Received, Reply, fixture};
 use crate::support::*;
 use opentelemetry::trace::SpanKind;
 use opentelemetry_sdk::trace::SpanData;
@@ -414,8 +414,8 @@ fn transport_errors_end_the_span_with_their_kind() {
 
 #[test]
 fn retries_are_events_in_one_span() {
-    use reqwest_retry::policies::ExponentialBackoff;
     use reqwest_retry::RetryTransientMiddleware;
+    use reqwest_retry::policies::ExponentialBackoff;
 
     let run = Harness::new().collect_async(|| async {
         let server = MockServer::start().await;
@@ -526,8 +526,8 @@ fn without_the_layer_requests_pass_through() {
 
 #[test]
 fn retried_transport_errors_keep_their_kind() {
-    use reqwest_retry::policies::ExponentialBackoff;
     use reqwest_retry::RetryTransientMiddleware;
+    use reqwest_retry::policies::ExponentialBackoff;
 
     let run = Harness::new().collect_async(|| async {
         let url = format!("http://{}/v1/chat/completions", closed_port());

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::support::http_mock::{fixture, MockServer, Reply};
+use crate::support::http_mock::{MockServer, Reply, fixture};
 use crate::support::*;
 use futures_util::StreamExt;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
@@ -58,9 +58,11 @@ async fn gated_chat_stream() -> (
     let server = MockServer::start().await;
     server.route(
         "/v1/chat/completions",
-        vec![Reply::sse(sse.clone(), 1)
-            .split_at(vec![first])
-            .gated(gate.clone())],
+        vec![
+            Reply::sse(sse.clone(), 1)
+                .split_at(vec![first])
+                .gated(gate.clone()),
+        ],
     );
     let response = client()
         .post(format!("{}/v1/chat/completions", server.url()))
@@ -255,10 +257,12 @@ fn gzip_encoded_json_and_stream_are_parsed_after_decoding() {
     // reqwest decoded the bodies; the app got the original bytes.
     assert_eq!(json.as_ref(), fixture("openai_chat.json").as_slice());
     assert_eq!(*sse, fixture("openai_chat_stream.sse"));
-    assert!(received[0]
-        .header("accept-encoding")
-        .unwrap()
-        .contains("gzip"));
+    assert!(
+        received[0]
+            .header("accept-encoding")
+            .unwrap()
+            .contains("gzip")
+    );
     let chat = run.span("chat gpt-4.1");
     assert_eq!(i64_attr(chat, "gen_ai.usage.input_tokens"), 2006);
     let stream = run.span("chat gpt-4o-mini");

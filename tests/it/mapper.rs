@@ -7,8 +7,8 @@ use crate::support::*;
 use opentelemetry::Value;
 use tracing::Dispatch;
 use tracing_genai::{
-    mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes},
     GenAiSpan,
+    mapper::{AttributeMapper, Attributes, DropAttributes, RenameAttributes},
 };
 use tracing_subscriber::layer::SubscriberExt;
 

@@ -88,9 +88,11 @@ fn client_duration_and_token_usage() {
     }
     // Nothing streamed, no agents: those instruments are absent.
     let names: Vec<String> = h.collect_metrics().into_iter().map(|m| m.name).collect();
-    assert!(!names
-        .iter()
-        .any(|n| n.contains("chunk") || n.contains("invoke_agent")));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("chunk") || n.contains("invoke_agent"))
+    );
 }
 
 #[test]

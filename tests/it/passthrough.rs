@@ -1,10 +1,13 @@
 //! Non-GenAI spans are exported exactly as plain tracing-opentelemetry exports them.
 
 use crate::support::*;
-use opentelemetry::trace::SpanId;
 use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanId;
 use opentelemetry_sdk::trace::SpanData;
 use tracing::field::Empty;
+use tracing_genai::GenAiSpanExt;
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Timing attributes differ from run to run; everything else must be identical.
 const TIMINGS: [&str; 2] = ["busy_ns", "idle_ns"];
@@ -123,9 +126,6 @@ fn events_inside_genai_span_are_kept() {
 /// are still mapped (and the typed helpers reach them through the filter).
 #[test]
 fn filtered_genai_layer_still_maps() {
-    use tracing_genai::GenAiSpanExt;
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::Layer;
     let h = Harness::builder().build_with(|layer| {
         tracing::Dispatch::new(
             tracing_subscriber::registry()

@@ -146,10 +146,11 @@ fn ext_helpers_return_false_on_non_genai_spans() {
         assert!(!span.record_genai(GenAiField::RequestModel, "m"));
     });
     let s = &spans[0];
-    assert!(s
-        .attributes
-        .iter()
-        .all(|kv| !kv.key.as_str().starts_with("gen_ai.")));
+    assert!(
+        s.attributes
+            .iter()
+            .all(|kv| !kv.key.as_str().starts_with("gen_ai."))
+    );
 }
 
 #[test]

@@ -11,9 +11,10 @@ use tracing::field::Empty;
 use tracing_genai::{GenAiField, GenAiSpanExt};
 
 use crate::support::registry::{
-    semconv_dir, shared_semconv_dir, Registries, Registry, MIN_GEN_AI_ATTRIBUTES,
-    MIN_OPENAI_ATTRIBUTES,
+    MIN_GEN_AI_ATTRIBUTES, MIN_OPENAI_ATTRIBUTES, Registries, Registry, semconv_dir,
+    shared_semconv_dir,
 };
+use tracing_genai::semconv as sc;
 
 fn registries() -> (Registry, Registry) {
     let Registries { gen_ai, openai } = support::registry::registries();
@@ -34,16 +35,16 @@ fn check_spans(spans: &[SpanData], regs: &Registries) -> usize {
             } else {
                 None
             };
-            if let Some(def) = def.filter(|d| d.ty == "enum") {
-                if key != "gen_ai.operation.name" {
-                    // Enum members are open sets in semconv; the inputs below are all well-known.
-                    let v = kv.value.as_str();
-                    assert!(
-                        def.members.iter().any(|m| *m == v),
-                        "{key} = {v:?} is not a registry member {:?}",
-                        def.members
-                    );
-                }
+            if let Some(def) = def.filter(|d| d.ty == "enum")
+                && key != "gen_ai.operation.name"
+            {
+                // Enum members are open sets in semconv; the inputs below are all well-known.
+                let v = kv.value.as_str();
+                assert!(
+                    def.members.iter().any(|m| *m == v),
+                    "{key} = {v:?} is not a registry member {:?}",
+                    def.members
+                );
             }
         }
     }
@@ -287,7 +288,6 @@ fn common_operation_and_provider_spellings_normalise_to_members() {
 #[test]
 fn semconv_constants_exist_in_registry() {
     let (gen_ai, openai) = registries();
-    use tracing_genai::semconv as sc;
     for key in [
         sc::GEN_AI_OPERATION_NAME,
         sc::GEN_AI_PROVIDER_NAME,

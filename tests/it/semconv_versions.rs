@@ -58,10 +58,12 @@ fn latest_counters_carry_the_modality_and_count_tokens() {
     assert_eq!(embed.attrs["gen_ai.token.modality"], "unknown");
     assert_eq!(embed.sum, 9.0);
     // The failed call reported no usage: no point.
-    assert!(input
-        .points
-        .iter()
-        .all(|p| p.attrs["gen_ai.request.model"] != "gpt-4o-mini"));
+    assert!(
+        input
+            .points
+            .iter()
+            .all(|p| p.attrs["gen_ai.request.model"] != "gpt-4o-mini")
+    );
     for (name, value) in [
         ("gen_ai.client.inference.usage.output_tokens", 20.0),
         (
@@ -77,10 +79,11 @@ fn latest_counters_carry_the_modality_and_count_tokens() {
         let m = h.metric(name);
         assert_eq!((m.kind, m.unit.as_str()), ("sum", "{token}"), "{name}");
         assert_eq!(point(&m, "unknown"), value, "{name}");
-        assert!(m
-            .points
-            .iter()
-            .all(|p| p.attrs.contains_key("gen_ai.token.modality")));
+        assert!(
+            m.points
+                .iter()
+                .all(|p| p.attrs.contains_key("gen_ai.token.modality"))
+        );
     }
     // The per-call histograms: no modality, the old token buckets.
     let hist = h.metric("gen_ai.client.inference.operation.input_tokens");
@@ -129,10 +132,12 @@ fn inference_and_other_operations_have_their_own_duration() {
             .len(),
         3
     );
-    assert!(pinned
-        .collect_metrics()
-        .iter()
-        .all(|m| !m.name.starts_with("gen_ai.client.inference.")));
+    assert!(
+        pinned
+            .collect_metrics()
+            .iter()
+            .all(|m| !m.name.starts_with("gen_ai.client.inference."))
+    );
     let both = harness(Conventions::Both);
     both.run(calls);
     assert_eq!(
@@ -279,7 +284,7 @@ fn a_misspelled_gen_ai_value_warns_once() {
 #[cfg(feature = "reqwest")]
 mod http {
     use super::*;
-    use crate::support::http_mock::{fixture, MockServer, Reply};
+    use crate::support::http_mock::{MockServer, Reply, fixture};
     use reqwest_middleware::ClientBuilder;
     use tracing_genai::http::GenAiMiddleware;
 
@@ -336,14 +341,18 @@ mod http {
             |m: &MetricInfo, modality: &str| m.point(&[("gen_ai.token.modality", modality)]).sum;
         assert_eq!(sum(&input, "text"), 430.0);
         assert_eq!(sum(&input, "audio"), 880.0);
-        assert!(input
-            .points
-            .iter()
-            .all(|p| p.attrs["gen_ai.token.modality"] != "image"));
-        assert!(input
-            .points
-            .iter()
-            .all(|p| p.attrs["gen_ai.token.modality"] != "unknown"));
+        assert!(
+            input
+                .points
+                .iter()
+                .all(|p| p.attrs["gen_ai.token.modality"] != "image")
+        );
+        assert!(
+            input
+                .points
+                .iter()
+                .all(|p| p.attrs["gen_ai.token.modality"] != "unknown")
+        );
         let cache = h.metric("gen_ai.client.inference.usage.cache_read.input_tokens");
         assert_eq!(sum(&cache, "audio"), 768.0);
         assert_eq!(sum(&cache, "text"), 256.0);

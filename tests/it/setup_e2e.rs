@@ -102,9 +102,11 @@ async fn grpc_export_end_to_end() {
         headers.get("authorization").map(String::as_str),
         Some("Bearer abc")
     );
-    assert!(headers
-        .get("content-type")
-        .is_some_and(|v| v.starts_with("application/grpc")));
+    assert!(
+        headers
+            .get("content-type")
+            .is_some_and(|v| v.starts_with("application/grpc"))
+    );
     assert_eq!(guard.shutdown().unwrap(), report);
 }
 

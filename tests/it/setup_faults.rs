@@ -13,7 +13,7 @@ use crate::support;
 use crate::support::faults::{self, emit, emit_with, pipeline};
 use crate::support::otlp::{self, Behavior, Receiver};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
-use tracing_genai::{setup::Protocol, Config};
+use tracing_genai::{Config, setup::Protocol};
 
 /// Export timeout for the scenarios where an export hangs: longer than `faults::EMIT_BOUND`, so
 /// a span end that waited for one export would fail check (a).

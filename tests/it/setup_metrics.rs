@@ -8,9 +8,10 @@ use std::time::Duration;
 use crate::support;
 use crate::support::otlp::{self, Behavior, Receiver};
 use opentelemetry_proto::tonic::common::v1::any_value;
-use opentelemetry_proto::tonic::metrics::v1::{metric, HistogramDataPoint, Metric};
+use opentelemetry_proto::tonic::metrics::v1::{HistogramDataPoint, Metric, metric};
+use tracing_genai::GenAiSpanExt as _;
 use tracing_genai::semconv::{DURATION_BUCKETS, TOKEN_BUCKETS};
-use tracing_genai::{setup::SetupError, Config};
+use tracing_genai::{Config, setup::SetupError};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Runs the sample trace (one chat call with 12 input / 30 output tokens) plus a second chat
@@ -20,7 +21,6 @@ fn run(config: Config) -> tracing_genai::setup::ShutdownReport {
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
         otlp::emit_sample_trace();
-        use tracing_genai::GenAiSpanExt as _;
         let chat = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
         chat.record_token_usage(100, 7);
         drop(chat);
@@ -217,15 +217,21 @@ fn metrics_env_parsing() {
         Duration::from_secs(60)
     );
     assert!(Config::default().metrics_enabled());
-    assert!(!Config::default()
-        .with_exporter(tracing_genai::setup::ExporterKind::Console)
-        .metrics_enabled());
-    assert!(!Config::from_env_vars([("OTEL_SDK_DISABLED", "true")])
-        .unwrap()
-        .metrics_enabled());
+    assert!(
+        !Config::default()
+            .with_exporter(tracing_genai::setup::ExporterKind::Console)
+            .metrics_enabled()
+    );
+    assert!(
+        !Config::from_env_vars([("OTEL_SDK_DISABLED", "true")])
+            .unwrap()
+            .metrics_enabled()
+    );
     // Code wins over the environment.
-    assert!(Config::from_env_vars([("OTEL_METRICS_EXPORTER", "none")])
-        .unwrap()
-        .with_metrics(true)
-        .metrics_enabled());
+    assert!(
+        Config::from_env_vars([("OTEL_METRICS_EXPORTER", "none")])
+            .unwrap()
+            .with_metrics(true)
+            .metrics_enabled()
+    );
 }

@@ -1,11 +1,11 @@
 //! `Config::build()` for applications with their own subscriber: mappers via `with_layer`,
 //! resource attributes, head sampling.
 
-use crate::support::otlp::{self, attr, Behavior};
+use crate::support::otlp::{self, Behavior, attr};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use tracing_genai::{
-    mapper::{Attributes, DropAttributes, RenameAttributes},
     GenAiSpan, GenAiSpanExt,
+    mapper::{Attributes, DropAttributes, RenameAttributes},
 };
 use tracing_subscriber::layer::SubscriberExt;
 

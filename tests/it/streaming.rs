@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use crate::support::{attr, f64_attr, Harness};
-use futures_util::{stream, StreamExt};
-use opentelemetry::trace::Status;
+use crate::support::{Harness, attr, f64_attr};
+use futures_util::{StreamExt, stream};
 use opentelemetry::Value;
+use opentelemetry::trace::Status;
 use tracing_genai::{
-    stream::{GenAiStreamExt, StreamRecorder},
     Usage,
+    stream::{GenAiStreamExt, StreamRecorder},
 };
 
 #[derive(Clone, Debug)]
@@ -244,10 +244,12 @@ fn consumer_stopping_at_an_error_is_a_failure_not_a_cancellation() {
         attr(&span, "error.type"),
         Some(&Value::from("ProviderError"))
     );
-    assert!(attr(&span, "gen_ai.response.finish_reasons")
-        .unwrap()
-        .to_string()
-        .contains("error"));
+    assert!(
+        attr(&span, "gen_ai.response.finish_reasons")
+            .unwrap()
+            .to_string()
+            .contains("error")
+    );
     assert_eq!(attr(&span, "tracing_genai.stream.cancelled"), None);
 }
 
@@ -277,10 +279,12 @@ fn manual_recorder() {
         attr(&span, "gen_ai.usage.output_tokens"),
         Some(&Value::I64(3))
     );
-    assert!(attr(&span, "gen_ai.response.finish_reasons")
-        .unwrap()
-        .to_string()
-        .contains("length"));
+    assert!(
+        attr(&span, "gen_ai.response.finish_reasons")
+            .unwrap()
+            .to_string()
+            .contains("length")
+    );
     assert_eq!(
         attr(&span, "tracing_genai.stream.chunks"),
         Some(&Value::I64(3))
@@ -398,10 +402,11 @@ fn recorder_marked_complete_then_dropped_is_finished_not_cancelled() {
         ))
     );
     assert_eq!(attr(&span, "tracing_genai.stream.cancelled"), None);
-    assert!(span
-        .events
-        .iter()
-        .all(|e| e.name != "tracing_genai.stream.cancelled"));
+    assert!(
+        span.events
+            .iter()
+            .all(|e| e.name != "tracing_genai.stream.cancelled")
+    );
     assert_eq!(
         attr(&span, "gen_ai.usage.output_tokens"),
         Some(&Value::I64(1))
@@ -454,8 +459,10 @@ fn consumer_stopping_at_the_terminal_event_is_not_a_cancellation() {
         attr(&early, "tracing_genai.stream.cancelled"),
         Some(&Value::Bool(true))
     );
-    assert!(attr(&early, "gen_ai.response.finish_reasons")
-        .unwrap()
-        .to_string()
-        .contains("error"));
+    assert!(
+        attr(&early, "gen_ai.response.finish_reasons")
+            .unwrap()
+            .to_string()
+            .contains("error")
+    );
 }

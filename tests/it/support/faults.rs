@@ -12,7 +12,9 @@
 use std::time::{Duration, Instant};
 
 use tracing::Dispatch;
-use tracing_genai::{setup::ShutdownReport, TelemetryGuard};
+use tracing_genai::GenAiSpanExt;
+use tracing_genai::content::ChatMessage;
+use tracing_genai::{TelemetryGuard, setup::ShutdownReport};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Upper bound for emitting one call's spans (at most a few thousand) in a debug build on a
@@ -65,8 +67,6 @@ pub fn llm_span(input_tokens: u64, payload: &str) {
 
 /// [`llm_span`] with one user message of `content` (exported when content capture is on).
 pub fn llm_span_with_content(input_tokens: u64, content: &str) {
-    use tracing_genai::{content::ChatMessage, GenAiSpanExt};
-
     let span = chat_span(input_tokens, "");
     span.record_input_messages(&[ChatMessage::user(content)]);
     drop(span);
@@ -74,8 +74,6 @@ pub fn llm_span_with_content(input_tokens: u64, content: &str) {
 
 /// The span of [`llm_span`], not yet ended.
 pub fn chat_span(input_tokens: u64, payload: &str) -> tracing::Span {
-    use tracing_genai::GenAiSpanExt;
-
     let span = tracing_genai::genai_span!(
         "chat",
         "openai",

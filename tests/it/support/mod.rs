@@ -34,10 +34,10 @@ use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMete
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider, SpanData};
 use tracing::Dispatch;
 use tracing_genai::content::{ContentCapture, ContentConfig};
-use tracing_genai::{cost::PriceTable, mapper::AttributeMapper, Diagnostics, GenAiLayer};
+use tracing_genai::{Diagnostics, GenAiLayer, cost::PriceTable, mapper::AttributeMapper};
 use tracing_opentelemetry::OpenTelemetryLayer;
-use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Registry;
+use tracing_subscriber::layer::SubscriberExt;
 
 pub use metrics::MetricInfo;
 

@@ -22,11 +22,12 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tracing_genai::GenAiSpanExt;
 
 /// How the receiver answers.
 #[derive(Clone, Debug, PartialEq)]
@@ -561,8 +562,6 @@ pub fn start_blackhole() -> SocketAddr {
 /// Emits `handle_request` > `chat gpt-4o` (tokens, finish reasons) > `execute_tool get_weather`
 /// through whatever subscriber is current.
 pub fn emit_sample_trace() {
-    use tracing_genai::GenAiSpanExt;
-
     let request = tracing::info_span!("handle_request", http.route = "/chat");
     let _r = request.enter();
     let chat = tracing_genai::genai_span!(
