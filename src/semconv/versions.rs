@@ -124,17 +124,17 @@ impl Conventions {
     /// [`from_opt_in`](Self::from_opt_in), warning (once per process) about a misspelled
     /// GenAI option.
     pub(crate) fn from_opt_in_warning(value: &str) -> Conventions {
-        if let Some(entry) = Self::misspelled_opt_in(value) {
-            if !WARNED.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    target: "tracing_genai",
-                    "{}: unknown value {:?} ignored (did you mean {OPT_IN_LATEST:?} or \
-                     {OPT_IN_LATEST_DUP:?}?); the pinned GenAI conventions stay in use unless \
-                     another entry selects the latest",
-                    Self::ENV_VAR,
-                    entry.chars().take(64).collect::<String>(),
-                );
-            }
+        if let Some(entry) = Self::misspelled_opt_in(value)
+            && !WARNED.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                target: "tracing_genai",
+                "{}: unknown value {:?} ignored (did you mean {OPT_IN_LATEST:?} or \
+                 {OPT_IN_LATEST_DUP:?}?); the pinned GenAI conventions stay in use unless \
+                 another entry selects the latest",
+                Self::ENV_VAR,
+                entry.chars().take(64).collect::<String>(),
+            );
         }
         Self::from_opt_in(value)
     }
