@@ -19,9 +19,12 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use tracing::field::{debug, Empty};
 use tracing::{Dispatch, Span};
-use tracing_genai::{content::{ChatMessage, ContentCapture, MessagePart, OutputMessage, ToolDefinition}, GenAiSpanExt};
-use tracing_genai::GenAiSpanExt;
-use tracing_genai::{mapper::Attributes, GenAiField, GenAiSpan, GenAiSpanExt, cost::{ModelPrice, PriceTable}};
+use tracing_genai::content::{
+    ChatMessage, ContentCapture, MessagePart, OutputMessage, ToolDefinition,
+};
+use tracing_genai::cost::{ModelPrice, PriceTable};
+use tracing_genai::mapper::Attributes;
+use tracing_genai::{GenAiField, GenAiSpan, GenAiSpanExt};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Field names declared (as `Empty`) by the big callsite; records pick one by index.

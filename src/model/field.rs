@@ -1,5 +1,5 @@
-//! Which span field means what: the GenAI fields the layer understands and the alias table that
-//! maps input field names (semconv names and the names Rust LLM clients use) to them.
+//! [`GenAiField`]: the GenAI facts a span field can name, their exported keys, and the default
+//! aliases (the table the recording stage builds its alias lookup from).
 
 use crate::semconv as sc;
 

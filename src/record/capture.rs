@@ -1,5 +1,5 @@
 //! Field capture: turns the values a span records (in any order, any number of times, with any
-//! Rust type) into the typed [`GenAiSpan`] state, validating as it goes. Bad input never panics:
+//! Rust type) into the typed [`GenAiSpan`](crate::GenAiSpan) state, validating as it goes. Bad input never panics:
 //! it is dropped with a diagnostic on the span.
 
 use std::fmt;
