@@ -27,9 +27,6 @@ pub mod http;
 #[cfg(feature = "setup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "setup")))]
 pub mod setup;
-// 8. Unit tests across the whole data path.
-#[cfg(test)]
-mod conventions_tests;
 
 pub use export::diagnostics::{Diagnostics, DiagnosticsSnapshot};
 pub use layer::{GenAiLayer, layer};

@@ -509,3 +509,28 @@ fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Optio
         inst.unpriced.add(1, &common);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::by_modality;
+
+    #[test]
+    fn modality_split() {
+        assert_eq!(by_modality(None, [None; 3]), []);
+        assert_eq!(by_modality(Some(0), [None; 3]), [("unknown", 0)]);
+        assert_eq!(by_modality(Some(100), [None; 3]), [("unknown", 100)]);
+        assert_eq!(
+            by_modality(Some(100), [Some(50), None, Some(40)]),
+            [("text", 50), ("audio", 40), ("unknown", 10)]
+        );
+        assert_eq!(
+            by_modality(Some(90), [Some(50), Some(0), Some(40)]),
+            [("text", 50), ("audio", 40)]
+        );
+        assert_eq!(by_modality(None, [Some(3), None, None]), [("text", 3)]);
+        assert_eq!(
+            by_modality(Some(2), [Some(0), None, None]),
+            [("unknown", 2)]
+        );
+    }
+}

@@ -27,6 +27,7 @@ mod content_secrets;
 mod content_truncation;
 #[cfg(feature = "otlp-http")]
 mod content_wire;
+mod conventions;
 mod errors;
 mod extensions;
 #[cfg(feature = "async-openai")]

@@ -1,7 +1,5 @@
-//! Tests of the conventions switch through the whole data path (record, export, layer, user
-//! API): the same spans exported with each [`Conventions`] setting. Last in the module list,
-//! since it uses all of them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The conventions switch through the whole data path (record, export, layer, user API): the
+//! same spans exported with each `Conventions` setting.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -14,9 +12,9 @@ use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMete
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::semconv::Conventions;
-use crate::span_ext::GenAiSpanExt;
-use crate::{GenAiField, GenAiSpan};
+use tracing_genai::GenAiSpanExt;
+use tracing_genai::semconv::Conventions;
+use tracing_genai::{GenAiField, GenAiSpan};
 
 struct Out {
     spans: Vec<SpanData>,
@@ -36,16 +34,18 @@ fn run(conventions: Conventions) -> Out {
         .build();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = Arc::clone(&seen);
-    let layer = crate::layer()
+    let layer = tracing_genai::layer()
         .with_tracer(provider.tracer("t"))
         .with_meter(meters.meter("tracing-genai"))
         .with_conventions(conventions)
-        .with_mapper(move |s: &GenAiSpan, _: &mut crate::mapper::Attributes| {
-            seen2.lock().unwrap().push(format!(
-                "{:?} {:?} {:?} {:?} {:?}",
-                s.operation, s.usage, s.response, s.conversation_id, s.diagnostics
-            ));
-        });
+        .with_mapper(
+            move |s: &GenAiSpan, _: &mut tracing_genai::mapper::Attributes| {
+                seen2.lock().unwrap().push(format!(
+                    "{:?} {:?} {:?} {:?} {:?}",
+                    s.operation, s.usage, s.response, s.conversation_id, s.diagnostics
+                ));
+            },
+        );
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, scenario);
     meters.force_flush().unwrap();
@@ -264,35 +264,14 @@ fn metric_names_follow_the_setting() {
 }
 
 #[test]
-fn modality_split() {
-    use crate::export::metrics::by_modality;
-    assert_eq!(by_modality(None, [None; 3]), []);
-    assert_eq!(by_modality(Some(0), [None; 3]), [("unknown", 0)]);
-    assert_eq!(by_modality(Some(100), [None; 3]), [("unknown", 100)]);
-    assert_eq!(
-        by_modality(Some(100), [Some(50), None, Some(40)]),
-        [("text", 50), ("audio", 40), ("unknown", 10)]
-    );
-    assert_eq!(
-        by_modality(Some(90), [Some(50), Some(0), Some(40)]),
-        [("text", 50), ("audio", 40)]
-    );
-    assert_eq!(by_modality(None, [Some(3), None, None]), [("text", 3)]);
-    assert_eq!(
-        by_modality(Some(2), [Some(0), None, None]),
-        [("unknown", 2)]
-    );
-}
-
-#[test]
 fn output_messages_lose_finish_reason_in_latest_only() {
-    use crate::content::{ContentCapture, OutputMessage};
+    use tracing_genai::content::{ContentCapture, OutputMessage};
     let output = |conventions: Conventions| {
         let exporter = InMemorySpanExporter::default();
         let provider = SdkTracerProvider::builder()
             .with_simple_exporter(exporter.clone())
             .build();
-        let layer = crate::layer()
+        let layer = tracing_genai::layer()
             .with_tracer(provider.tracer("t"))
             .with_metrics(false)
             .with_content_capture(ContentCapture::SpanOnly)
@@ -371,20 +350,21 @@ fn latest_entries(doc: &Yaml, section: &str, list: &str, name: &str) -> Vec<(Str
 /// Every span kind and metric the layer has, in one run.
 fn broad_scenario() {
     scenario();
-    let stream = crate::genai_span!("chat", "openai", "gpt-4o");
-    let mut rec = crate::stream::StreamRecorder::new(stream);
+    let stream = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+    let mut rec = tracing_genai::stream::StreamRecorder::new(stream);
     for delta in ["a", "b", "c"] {
         rec.chunk();
         rec.accumulator().output().push_text(0, delta);
     }
-    let mut usage = crate::Usage::new(5, 3);
+    let mut usage = tracing_genai::Usage::new(5, 3);
     usage.reasoning_output_tokens = Some(1);
     usage.image_cache_read_input_tokens = Some(2);
     usage.cache_read_input_tokens = Some(2);
     rec.accumulator().usage_from(&usage).finish_reason("stop");
     rec.finish();
-    let cancelled = crate::genai_span!("generate_content", "gcp.gemini", "gemini-2.0-flash");
-    let mut rec = crate::stream::StreamRecorder::new(cancelled);
+    let cancelled =
+        tracing_genai::genai_span!("generate_content", "gcp.gemini", "gemini-2.0-flash");
+    let mut rec = tracing_genai::stream::StreamRecorder::new(cancelled);
     rec.chunk();
     drop(rec);
     let wf = tracing::info_span!(
@@ -421,7 +401,7 @@ fn run_broad(conventions: Conventions) -> Out {
     let meters = SdkMeterProvider::builder()
         .with_reader(PeriodicReader::builder(metric_exporter.clone()).build())
         .build();
-    let layer = crate::layer()
+    let layer = tracing_genai::layer()
         .with_tracer(provider.tracer("t"))
         .with_meter(meters.meter("tracing-genai"))
         .with_conventions(conventions);
@@ -437,7 +417,7 @@ fn run_broad(conventions: Conventions) -> Out {
 #[test]
 fn latest_mode_emits_only_latest_names_with_their_types() {
     let latest = read_yaml("latest.yaml").unwrap_or_else(|| {
-        serde_yaml_ng::from_str(include_str!("../tests/data/semconv/latest.yaml")).unwrap()
+        serde_yaml_ng::from_str(include_str!("../data/semconv/latest.yaml")).unwrap()
     });
     let mut pinned = registry_types("gen-ai-registry.yaml");
     pinned.extend(registry_types("openai-registry.yaml"));
@@ -460,22 +440,24 @@ fn latest_mode_emits_only_latest_names_with_their_types() {
             if !(key.starts_with("gen_ai.") || key.starts_with("openai.")) {
                 continue;
             }
-            let ty =
-                if let Some((_, ty)) = crate::semconv::EXTENSIONS.iter().find(|(k, _)| *k == key) {
-                    ty.to_string()
-                } else if let Some(entry) = added.get(key) {
-                    entry["type"].as_str().unwrap().to_string()
-                } else {
-                    assert!(
-                        !removed.contains(key),
-                        "{}: {key} was removed in latest",
-                        s.name
-                    );
-                    pinned
-                        .get(key)
-                        .unwrap_or_else(|| panic!("{}: {key} is in neither registry", s.name))
-                        .clone()
-                };
+            let ty = if let Some((_, ty)) = tracing_genai::semconv::EXTENSIONS
+                .iter()
+                .find(|(k, _)| *k == key)
+            {
+                ty.to_string()
+            } else if let Some(entry) = added.get(key) {
+                entry["type"].as_str().unwrap().to_string()
+            } else {
+                assert!(
+                    !removed.contains(key),
+                    "{}: {key} was removed in latest",
+                    s.name
+                );
+                pinned
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{}: {key} is in neither registry", s.name))
+                    .clone()
+            };
             assert!(
                 type_matches(&ty, &kv.value),
                 "{}: {key} = {:?} is not {ty}",
