@@ -3,143 +3,177 @@
 
 use crate::semconv as sc;
 
-/// A GenAI fact the layer captures from a span field.
-///
-/// Used to configure aliases ([`GenAiLayer::with_alias`](crate::GenAiLayer::with_alias)) and
-/// to record facts with [`GenAiSpanExt::record_genai`](crate::GenAiSpanExt::record_genai).
-///
-/// ```
-/// use tracing_genai::GenAiField;
-///
-/// assert_eq!(GenAiField::RequestModel.key(), "gen_ai.request.model");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GenAiField {
+/// Declares [`GenAiField`] from one table: each fact with its docs and the key it is exported
+/// under, so the enum, [`GenAiField::key`] and the list of keys accepted verbatim cannot drift.
+macro_rules! genai_fields {
+    ($($(#[$doc:meta])* $variant:ident => $key:expr,)*) => {
+        /// A GenAI fact the layer captures from a span field.
+        ///
+        /// Used to configure aliases ([`GenAiLayer::with_alias`](crate::GenAiLayer::with_alias))
+        /// and to record facts with
+        /// [`GenAiSpanExt::record_genai`](crate::GenAiSpanExt::record_genai).
+        ///
+        /// ```
+        /// use tracing_genai::GenAiField;
+        ///
+        /// assert_eq!(GenAiField::RequestModel.key(), "gen_ai.request.model");
+        /// ```
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum GenAiField {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl GenAiField {
+            /// The attribute key this fact is exported under (`otel.*` and `error` are not
+            /// exported as attributes; they return their field name).
+            ///
+            /// ```
+            /// assert_eq!(tracing_genai::GenAiField::ServerPort.key(), "server.port");
+            /// ```
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(GenAiField::$variant => $key,)*
+                }
+            }
+        }
+
+        /// Every fact, in declaration order.
+        const ALL: &[GenAiField] = &[$(GenAiField::$variant,)*];
+    };
+}
+
+genai_fields! {
     /// `gen_ai.operation.name`
-    OperationName,
+    OperationName => sc::GEN_AI_OPERATION_NAME,
     /// `gen_ai.provider.name`
-    ProviderName,
+    ProviderName => sc::GEN_AI_PROVIDER_NAME,
     /// `gen_ai.request.model`
-    RequestModel,
+    RequestModel => sc::GEN_AI_REQUEST_MODEL,
     /// `gen_ai.request.max_tokens`
-    MaxTokens,
+    MaxTokens => sc::GEN_AI_REQUEST_MAX_TOKENS,
     /// `gen_ai.request.choice.count`
-    ChoiceCount,
+    ChoiceCount => sc::GEN_AI_REQUEST_CHOICE_COUNT,
     /// `gen_ai.request.temperature`
-    Temperature,
+    Temperature => sc::GEN_AI_REQUEST_TEMPERATURE,
     /// `gen_ai.request.top_p`
-    TopP,
+    TopP => sc::GEN_AI_REQUEST_TOP_P,
     /// `gen_ai.request.top_k`
-    TopK,
+    TopK => sc::GEN_AI_REQUEST_TOP_K,
     /// `gen_ai.request.stop_sequences`
-    StopSequences,
+    StopSequences => sc::GEN_AI_REQUEST_STOP_SEQUENCES,
     /// `gen_ai.request.frequency_penalty`
-    FrequencyPenalty,
+    FrequencyPenalty => sc::GEN_AI_REQUEST_FREQUENCY_PENALTY,
     /// `gen_ai.request.presence_penalty`
-    PresencePenalty,
+    PresencePenalty => sc::GEN_AI_REQUEST_PRESENCE_PENALTY,
     /// `gen_ai.request.encoding_formats`
-    EncodingFormats,
+    EncodingFormats => sc::GEN_AI_REQUEST_ENCODING_FORMATS,
     /// `gen_ai.request.seed`
-    Seed,
+    Seed => sc::GEN_AI_REQUEST_SEED,
     /// `gen_ai.request.stream`
-    Stream,
+    Stream => sc::GEN_AI_REQUEST_STREAM,
     /// `gen_ai.request.reasoning.level`
-    ReasoningLevel,
+    ReasoningLevel => sc::GEN_AI_REQUEST_REASONING_LEVEL,
     /// `gen_ai.request.previous_response.id`
-    PreviousResponseId,
+    PreviousResponseId => sc::GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID,
     /// `gen_ai.response.id`
-    ResponseId,
+    ResponseId => sc::GEN_AI_RESPONSE_ID,
     /// `gen_ai.response.model`
-    ResponseModel,
+    ResponseModel => sc::GEN_AI_RESPONSE_MODEL,
     /// `gen_ai.response.finish_reasons`
-    FinishReasons,
+    FinishReasons => sc::GEN_AI_RESPONSE_FINISH_REASONS,
     /// `gen_ai.response.time_to_first_chunk`
-    TimeToFirstChunk,
+    TimeToFirstChunk => sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
     /// `gen_ai.response.status`
-    ResponseStatus,
+    ResponseStatus => sc::GEN_AI_RESPONSE_STATUS,
     /// `gen_ai.usage.input_tokens`
-    InputTokens,
+    InputTokens => sc::GEN_AI_USAGE_INPUT_TOKENS,
     /// `gen_ai.usage.output_tokens`
-    OutputTokens,
+    OutputTokens => sc::GEN_AI_USAGE_OUTPUT_TOKENS,
     /// `gen_ai.usage.cache_read.input_tokens`
-    CacheReadInputTokens,
+    CacheReadInputTokens => sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
     /// `gen_ai.usage.cache_creation.input_tokens`
-    CacheCreationInputTokens,
+    CacheCreationInputTokens => sc::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
     /// `gen_ai.usage.reasoning.output_tokens`
-    ReasoningOutputTokens,
+    ReasoningOutputTokens => sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
     /// `gen_ai.usage.text.input_tokens` (exported in the latest conventions only)
-    TextInputTokens,
+    TextInputTokens => sc::GEN_AI_USAGE_TEXT_INPUT_TOKENS,
     /// `gen_ai.usage.image.input_tokens` (exported in the latest conventions only)
-    ImageInputTokens,
+    ImageInputTokens => sc::GEN_AI_USAGE_IMAGE_INPUT_TOKENS,
     /// `gen_ai.usage.audio.input_tokens` (exported in the latest conventions only)
-    AudioInputTokens,
+    AudioInputTokens => sc::GEN_AI_USAGE_AUDIO_INPUT_TOKENS,
     /// `gen_ai.usage.text.output_tokens` (exported in the latest conventions only)
-    TextOutputTokens,
+    TextOutputTokens => sc::GEN_AI_USAGE_TEXT_OUTPUT_TOKENS,
     /// `gen_ai.usage.image.output_tokens` (exported in the latest conventions only)
-    ImageOutputTokens,
+    ImageOutputTokens => sc::GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS,
     /// `gen_ai.usage.audio.output_tokens` (exported in the latest conventions only)
-    AudioOutputTokens,
+    AudioOutputTokens => sc::GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS,
     /// `gen_ai.usage.text.cache_read.input_tokens` (exported in the latest conventions only)
-    TextCacheReadInputTokens,
+    TextCacheReadInputTokens => sc::GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS,
     /// `gen_ai.usage.image.cache_read.input_tokens` (exported in the latest conventions only)
-    ImageCacheReadInputTokens,
+    ImageCacheReadInputTokens => sc::GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,
     /// `gen_ai.usage.audio.cache_read.input_tokens` (exported in the latest conventions only)
-    AudioCacheReadInputTokens,
+    AudioCacheReadInputTokens => sc::GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS,
     /// `gen_ai.conversation.id`
-    ConversationId,
+    ConversationId => sc::GEN_AI_CONVERSATION_ID,
     /// `gen_ai.agent.id`
-    AgentId,
+    AgentId => sc::GEN_AI_AGENT_ID,
     /// `gen_ai.agent.name`
-    AgentName,
+    AgentName => sc::GEN_AI_AGENT_NAME,
     /// `gen_ai.agent.description`
-    AgentDescription,
+    AgentDescription => sc::GEN_AI_AGENT_DESCRIPTION,
     /// `gen_ai.agent.version`
-    AgentVersion,
+    AgentVersion => sc::GEN_AI_AGENT_VERSION,
     /// `gen_ai.tool.name`
-    ToolName,
+    ToolName => sc::GEN_AI_TOOL_NAME,
     /// `gen_ai.tool.call.id`
-    ToolCallId,
+    ToolCallId => sc::GEN_AI_TOOL_CALL_ID,
     /// `gen_ai.tool.type`
-    ToolType,
+    ToolType => sc::GEN_AI_TOOL_TYPE,
     /// `gen_ai.tool.description`
-    ToolDescription,
+    ToolDescription => sc::GEN_AI_TOOL_DESCRIPTION,
     /// `gen_ai.workflow.name`
-    WorkflowName,
+    WorkflowName => sc::GEN_AI_WORKFLOW_NAME,
     /// `gen_ai.data_source.id`
-    DataSourceId,
+    DataSourceId => sc::GEN_AI_DATA_SOURCE_ID,
     /// `gen_ai.output.type`
-    OutputType,
+    OutputType => sc::GEN_AI_OUTPUT_TYPE,
     /// `gen_ai.embeddings.dimension.count`
-    EmbeddingsDimensionCount,
+    EmbeddingsDimensionCount => sc::GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
     /// `server.address`
-    ServerAddress,
+    ServerAddress => sc::SERVER_ADDRESS,
     /// `server.port`
-    ServerPort,
+    ServerPort => sc::SERVER_PORT,
     /// `error.type`: marks the span failed with this error class.
-    ErrorType,
+    ErrorType => sc::ERROR_TYPE,
     /// `error`: marks the span failed; the value is the message.
-    Error,
+    Error => sc::ERROR_FIELD,
     /// Message content (`gen_ai.input.messages`, `gen_ai.output.messages`,
     /// `gen_ai.system_instructions`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments`,
     /// `gen_ai.tool.call.result`). Never exported unless content capture is enabled.
-    Content,
+    Content => sc::CONTENT_FIELDS,
     /// `openai.request.service_tier`
-    OpenAiRequestServiceTier,
+    OpenAiRequestServiceTier => sc::OPENAI_REQUEST_SERVICE_TIER,
     /// `openai.response.service_tier`
-    OpenAiResponseServiceTier,
+    OpenAiResponseServiceTier => sc::OPENAI_RESPONSE_SERVICE_TIER,
     /// `openai.response.system_fingerprint`
-    OpenAiResponseSystemFingerprint,
+    OpenAiResponseSystemFingerprint => sc::OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
     /// `openai.api.type`
-    OpenAiApiType,
+    OpenAiApiType => sc::OPENAI_API_TYPE,
     /// `otel.name`: overrides the exported span name.
-    OtelName,
+    OtelName => sc::OTEL_NAME,
     /// `otel.kind`: overrides the span kind.
-    OtelKind,
+    OtelKind => sc::OTEL_KIND,
     /// `otel.status_code`: `error` marks the span failed.
-    OtelStatusCode,
+    OtelStatusCode => sc::OTEL_STATUS_CODE,
     /// `otel.status_description`: the error description.
-    OtelStatusDescription,
+    OtelStatusDescription => sc::OTEL_STATUS_DESCRIPTION,
+}
+
+/// The facts whose key is accepted verbatim as a field name: all but
+/// [`Content`](GenAiField::Content), which stands for several keys ([`CONTENT_KEYS`]).
+pub(crate) fn verbatim() -> impl Iterator<Item = GenAiField> {
+    ALL.iter().copied().filter(|f| *f != GenAiField::Content)
 }
 
 impl GenAiField {
@@ -152,143 +186,7 @@ impl GenAiField {
     /// assert!(GenAiField::DEFAULT_ALIASES.contains(&("prompt_tokens", GenAiField::InputTokens)));
     /// ```
     pub const DEFAULT_ALIASES: &'static [(&'static str, GenAiField)] = DEFAULT_ALIASES;
-
-    /// The attribute key this fact is exported under (`otel.*` and `error` are not exported as
-    /// attributes; they return their field name).
-    pub fn key(self) -> &'static str {
-        use GenAiField::*;
-        match self {
-            OperationName => sc::GEN_AI_OPERATION_NAME,
-            ProviderName => sc::GEN_AI_PROVIDER_NAME,
-            RequestModel => sc::GEN_AI_REQUEST_MODEL,
-            MaxTokens => sc::GEN_AI_REQUEST_MAX_TOKENS,
-            ChoiceCount => sc::GEN_AI_REQUEST_CHOICE_COUNT,
-            Temperature => sc::GEN_AI_REQUEST_TEMPERATURE,
-            TopP => sc::GEN_AI_REQUEST_TOP_P,
-            TopK => sc::GEN_AI_REQUEST_TOP_K,
-            StopSequences => sc::GEN_AI_REQUEST_STOP_SEQUENCES,
-            FrequencyPenalty => sc::GEN_AI_REQUEST_FREQUENCY_PENALTY,
-            PresencePenalty => sc::GEN_AI_REQUEST_PRESENCE_PENALTY,
-            EncodingFormats => sc::GEN_AI_REQUEST_ENCODING_FORMATS,
-            Seed => sc::GEN_AI_REQUEST_SEED,
-            Stream => sc::GEN_AI_REQUEST_STREAM,
-            ReasoningLevel => sc::GEN_AI_REQUEST_REASONING_LEVEL,
-            PreviousResponseId => sc::GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID,
-            ResponseId => sc::GEN_AI_RESPONSE_ID,
-            ResponseModel => sc::GEN_AI_RESPONSE_MODEL,
-            FinishReasons => sc::GEN_AI_RESPONSE_FINISH_REASONS,
-            TimeToFirstChunk => sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-            ResponseStatus => sc::GEN_AI_RESPONSE_STATUS,
-            InputTokens => sc::GEN_AI_USAGE_INPUT_TOKENS,
-            OutputTokens => sc::GEN_AI_USAGE_OUTPUT_TOKENS,
-            CacheReadInputTokens => sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-            CacheCreationInputTokens => sc::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-            ReasoningOutputTokens => sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-            TextInputTokens => sc::GEN_AI_USAGE_TEXT_INPUT_TOKENS,
-            ImageInputTokens => sc::GEN_AI_USAGE_IMAGE_INPUT_TOKENS,
-            AudioInputTokens => sc::GEN_AI_USAGE_AUDIO_INPUT_TOKENS,
-            TextOutputTokens => sc::GEN_AI_USAGE_TEXT_OUTPUT_TOKENS,
-            ImageOutputTokens => sc::GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS,
-            AudioOutputTokens => sc::GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS,
-            TextCacheReadInputTokens => sc::GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS,
-            ImageCacheReadInputTokens => sc::GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS,
-            AudioCacheReadInputTokens => sc::GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS,
-            ConversationId => sc::GEN_AI_CONVERSATION_ID,
-            AgentId => sc::GEN_AI_AGENT_ID,
-            AgentName => sc::GEN_AI_AGENT_NAME,
-            AgentDescription => sc::GEN_AI_AGENT_DESCRIPTION,
-            AgentVersion => sc::GEN_AI_AGENT_VERSION,
-            ToolName => sc::GEN_AI_TOOL_NAME,
-            ToolCallId => sc::GEN_AI_TOOL_CALL_ID,
-            ToolType => sc::GEN_AI_TOOL_TYPE,
-            ToolDescription => sc::GEN_AI_TOOL_DESCRIPTION,
-            WorkflowName => sc::GEN_AI_WORKFLOW_NAME,
-            DataSourceId => sc::GEN_AI_DATA_SOURCE_ID,
-            OutputType => sc::GEN_AI_OUTPUT_TYPE,
-            EmbeddingsDimensionCount => sc::GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
-            ServerAddress => sc::SERVER_ADDRESS,
-            ServerPort => sc::SERVER_PORT,
-            ErrorType => sc::ERROR_TYPE,
-            Error => sc::ERROR_FIELD,
-            Content => sc::CONTENT_FIELDS,
-            OpenAiRequestServiceTier => sc::OPENAI_REQUEST_SERVICE_TIER,
-            OpenAiResponseServiceTier => sc::OPENAI_RESPONSE_SERVICE_TIER,
-            OpenAiResponseSystemFingerprint => sc::OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
-            OpenAiApiType => sc::OPENAI_API_TYPE,
-            OtelName => sc::OTEL_NAME,
-            OtelKind => sc::OTEL_KIND,
-            OtelStatusCode => sc::OTEL_STATUS_CODE,
-            OtelStatusDescription => sc::OTEL_STATUS_DESCRIPTION,
-        }
-    }
 }
-
-/// Every semconv key the layer accepts verbatim, and the fact it maps to.
-pub(crate) const SEMCONV: &[GenAiField] = {
-    use GenAiField::*;
-    &[
-        OperationName,
-        ProviderName,
-        RequestModel,
-        MaxTokens,
-        ChoiceCount,
-        Temperature,
-        TopP,
-        TopK,
-        StopSequences,
-        FrequencyPenalty,
-        PresencePenalty,
-        EncodingFormats,
-        Seed,
-        Stream,
-        ReasoningLevel,
-        PreviousResponseId,
-        ResponseId,
-        ResponseModel,
-        FinishReasons,
-        TimeToFirstChunk,
-        ResponseStatus,
-        InputTokens,
-        OutputTokens,
-        CacheReadInputTokens,
-        CacheCreationInputTokens,
-        ReasoningOutputTokens,
-        TextInputTokens,
-        ImageInputTokens,
-        AudioInputTokens,
-        TextOutputTokens,
-        ImageOutputTokens,
-        AudioOutputTokens,
-        TextCacheReadInputTokens,
-        ImageCacheReadInputTokens,
-        AudioCacheReadInputTokens,
-        ConversationId,
-        AgentId,
-        AgentName,
-        AgentDescription,
-        AgentVersion,
-        ToolName,
-        ToolCallId,
-        ToolType,
-        ToolDescription,
-        WorkflowName,
-        DataSourceId,
-        OutputType,
-        EmbeddingsDimensionCount,
-        ServerAddress,
-        ServerPort,
-        ErrorType,
-        Error,
-        OpenAiRequestServiceTier,
-        OpenAiResponseServiceTier,
-        OpenAiResponseSystemFingerprint,
-        OpenAiApiType,
-        OtelName,
-        OtelKind,
-        OtelStatusCode,
-        OtelStatusDescription,
-    ]
-};
 
 /// The content attributes; captured only when content capture is on.
 pub(crate) const CONTENT_KEYS: &[&str] = &[

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::model::GenAiField;
-use crate::model::field::{CONTENT_KEYS, DEFAULT_ALIASES, SEMCONV};
+use crate::model::field::{CONTENT_KEYS, DEFAULT_ALIASES, verbatim};
 
 /// Field name to GenAI fact lookup: the semconv names plus the configured aliases.
 #[derive(Clone, Debug)]
@@ -15,9 +15,9 @@ pub(crate) struct AliasTable {
 
 impl Default for AliasTable {
     fn default() -> Self {
-        let mut map = HashMap::with_capacity(SEMCONV.len() + DEFAULT_ALIASES.len() + 8);
-        for f in SEMCONV {
-            map.insert(Cow::Borrowed(f.key()), *f);
+        let mut map = HashMap::with_capacity(verbatim().count() + DEFAULT_ALIASES.len() + 8);
+        for f in verbatim() {
+            map.insert(Cow::Borrowed(f.key()), f);
         }
         for k in CONTENT_KEYS {
             map.insert(Cow::Borrowed(*k), GenAiField::Content);
@@ -40,7 +40,7 @@ impl AliasTable {
 
     /// Removes an alias. Semconv names cannot be removed.
     pub(crate) fn remove(&mut self, name: &str) {
-        if !SEMCONV.iter().any(|f| f.key() == name) {
+        if !verbatim().any(|f| f.key() == name) {
             self.map.remove(name);
         }
     }
