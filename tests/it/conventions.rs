@@ -22,8 +22,18 @@ struct Out {
     seen: Vec<String>,
 }
 
-/// Runs the scenario with `conventions`; `seen` is what a mapper saw of each span's state.
+/// Runs the scenario with `conventions`.
 fn run(conventions: Conventions) -> Out {
+    run_scenario(conventions, scenario)
+}
+
+/// Runs the broad scenario (every operation) with `conventions`.
+fn run_broad(conventions: Conventions) -> Out {
+    run_scenario(conventions, broad_scenario)
+}
+
+/// Runs `scenario` with `conventions`; `seen` is what a mapper saw of each span's state.
+fn run_scenario(conventions: Conventions, scenario: fn()) -> Out {
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
@@ -387,30 +397,6 @@ fn broad_scenario() {
     for op in ["create_agent", "retrieval"] {
         let s = tracing::info_span!("op", gen_ai.operation.name = op, gen_ai.request.model = "m");
         drop(s);
-    }
-}
-
-fn run_broad(conventions: Conventions) -> Out {
-    // `run` with the broad scenario: swap the scenario through a thread-local flag would be
-    // more code than this copy of the pipeline set-up.
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let metric_exporter = InMemoryMetricExporter::default();
-    let meters = SdkMeterProvider::builder()
-        .with_reader(PeriodicReader::builder(metric_exporter.clone()).build())
-        .build();
-    let layer = tracing_genai::layer()
-        .with_tracer(provider.tracer("t"))
-        .with_meter(meters.meter("tracing-genai"))
-        .with_conventions(conventions);
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), broad_scenario);
-    meters.force_flush().unwrap();
-    Out {
-        spans: exporter.get_finished_spans().unwrap(),
-        metrics: metric_exporter.get_finished_metrics().unwrap(),
-        seen: Vec::new(),
     }
 }
 
