@@ -55,6 +55,7 @@ mod secrets;
 mod truncate;
 
 use std::fmt;
+use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -78,7 +79,10 @@ use hook::RedactFn;
 /// use tracing_genai::content::ContentCapture;
 ///
 /// assert_eq!(ContentCapture::parse("span_and_event"), Some(ContentCapture::SpanAndEvent));
-/// assert_eq!(ContentCapture::parse("true"), None);
+/// // What OpenTelemetry's own OpenAI instrumentations and the `genai` crate document:
+/// assert_eq!(ContentCapture::parse("TRUE"), Some(ContentCapture::SpanOnly));
+/// assert_eq!(ContentCapture::parse("false"), Some(ContentCapture::NoContent));
+/// assert_eq!(ContentCapture::parse("yes"), None);
 /// assert_eq!(ContentCapture::default(), ContentCapture::NoContent);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -100,11 +104,11 @@ pub enum ContentCapture {
 /// ```
 /// use tracing_genai::content::ContentCapture;
 ///
-/// let err = ContentCapture::from_env_value("true").unwrap_err();
+/// let err = ContentCapture::from_env_value("on").unwrap_err();
 /// assert!(err.to_string().contains("NO_CONTENT"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {var} value {value:?}: expected NO_CONTENT, SPAN_ONLY, EVENT_ONLY or SPAN_AND_EVENT; message content capture stays off (NO_CONTENT)", var = ContentCapture::ENV_VAR)]
+#[error("invalid {var} value {value:?}: expected NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, true (= SPAN_ONLY) or false (= NO_CONTENT); message content capture stays off (NO_CONTENT)", var = ContentCapture::ENV_VAR)]
 #[non_exhaustive]
 pub struct InvalidContentCapture {
     /// The rejected value (truncated to 64 bytes).
@@ -117,7 +121,9 @@ impl ContentCapture {
     /// The environment variable read when no mode is set in code.
     pub const ENV_VAR: &'static str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
 
-    /// Parses a mode name, case-insensitively (surrounding whitespace ignored).
+    /// Parses a mode name, case-insensitively (surrounding whitespace ignored): the four
+    /// modes, and `true` (= `SPAN_ONLY`) / `false` (= `NO_CONTENT`), the values OpenTelemetry's
+    /// own OpenAI instrumentations and Rust's `genai` crate document.
     pub fn parse(value: &str) -> Option<Self> {
         let v = value.trim();
         [
@@ -125,6 +131,8 @@ impl ContentCapture {
             ("SPAN_ONLY", ContentCapture::SpanOnly),
             ("EVENT_ONLY", ContentCapture::EventOnly),
             ("SPAN_AND_EVENT", ContentCapture::SpanAndEvent),
+            ("true", ContentCapture::SpanOnly),
+            ("false", ContentCapture::NoContent),
         ]
         .into_iter()
         .find(|(name, _)| v.eq_ignore_ascii_case(name))
@@ -138,7 +146,8 @@ impl ContentCapture {
     /// use tracing_genai::content::ContentCapture;
     /// assert_eq!(ContentCapture::from_env_value("Event_Only"), Ok(ContentCapture::EventOnly));
     /// assert_eq!(ContentCapture::from_env_value(""), Ok(ContentCapture::NoContent));
-    /// assert!(ContentCapture::from_env_value("false").is_err());
+    /// assert_eq!(ContentCapture::from_env_value("True"), Ok(ContentCapture::SpanOnly));
+    /// assert!(ContentCapture::from_env_value("1").is_err());
     /// ```
     pub fn from_env_value(value: &str) -> Result<Self, InvalidContentCapture> {
         if value.trim().is_empty() {
@@ -150,7 +159,9 @@ impl ContentCapture {
     }
 
     /// Reads [`ENV_VAR`](Self::ENV_VAR). Unset means `NoContent`; an invalid value means
-    /// `NoContent` and a warning (logged once per process).
+    /// `NoContent` and a warning, once per process, both as a `tracing` event and as one line
+    /// on stderr (visible even when no `tracing` output is configured; `setup()` reads the
+    /// variable when it builds the pipeline, so the line appears at start-up).
     ///
     /// ```
     /// let mode = tracing_genai::content::ContentCapture::from_env();
@@ -166,6 +177,8 @@ impl ContentCapture {
             Err(err) => {
                 if !WARNED.swap(true, Ordering::Relaxed) {
                     tracing::warn!(target: "tracing_genai", "{err}");
+                    // Never panics on a closed stderr.
+                    let _ = writeln!(std::io::stderr(), "tracing-genai: {err}");
                 }
                 ContentCapture::NoContent
             }
@@ -414,10 +427,22 @@ mod tests {
             ("span_only", ContentCapture::SpanOnly),
             (" Event_Only ", ContentCapture::EventOnly),
             ("SPAN_AND_EVENT", ContentCapture::SpanAndEvent),
+            ("true", ContentCapture::SpanOnly),
+            ("TRUE", ContentCapture::SpanOnly),
+            ("False", ContentCapture::NoContent),
         ] {
             assert_eq!(ContentCapture::from_env_value(v), Ok(m));
         }
-        for bad in ["true", "false", "1", "yes", "SPAN", "span-only", "garbage"] {
+        for bad in [
+            "1",
+            "0",
+            "yes",
+            "on",
+            "SPAN",
+            "span-only",
+            "truee",
+            "garbage",
+        ] {
             assert!(ContentCapture::from_env_value(bad).is_err(), "{bad}");
         }
     }

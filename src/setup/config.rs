@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
@@ -53,6 +54,11 @@ pub struct Config {
     pub(crate) protocol: Option<Protocol>,
     pub(crate) endpoint: Option<String>,
     pub(crate) traces_endpoint: Option<String>,
+    pub(crate) metrics_endpoint: Option<String>,
+    pub(crate) logs_endpoint: Option<String>,
+    pub(crate) certificate: Option<PathBuf>,
+    pub(crate) client_certificate: Option<PathBuf>,
+    pub(crate) client_key: Option<PathBuf>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) compression: Option<Option<Compression>>,
@@ -91,6 +97,11 @@ impl Default for Config {
             protocol: None,
             endpoint: None,
             traces_endpoint: None,
+            metrics_endpoint: None,
+            logs_endpoint: None,
+            certificate: None,
+            client_certificate: None,
+            client_key: None,
             headers: Vec::new(),
             timeout: None,
             compression: None,
@@ -261,6 +272,8 @@ impl Config {
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
         self.traces_endpoint = None;
+        self.metrics_endpoint = None;
+        self.logs_endpoint = None;
         self
     }
 
@@ -276,8 +289,82 @@ impl Config {
         self
     }
 
-    /// Adds a header (gRPC metadata) sent with every export, e.g. an API key. Replaces a header
-    /// of the same name from `OTEL_EXPORTER_OTLP_HEADERS`.
+    /// The exact metrics URL, like `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` (used as is).
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default().with_metrics_endpoint("https://api.example.com/otlp/metrics");
+    /// assert_eq!(config.metrics_endpoint(), "https://api.example.com/otlp/metrics");
+    /// ```
+    #[must_use]
+    pub fn with_metrics_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.metrics_endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The exact logs URL, like `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` (used as is).
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default().with_logs_endpoint("https://api.example.com/otlp/logs");
+    /// assert_eq!(config.logs_endpoint(), "https://api.example.com/otlp/logs");
+    /// ```
+    #[must_use]
+    pub fn with_logs_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.logs_endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// A PEM file of CA certificates trusted in addition to the system roots for every
+    /// `https://` endpoint, HTTP and gRPC alike (overrides `OTEL_EXPORTER_OTLP_CERTIFICATE`
+    /// and its per-signal forms): for a collector whose certificate a private CA signed. An
+    /// unreadable or malformed file fails [`Config::build`] with a
+    /// [`SetupError::TlsFile`](crate::setup::SetupError::TlsFile) naming it.
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default()
+    ///     .with_endpoint("https://collector.internal:4318")
+    ///     .with_certificate("/etc/otel/ca.pem");
+    /// # drop(config);
+    /// ```
+    #[must_use]
+    pub fn with_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.certificate = Some(path.into());
+        self
+    }
+
+    /// The client certificate chain (PEM) presented to collectors that require mutual TLS
+    /// (overrides `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and its per-signal forms); needs
+    /// [`Config::with_client_key`].
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default()
+    ///     .with_client_certificate("/etc/otel/client.pem")
+    ///     .with_client_key("/etc/otel/client-key.pem");
+    /// # drop(config);
+    /// ```
+    #[must_use]
+    pub fn with_client_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.client_certificate = Some(path.into());
+        self
+    }
+
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of the client certificate (overrides
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY` and its per-signal forms).
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::default()
+    ///     .with_client_certificate("/etc/otel/client.pem")
+    ///     .with_client_key("/etc/otel/client-key.pem");
+    /// # drop(config);
+    /// ```
+    #[must_use]
+    pub fn with_client_key(mut self, path: impl Into<PathBuf>) -> Self {
+        self.client_key = Some(path.into());
+        self
+    }
+
+    /// Adds a header (gRPC metadata) sent with every export of every signal, e.g. an API key.
+    /// Replaces a header of the same name from `OTEL_EXPORTER_OTLP_HEADERS` and its
+    /// per-signal forms: code wins over the environment.
     ///
     /// ```
     /// let config = tracing_genai::Config::default().with_header("x-api-key", "secret");

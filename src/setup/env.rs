@@ -7,19 +7,16 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::Sampler;
 
-use super::config::{Compression, ExporterKind, Protocol};
+use super::config::ExporterKind;
 use super::error::SetupError;
+use super::signal::OtlpEnv;
 use crate::semconv::Conventions;
 
 /// Every setting the environment can provide; `None` = variable not set (or empty).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct EnvSettings {
-    pub(crate) endpoint: Option<String>,
-    pub(crate) traces_endpoint: Option<String>,
-    pub(crate) protocol: Option<Protocol>,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) compression: Option<Option<Compression>>,
+    /// The `OTEL_EXPORTER_OTLP_*` transport variables, generic and per signal.
+    pub(crate) otlp: OtlpEnv,
     pub(crate) service_name: Option<String>,
     pub(crate) resource_attributes: Vec<KeyValue>,
     pub(crate) sampler: Option<Sampler>,
@@ -29,7 +26,6 @@ pub(crate) struct EnvSettings {
     pub(crate) max_queue_size: Option<usize>,
     pub(crate) max_export_batch_size: Option<usize>,
     pub(crate) export_timeout: Option<Duration>,
-    pub(crate) metrics_endpoint: Option<String>,
     /// `OTEL_METRICS_EXPORTER`: `Some(true)` = otlp, `Some(false)` = none/console.
     pub(crate) metrics: Option<bool>,
     pub(crate) metric_export_interval: Option<Duration>,
@@ -37,7 +33,7 @@ pub(crate) struct EnvSettings {
     pub(crate) conventions: Option<Conventions>,
 }
 
-fn invalid(var: &str, value: &str, reason: impl Into<String>) -> SetupError {
+pub(super) fn invalid(var: &str, value: &str, reason: impl Into<String>) -> SetupError {
     SetupError::invalid_env(var, value, reason)
 }
 
@@ -49,57 +45,9 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let signal = |generic: &str, traces: &str| {
-        var(traces)
-            .map(|v| (traces.to_owned(), v))
-            .or_else(|| var(generic).map(|v| (generic.to_owned(), v)))
-    };
     let mut out = EnvSettings::default();
 
-    if let Some(v) = var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        out.endpoint = Some(check_url("OTEL_EXPORTER_OTLP_ENDPOINT", &v)?);
-    }
-    if let Some(v) = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-        out.traces_endpoint = Some(check_url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &v)?);
-    }
-    if let Some((name, v)) = signal(
-        "OTEL_EXPORTER_OTLP_PROTOCOL",
-        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-    ) {
-        out.protocol = Some(
-            Protocol::parse(&v)
-                .ok_or_else(|| invalid(&name, &v, "expected grpc, http/protobuf or http/json"))?,
-        );
-    }
-    // Headers: the generic list, then the traces list overriding keys.
-    for name in [
-        "OTEL_EXPORTER_OTLP_HEADERS",
-        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-    ] {
-        if let Some(v) = var(name) {
-            for (k, val) in parse_headers(name, &v)? {
-                out.headers
-                    .retain(|(existing, _)| !existing.eq_ignore_ascii_case(&k));
-                out.headers.push((k, val));
-            }
-        }
-    }
-    if let Some((name, v)) = signal(
-        "OTEL_EXPORTER_OTLP_TIMEOUT",
-        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-    ) {
-        out.timeout = Some(parse_millis(&name, &v)?);
-    }
-    if let Some((name, v)) = signal(
-        "OTEL_EXPORTER_OTLP_COMPRESSION",
-        "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-    ) {
-        out.compression = Some(match v.to_ascii_lowercase().as_str() {
-            "gzip" => Some(Compression::Gzip),
-            "none" => None,
-            _ => return Err(invalid(&name, &v, "expected gzip or none")),
-        });
-    }
+    out.otlp = OtlpEnv::parse(&var)?;
     out.service_name = var("OTEL_SERVICE_NAME");
     if let Some(v) = var("OTEL_RESOURCE_ATTRIBUTES") {
         for (k, val) in parse_key_values("OTEL_RESOURCE_ATTRIBUTES", &v)? {
@@ -149,9 +97,6 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
     }
     if let Some(v) = var("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
         out.max_export_batch_size = Some(parse_count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", &v)?);
-    }
-    if let Some(v) = var("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
-        out.metrics_endpoint = Some(check_url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &v)?);
     }
     if let Some(v) = var(Conventions::ENV_VAR) {
         out.conventions = Some(Conventions::from_opt_in_warning(&v));
@@ -204,7 +149,7 @@ pub(crate) fn from_map(map: HashMap<String, String>) -> impl Fn(&str) -> Option<
     move |name| map.get(name).cloned()
 }
 
-fn check_url(var: &str, value: &str) -> Result<String, SetupError> {
+pub(super) fn check_url(var: &str, value: &str) -> Result<String, SetupError> {
     let rest = value
         .strip_prefix("http://")
         .or_else(|| value.strip_prefix("https://"))
@@ -215,7 +160,7 @@ fn check_url(var: &str, value: &str) -> Result<String, SetupError> {
     Ok(value.to_owned())
 }
 
-fn parse_millis(var: &str, value: &str) -> Result<Duration, SetupError> {
+pub(super) fn parse_millis(var: &str, value: &str) -> Result<Duration, SetupError> {
     value
         .parse::<u64>()
         .map(Duration::from_millis)
@@ -270,7 +215,7 @@ pub(crate) fn parse_key_values(
     Ok(out)
 }
 
-fn parse_headers(var: &str, value: &str) -> Result<Vec<(String, String)>, SetupError> {
+pub(super) fn parse_headers(var: &str, value: &str) -> Result<Vec<(String, String)>, SetupError> {
     let pairs = parse_key_values(var, value)?;
     for (k, v) in &pairs {
         let key_ok = k
@@ -363,37 +308,31 @@ mod tests {
     fn empty_env_is_all_defaults() {
         let s = env(&[]).unwrap();
         assert!(
-            s.endpoint.is_none() && s.protocol.is_none() && s.headers.is_empty() && !s.disabled
+            s.otlp.generic.endpoint.is_none()
+                && s.otlp.generic.protocol.is_none()
+                && s.otlp.traces.headers.is_none()
+                && !s.disabled
         );
     }
 
     #[test]
-    fn headers_are_percent_decoded_and_traces_list_overrides() {
+    fn headers_are_percent_decoded_and_a_signal_list_replaces_the_generic_one() {
         let s = env(&[
             ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%20b, x-team=core"),
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "API-KEY=secret%3D1"),
         ])
         .unwrap();
         assert_eq!(
-            s.headers,
-            vec![
-                ("x-team".to_string(), "core".to_string()),
-                ("API-KEY".to_string(), "secret=1".to_string())
-            ]
+            s.otlp.generic.headers,
+            Some(vec![
+                ("api-key".to_string(), "a b".to_string()),
+                ("x-team".to_string(), "core".to_string())
+            ])
         );
-    }
-
-    #[test]
-    fn signal_specific_variables_win() {
-        let s = env(&[
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "100"),
-            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "250"),
-        ])
-        .unwrap();
-        assert_eq!(s.protocol, Some(Protocol::Grpc));
-        assert_eq!(s.timeout, Some(Duration::from_millis(250)));
+        assert_eq!(
+            s.otlp.traces.headers,
+            Some(vec![("API-KEY".to_string(), "secret=1".to_string())])
+        );
     }
 
     #[test]
@@ -498,7 +437,7 @@ mod tests {
             (Some(100), Some(10))
         );
         assert_eq!(s.export_timeout, Some(Duration::from_millis(1500)));
-        assert_eq!(s.compression, Some(None));
+        assert_eq!(s.otlp.generic.compression, Some(None));
     }
 
     #[test]

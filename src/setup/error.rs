@@ -65,6 +65,38 @@ pub enum SetupError {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
+    /// A TLS file (extra CA, client certificate or key) cannot be read or is not what it
+    /// should be. Named by the setting that gave it and its path.
+    ///
+    /// ```
+    /// let err = tracing_genai::Config::from_env_vars([
+    ///     ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+    ///     ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/no/such/ca.pem"),
+    /// ])
+    /// .unwrap()
+    /// .build()
+    /// .unwrap_err();
+    /// match &err {
+    ///     tracing_genai::setup::SetupError::TlsFile { setting, path, .. } => {
+    ///         assert_eq!(setting, "OTEL_EXPORTER_OTLP_CERTIFICATE");
+    ///         assert_eq!(path, std::path::Path::new("/no/such/ca.pem"));
+    ///     }
+    ///     other => panic!("{other}"),
+    /// }
+    /// assert!(err.to_string().starts_with("OTEL_EXPORTER_OTLP_CERTIFICATE: cannot use /no/such/ca.pem: cannot read it"));
+    /// ```
+    #[error("{setting}: cannot use {}: {reason}", path.display())]
+    TlsFile {
+        /// The variable (e.g. `OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY`) or `Config` method.
+        setting: String,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+        /// The IO or PEM parser error, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
     /// The requested transport is not compiled in.
     ///
     /// ```

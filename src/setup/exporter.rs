@@ -16,6 +16,14 @@ use super::bridge::Bridge;
 use super::config::Compression;
 use super::config::{Config, Protocol};
 use super::error::SetupError;
+#[cfg(feature = "otlp-http")]
+use super::http_client::OtlpHttpClient;
+use super::http_client::TransportError;
+use super::signal::Signal;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+use super::signal::Transport;
+#[cfg(feature = "otlp-grpc")]
+use super::tls::{self, TlsMaterial};
 
 /// Counts shared by the counting exporter and processor, read by the guard.
 #[derive(Debug, Default)]
@@ -24,11 +32,15 @@ pub(crate) struct Counters {
     pub(crate) exported: AtomicU64,
     pub(crate) failed: AtomicU64,
     pub(crate) last_error: Mutex<Option<String>>,
+    /// The HTTP transport's own account of its last failure.
+    pub(crate) transport: Arc<TransportError>,
 }
 
 impl Counters {
+    /// The last export error, with the transport's explanation when the exporter dropped it.
     pub(crate) fn last_error(&self) -> Option<String> {
-        self.last_error.lock().ok().and_then(|e| e.clone())
+        let last = self.last_error.lock().ok().and_then(|e| e.clone())?;
+        Some(self.transport.explain(last))
     }
 }
 
@@ -113,48 +125,67 @@ impl<P: SpanProcessor> SpanProcessor for CountingProcessor<P> {
     }
 }
 
-/// Builds the OTLP exporter for the configured protocol, wrapped in the counter.
+/// Builds the OTLP span exporter for the configured transport, wrapped in the counter.
 pub(crate) fn otlp_processor(
     config: &Config,
     counters: &Arc<Counters>,
 ) -> Result<opentelemetry_sdk::trace::BatchSpanProcessor, SetupError> {
     let batch = config.batch_config()?;
-    let endpoint = config.traces_endpoint();
-    match config.protocol() {
+    let transport = config.transport(Signal::Traces);
+    #[cfg_attr(
+        not(any(feature = "otlp-http", feature = "otlp-grpc")),
+        allow(dead_code)
+    )]
+    fn batched<E: SpanExporter + 'static>(
+        exporter: E,
+        batch: opentelemetry_sdk::trace::BatchConfig,
+        counters: &Arc<Counters>,
+    ) -> opentelemetry_sdk::trace::BatchSpanProcessor {
+        opentelemetry_sdk::trace::BatchSpanProcessor::builder(CountingExporter::new(
+            exporter,
+            Arc::clone(counters),
+        ))
+        .with_batch_config(batch)
+        .build()
+    }
+    match transport.protocol {
         Protocol::Grpc => {
             #[cfg(feature = "otlp-grpc")]
             {
-                let exporter = grpc_exporter(config, &endpoint)?;
-                let exporter = CountingExporter::new(exporter, Arc::clone(counters));
-                Ok(
-                    opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter)
-                        .with_batch_config(batch)
-                        .build(),
-                )
+                let exporter = GrpcOptions::new(&transport)?.bridge(
+                    "tracing-genai-otlp-grpc",
+                    "exporter",
+                    opentelemetry_otlp::SpanExporter::builder().with_tonic(),
+                    |builder| builder.build(),
+                )?;
+                Ok(batched(exporter, batch, counters))
             }
             #[cfg(not(feature = "otlp-grpc"))]
             {
-                let _ = (batch, endpoint, counters);
+                let _ = (batch, counters);
                 Err(SetupError::FeatureDisabled {
                     protocol: "grpc",
                     feature: "otlp-grpc",
                 })
             }
         }
-        protocol @ (Protocol::HttpProtobuf | Protocol::HttpJson) => {
+        Protocol::HttpProtobuf | Protocol::HttpJson => {
             #[cfg(feature = "otlp-http")]
             {
-                let exporter = http_exporter(config, protocol, &endpoint)?;
-                let exporter = CountingExporter::new(exporter, Arc::clone(counters));
-                Ok(
-                    opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter)
-                        .with_batch_config(batch)
-                        .build(),
-                )
+                let builder = configure_http(
+                    opentelemetry_otlp::SpanExporter::builder().with_http(),
+                    &transport,
+                    &counters.transport,
+                )?;
+                let exporter = builder.build().map_err(|source| SetupError::Exporter {
+                    endpoint: transport.endpoint.clone(),
+                    source,
+                })?;
+                Ok(batched(exporter, batch, counters))
             }
             #[cfg(not(feature = "otlp-http"))]
             {
-                let _ = (batch, endpoint, counters, protocol);
+                let _ = (batch, counters);
                 Err(SetupError::FeatureDisabled {
                     protocol: "http/protobuf",
                     feature: "otlp-http",
@@ -164,53 +195,19 @@ pub(crate) fn otlp_processor(
     }
 }
 
-#[cfg(feature = "otlp-http")]
-fn http_exporter(
-    config: &Config,
-    protocol: Protocol,
-    endpoint: &str,
-) -> Result<opentelemetry_otlp::SpanExporter, SetupError> {
-    configure_http(
-        opentelemetry_otlp::SpanExporter::builder().with_http(),
-        config,
-        protocol,
-        endpoint,
-    )?
-    .build()
-    .map_err(|source| SetupError::Exporter {
-        endpoint: endpoint.to_owned(),
-        source,
-    })
-}
-
-/// The tonic span exporter on its own runtime thread.
-#[cfg(feature = "otlp-grpc")]
-fn grpc_exporter(
-    config: &Config,
-    endpoint: &str,
-) -> Result<Bridge<opentelemetry_otlp::SpanExporter>, SetupError> {
-    GrpcOptions::from_config(config)?.bridge(
-        "tracing-genai-otlp-grpc",
-        "exporter",
-        endpoint,
-        opentelemetry_otlp::SpanExporter::builder().with_tonic(),
-        |builder| builder.build(),
-    )
-}
-
-/// Applies the endpoint, protocol, timeout, headers and compression of `config` to an OTLP
-/// HTTP exporter builder (span or metric).
+/// Applies `transport` (endpoint, protocol, timeout, compression; headers and TLS through our
+/// own HTTP client, see `http_client.rs`) to an OTLP HTTP exporter builder of any signal.
+/// `errors` receives the transport's failures.
 #[cfg(feature = "otlp-http")]
 pub(super) fn configure_http<B>(
     builder: B,
-    config: &Config,
-    protocol: Protocol,
-    endpoint: &str,
+    transport: &Transport,
+    errors: &Arc<TransportError>,
 ) -> Result<B, SetupError>
 where
     B: opentelemetry_otlp::WithExportConfig + opentelemetry_otlp::WithHttpConfig,
 {
-    let otlp_protocol = match protocol {
+    let otlp_protocol = match transport.protocol {
         #[cfg(feature = "otlp-http-json")]
         Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
         #[cfg(not(feature = "otlp-http-json"))]
@@ -222,13 +219,14 @@ where
         }
         _ => opentelemetry_otlp::Protocol::HttpBinary,
     };
+    let client = OtlpHttpClient::new(transport, Arc::clone(errors))?;
     #[cfg_attr(not(feature = "gzip"), allow(unused_mut))]
     let mut builder = builder
-        .with_endpoint(endpoint)
+        .with_endpoint(&transport.endpoint)
         .with_protocol(otlp_protocol)
-        .with_timeout(config.timeout())
-        .with_headers(config.headers().into_iter().collect());
-    if let Some(Compression::Gzip) = config.compression() {
+        .with_timeout(transport.timeout)
+        .with_http_client(client);
+    if let Some(Compression::Gzip) = transport.compression {
         #[cfg(feature = "gzip")]
         {
             builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
@@ -242,12 +240,14 @@ where
     Ok(builder)
 }
 
-/// The gRPC metadata (headers), request timeout and whether to gzip, shared by the span and
-/// metric exporters.
+/// The gRPC settings of one signal's exporter: metadata (set last by an interceptor, so that
+/// code headers win over environment headers), TLS, timeout and compression.
 #[cfg(feature = "otlp-grpc")]
 #[derive(Debug)]
 pub(super) struct GrpcOptions {
+    endpoint: String,
     metadata: opentelemetry_otlp::tonic_types::metadata::MetadataMap,
+    tls: Option<opentelemetry_otlp::tonic_types::transport::ClientTlsConfig>,
     timeout: Duration,
     #[cfg_attr(not(feature = "gzip"), allow(dead_code))]
     gzip: bool,
@@ -255,10 +255,11 @@ pub(super) struct GrpcOptions {
 
 #[cfg(feature = "otlp-grpc")]
 impl GrpcOptions {
-    /// Checks the headers (valid gRPC metadata) and the compression (compiled in).
-    pub(super) fn from_config(config: &Config) -> Result<GrpcOptions, SetupError> {
+    /// Checks the headers (valid gRPC metadata), the TLS files and the compression (compiled
+    /// in).
+    pub(super) fn new(transport: &Transport) -> Result<GrpcOptions, SetupError> {
         let mut headers = http::HeaderMap::new();
-        for (k, v) in config.headers() {
+        for (k, v) in &transport.headers {
             let invalid = |e: Box<dyn std::error::Error + Send + Sync>| SetupError::InvalidConfig {
                 setting: "headers",
                 reason: format!("{k}: {e}"),
@@ -266,12 +267,15 @@ impl GrpcOptions {
             };
             let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
                 .map_err(|e| invalid(Box::new(e)))?;
-            let value = http::HeaderValue::from_str(&v).map_err(|e| invalid(Box::new(e)))?;
+            let value = http::HeaderValue::from_str(v).map_err(|e| invalid(Box::new(e)))?;
             headers.insert(name, value);
         }
         let metadata =
             opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
-        let gzip = config.compression() == Some(Compression::Gzip);
+        let material = TlsMaterial::load(transport)?;
+        let tls = (tls::is_https(&transport.endpoint) || !material.is_empty())
+            .then(|| material.tonic_config());
+        let gzip = transport.compression == Some(Compression::Gzip);
         #[cfg(not(feature = "gzip"))]
         if gzip {
             return Err(SetupError::FeatureDisabled {
@@ -280,33 +284,40 @@ impl GrpcOptions {
             });
         }
         Ok(GrpcOptions {
+            endpoint: transport.endpoint.clone(),
             metadata,
-            timeout: config.timeout(),
+            tls,
+            timeout: transport.timeout,
             gzip,
         })
     }
 
-    /// Applies the endpoint, timeout, metadata, compression and (for `https://`, with the
-    /// `tls` feature) the system roots to a tonic exporter builder (span or metric).
-    fn configure<B>(self, builder: B, endpoint: &str) -> B
+    /// Applies the endpoint, timeout, metadata, compression and TLS to a tonic exporter
+    /// builder (any signal).
+    fn configure<B>(self, builder: B) -> B
     where
         B: opentelemetry_otlp::WithExportConfig + opentelemetry_otlp::WithTonicConfig,
     {
-        #[cfg_attr(not(any(feature = "gzip", feature = "tls")), allow(unused_mut))]
+        let metadata = self.metadata;
         let mut builder = builder
-            .with_endpoint(endpoint)
+            .with_endpoint(&self.endpoint)
             .with_timeout(self.timeout)
-            .with_metadata(self.metadata);
+            .with_interceptor(
+                move |mut request: tonic::Request<()>| -> Result<tonic::Request<()>, tonic::Status> {
+                    for entry in metadata.iter() {
+                        if let tonic::metadata::KeyAndValueRef::Ascii(key, value) = entry {
+                            request.metadata_mut().insert(key.clone(), value.clone());
+                        }
+                    }
+                    Ok(request)
+                },
+            );
         #[cfg(feature = "gzip")]
         if self.gzip {
             builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
         }
-        #[cfg(feature = "tls")]
-        if endpoint.starts_with("https://") {
-            builder = builder.with_tls_config(
-                opentelemetry_otlp::tonic_types::transport::ClientTlsConfig::new()
-                    .with_native_roots(),
-            );
+        if let Some(tls) = self.tls {
+            builder = builder.with_tls_config(tls);
         }
         builder
     }
@@ -317,7 +328,6 @@ impl GrpcOptions {
         self,
         thread: &'static str,
         what: &'static str,
-        endpoint: &str,
         builder: B,
         build: impl FnOnce(B) -> Result<E, opentelemetry_otlp::ExporterBuildError>,
     ) -> Result<Bridge<E>, SetupError>
@@ -325,11 +335,10 @@ impl GrpcOptions {
         B: opentelemetry_otlp::WithExportConfig + opentelemetry_otlp::WithTonicConfig,
     {
         let timeout = self.timeout;
+        let endpoint = self.endpoint.clone();
         Bridge::start(thread, what, timeout, || {
-            build(self.configure(builder, endpoint)).map_err(|source| SetupError::Exporter {
-                endpoint: endpoint.to_owned(),
-                source,
-            })
+            build(self.configure(builder))
+                .map_err(|source| SetupError::Exporter { endpoint, source })
         })
     }
 }

@@ -11,12 +11,12 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 
-#[cfg(feature = "otlp-grpc")]
-use super::bridge::Bridge;
 use super::config::{Config, Protocol};
 use super::error::SetupError;
 #[cfg(feature = "otlp-grpc")]
 use super::exporter::GrpcOptions;
+use super::http_client::TransportError;
+use super::signal::Signal;
 
 /// Metric export outcomes, read by the guard.
 #[derive(Debug, Default)]
@@ -25,11 +25,15 @@ pub(crate) struct MetricCounters {
     pub(crate) last_error: Mutex<Option<String>>,
     /// Whether the last export succeeded (`None`: nothing exported yet).
     pub(crate) last_ok: Mutex<Option<bool>>,
+    /// The HTTP transport's own account of its last failure.
+    pub(crate) transport: Arc<TransportError>,
 }
 
 impl MetricCounters {
+    /// The last export error, with the transport's explanation when the exporter dropped it.
     pub(crate) fn last_error(&self) -> Option<String> {
-        self.last_error.lock().ok().and_then(|e| e.clone())
+        let last = self.last_error.lock().ok().and_then(|e| e.clone())?;
+        Some(self.transport.explain(last))
     }
 
     pub(crate) fn last_ok(&self) -> Option<bool> {
@@ -81,33 +85,47 @@ pub(crate) fn otlp_meter_provider(
     resource: Resource,
     counters: &Arc<MetricCounters>,
 ) -> Result<SdkMeterProvider, SetupError> {
-    let endpoint = config.metrics_endpoint();
+    let transport = config.transport(Signal::Metrics);
     let interval = config.metric_export_interval();
-    match config.protocol() {
+    match transport.protocol {
         Protocol::Grpc => {
             #[cfg(feature = "otlp-grpc")]
             {
-                let exporter = grpc_exporter(config, &endpoint)?;
+                let exporter = GrpcOptions::new(&transport)?.bridge(
+                    "tracing-genai-otlp-grpc-metrics",
+                    "metrics",
+                    opentelemetry_otlp::MetricExporter::builder().with_tonic(),
+                    |builder| builder.build(),
+                )?;
                 Ok(with_reader(exporter, counters, interval, resource))
             }
             #[cfg(not(feature = "otlp-grpc"))]
             {
-                let _ = (endpoint, interval, counters, resource);
+                let _ = (interval, counters, resource);
                 Err(SetupError::FeatureDisabled {
                     protocol: "grpc",
                     feature: "otlp-grpc",
                 })
             }
         }
-        protocol @ (Protocol::HttpProtobuf | Protocol::HttpJson) => {
+        Protocol::HttpProtobuf | Protocol::HttpJson => {
             #[cfg(feature = "otlp-http")]
             {
-                let exporter = http_exporter(config, protocol, &endpoint)?;
+                let exporter = super::exporter::configure_http(
+                    opentelemetry_otlp::MetricExporter::builder().with_http(),
+                    &transport,
+                    &counters.transport,
+                )?
+                .build()
+                .map_err(|source| SetupError::Exporter {
+                    endpoint: transport.endpoint.clone(),
+                    source,
+                })?;
                 Ok(with_reader(exporter, counters, interval, resource))
             }
             #[cfg(not(feature = "otlp-http"))]
             {
-                let _ = (endpoint, interval, counters, protocol, resource);
+                let _ = (interval, counters, resource);
                 Err(SetupError::FeatureDisabled {
                     protocol: "http/protobuf",
                     feature: "otlp-http",
@@ -137,38 +155,4 @@ fn with_reader<E: PushMetricExporter>(
         .with_resource(resource)
         .with_reader(reader)
         .build()
-}
-
-#[cfg(feature = "otlp-http")]
-fn http_exporter(
-    config: &Config,
-    protocol: Protocol,
-    endpoint: &str,
-) -> Result<opentelemetry_otlp::MetricExporter, SetupError> {
-    super::exporter::configure_http(
-        opentelemetry_otlp::MetricExporter::builder().with_http(),
-        config,
-        protocol,
-        endpoint,
-    )?
-    .build()
-    .map_err(|source| SetupError::Exporter {
-        endpoint: endpoint.to_owned(),
-        source,
-    })
-}
-
-/// The tonic metric exporter on its own runtime thread.
-#[cfg(feature = "otlp-grpc")]
-fn grpc_exporter(
-    config: &Config,
-    endpoint: &str,
-) -> Result<Bridge<opentelemetry_otlp::MetricExporter>, SetupError> {
-    GrpcOptions::from_config(config)?.bridge(
-        "tracing-genai-otlp-grpc-metrics",
-        "metrics",
-        endpoint,
-        opentelemetry_otlp::MetricExporter::builder().with_tonic(),
-        |builder| builder.build(),
-    )
 }

@@ -7,6 +7,10 @@
 //!
 //! - `config.rs`, `kinds.rs`, `env.rs`, `resolve.rs`: [`Config`], its enums, the `OTEL_*`
 //!   variables and the effective settings;
+//! - `signal.rs`: the OTLP transport settings of each signal (generic and per-signal
+//!   variables, code over environment);
+//! - `tls.rs`, `http_client.rs`: the TLS files and configurations, and the HTTP client of the
+//!   OTLP/HTTP exporters (code headers last, the transport's error kept for the report);
 //! - `pipeline.rs`: [`Config::build`] and [`Pipeline`];
 //! - `exporter.rs`, `meter.rs`, `console.rs`: the span and metric exporters (OTLP, console)
 //!   and the counting wrappers behind the report;
@@ -24,12 +28,16 @@ mod env;
 mod error;
 mod exporter;
 mod guard;
+mod http_client;
 mod kinds;
 mod meter;
 mod pipeline;
 mod probe;
 mod report;
 mod resolve;
+mod signal;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod tls;
 
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;

@@ -201,6 +201,10 @@ impl Config {
         if let Some(f) = self.layer_fn.take() {
             genai = f(genai);
         }
+        // Resolves the content capture mode now (the environment's, unless set in code), so
+        // that an invalid OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is reported on
+        // stderr at start-up rather than at the first span.
+        let _ = genai.content_config().mode();
         let filter = EXCLUDED_TARGETS
             .iter()
             .fold(Targets::new().with_default(self.otel_level), |t, target| {

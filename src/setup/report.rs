@@ -96,6 +96,7 @@ impl ShutdownReport {
                 format!("the collector at {endpoint} was down for part of the run (connection refused)")
             }
             Cause::Refused => format!("no collector at {endpoint} (connection refused)"),
+            Cause::Tls(tls) => format!("TLS: {} ({endpoint}{partly})", tls.what()),
             Cause::Unreachable(why) => format!("cannot reach {endpoint}{partly} ({why})"),
             Cause::Slow => format!(
                 "the collector at {endpoint} did not answer within {:?}",
@@ -133,6 +134,7 @@ impl ShutdownReport {
                 "spans ended while the collector was unreachable are not kept; run the collector next to the app (or behind a load balancer) so that restarts do not lose data"
             }
             Cause::Refused | Cause::Unreachable(_) => START_ONE,
+            Cause::Tls(tls) => tls.fix(),
             Cause::Slow if self.exported > 0 => {
                 "the collector is slow or overloaded: raise OTEL_EXPORTER_OTLP_TIMEOUT and the shutdown timeout, or lower the span volume (OTEL_TRACES_SAMPLER)"
             }
@@ -162,6 +164,8 @@ impl ShutdownReport {
         };
         if self.probe == Some(Probe::Refused) || lower.contains("connection refused") {
             Cause::Refused
+        } else if let Some(tls) = TlsCause::of(&lower) {
+            Cause::Tls(tls)
         } else if let Some(Probe::Unreachable(why)) = &self.probe {
             Cause::Unreachable(why.clone())
         } else if lower.contains("network error") || lower.contains("connection reset") {
@@ -230,12 +234,104 @@ const LOG_TARGET: &str = "tracing_genai::export";
 #[derive(Debug)]
 enum Cause {
     Refused,
+    Tls(TlsCause),
     Unreachable(String),
     Slow,
     TooLarge,
     Throttled,
     Failed,
     QueueFull,
+}
+
+/// What went wrong in a TLS handshake, from the error chain rustls put in the export error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsCause {
+    /// The collector's certificate chains to no trusted root.
+    NotTrusted,
+    Expired,
+    /// The certificate is for another host name.
+    WrongName,
+    /// Something that is not TLS answered (a plain-HTTP receiver behind an `https://` URL).
+    NotTls,
+    /// The collector requires a client certificate, or refused the one sent.
+    ClientCertificate,
+    /// Any other TLS failure.
+    Other,
+}
+
+impl TlsCause {
+    /// Classifies a lower-cased error text (`None`: not a TLS failure).
+    fn of(lower: &str) -> Option<TlsCause> {
+        let has = |s: &str| lower.contains(s);
+        Some(
+            if has("unknownissuer") || has("unknown issuer") || has("unknownca") {
+                TlsCause::NotTrusted
+            } else if has("certificate expired") || has("certificate: expired") {
+                TlsCause::Expired
+            } else if has("not valid for name") || has("notvalidforname") {
+                TlsCause::WrongName
+            } else if has("invalidcontenttype")
+                || has("corrupt message")
+                || has("wrong version number")
+            {
+                TlsCause::NotTls
+            } else if has("certificaterequired")
+                || has("badcertificate")
+                || has("certificateunknown")
+                || has("unknown_ca")
+            {
+                TlsCause::ClientCertificate
+            } else if has("invalid peer certificate")
+                || has("received fatal alert")
+                || has("handshake")
+                || has("tls")
+            {
+                TlsCause::Other
+            } else {
+                return None;
+            },
+        )
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            TlsCause::NotTrusted => {
+                "certificate not trusted: the collector's certificate is signed by a CA that is not in the trust store"
+            }
+            TlsCause::Expired => "the collector's certificate has expired",
+            TlsCause::WrongName => "the collector's certificate is for another host name",
+            TlsCause::NotTls => {
+                "the server does not speak TLS (a plain-HTTP receiver behind an https:// URL?)"
+            }
+            TlsCause::ClientCertificate => {
+                "the collector refused the connection: it requires a client certificate it trusts (mutual TLS)"
+            }
+            TlsCause::Other => "the TLS handshake with the collector failed",
+        }
+    }
+
+    fn fix(self) -> &'static str {
+        match self {
+            TlsCause::NotTrusted => {
+                "set OTEL_EXPORTER_OTLP_CERTIFICATE (or Config::with_certificate) to the PEM file of the CA that signed the collector's certificate, or install that CA in the system trust store"
+            }
+            TlsCause::Expired => {
+                "renew the collector's certificate (check the clocks of both machines too)"
+            }
+            TlsCause::WrongName => {
+                "use the host name the certificate was issued for in OTEL_EXPORTER_OTLP_ENDPOINT, or reissue the certificate with this name"
+            }
+            TlsCause::NotTls => {
+                "use http:// in OTEL_EXPORTER_OTLP_ENDPOINT, or enable TLS on the collector's OTLP receiver"
+            }
+            TlsCause::ClientCertificate => {
+                "set OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY (or Config::with_client_certificate / with_client_key) to a certificate the collector's client CA signed"
+            }
+            TlsCause::Other => {
+                "check the collector's TLS settings and OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_CERTIFICATE / _CLIENT_KEY"
+            }
+        }
+    }
 }
 
 /// `s` cut to 300 bytes (at a character boundary) with `...` appended.
@@ -313,6 +409,47 @@ mod tests {
         assert!(reason(lost("request timed out", None, 0, 10)).contains("did not answer"));
         assert!(reason(lost("", None, 0, 0)).contains("span queue was full"));
         assert!(reason(lost("boom", None, 0, 10)).starts_with("export to http://c:4317 failed"));
+    }
+
+    #[test]
+    fn tls_failures_name_the_cause_and_the_fix_never_no_collector() {
+        let cases = [
+            (
+                "HTTP export failed: network error: error sending request: invalid peer certificate: UnknownIssuer",
+                "certificate not trusted",
+                "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            ),
+            (
+                "transport error: invalid peer certificate: certificate expired: verification time 1 (UNIX), but certificate is not valid after 0 (1 seconds ago)",
+                "expired",
+                "renew",
+            ),
+            (
+                "invalid peer certificate: certificate not valid for name \"c\"; certificate is only valid for x",
+                "another host name",
+                "host name",
+            ),
+            (
+                "network error: received corrupt message of type InvalidContentType",
+                "does not speak TLS",
+                "use http://",
+            ),
+            (
+                "network error: received fatal alert: CertificateRequired",
+                "client certificate",
+                "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+            ),
+        ];
+        for (error, why, fix) in cases {
+            let report = lost(error, Some(Probe::Reachable), 0, 10);
+            let text = report.to_string();
+            assert!(report.reason().unwrap().starts_with("TLS: "), "{text}");
+            assert!(text.contains(why) && text.contains(fix), "{text}");
+            assert!(
+                !text.contains("no collector") && !text.contains("docker"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use opentelemetry_sdk::trace::Sampler;
 
 use super::config::Config;
 use super::error::SetupError;
-use super::kinds::{Compression, ExporterKind, Protocol};
+use super::kinds::{ExporterKind, Protocol};
+use super::signal::Signal;
 
 impl Config {
     /// The effective `service.name` (code, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
@@ -47,18 +48,18 @@ impl Config {
             .unwrap_or(ExporterKind::Otlp)
     }
 
-    /// The effective OTLP protocol (default `http/protobuf`, as the specification says).
+    /// The effective OTLP protocol of the span exporter (default `http/protobuf`, as the
+    /// specification says). Metrics and logs can use another one
+    /// (`OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL`).
     ///
     /// ```
     /// assert_eq!(tracing_genai::Config::default().protocol(), tracing_genai::setup::Protocol::HttpProtobuf);
     /// ```
     pub fn protocol(&self) -> Protocol {
-        self.protocol
-            .or(self.env.protocol)
-            .unwrap_or(Protocol::HttpProtobuf)
+        self.transport(Signal::Traces).protocol
     }
 
-    /// The URL the exporter sends to. For HTTP, `/v1/traces` is appended to a base endpoint
+    /// The URL spans are sent to. For HTTP, `/v1/traces` is appended to a base endpoint
     /// but not to a traces-specific one.
     ///
     /// ```
@@ -68,29 +69,7 @@ impl Config {
     /// assert_eq!(config.traces_endpoint(), "http://a:4318/custom");
     /// ```
     pub fn traces_endpoint(&self) -> String {
-        let protocol = self.protocol();
-        let exact = if self.endpoint.is_some() {
-            // A base endpoint from code overrides both variables.
-            self.traces_endpoint.clone()
-        } else {
-            self.traces_endpoint
-                .clone()
-                .or_else(|| self.env.traces_endpoint.clone())
-        };
-        if let Some(exact) = exact {
-            return exact;
-        }
-        let base = self
-            .endpoint
-            .clone()
-            .or_else(|| self.env.endpoint.clone())
-            .unwrap_or_else(|| protocol.default_endpoint().to_owned());
-        match protocol {
-            Protocol::Grpc => base,
-            Protocol::HttpProtobuf | Protocol::HttpJson => {
-                format!("{}/v1/traces", base.trim_end_matches('/'))
-            }
-        }
+        self.transport(Signal::Traces).endpoint
     }
 
     /// Whether metrics are exported over OTLP: code ([`Config::with_metrics`]), else
@@ -124,34 +103,35 @@ impl Config {
             .max(Duration::from_millis(1))
     }
 
-    /// The URL metrics are sent to: `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` as is, else the base
-    /// endpoint (code, then `OTEL_EXPORTER_OTLP_ENDPOINT`) with `/v1/metrics` appended for HTTP.
+    /// The URL metrics are sent to: [`Config::with_metrics_endpoint`] or
+    /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` as is, else the base endpoint (code, then
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`) with `/v1/metrics` appended for HTTP.
     ///
     /// ```
     /// let config = tracing_genai::Config::default().with_endpoint("http://otel:4318/");
     /// assert_eq!(config.metrics_endpoint(), "http://otel:4318/v1/metrics");
     /// ```
     pub fn metrics_endpoint(&self) -> String {
-        let protocol = self.protocol();
-        if self.endpoint.is_none()
-            && let Some(exact) = &self.env.metrics_endpoint
-        {
-            return exact.clone();
-        }
-        let base = self
-            .endpoint
-            .clone()
-            .or_else(|| self.env.endpoint.clone())
-            .unwrap_or_else(|| protocol.default_endpoint().to_owned());
-        match protocol {
-            Protocol::Grpc => base,
-            Protocol::HttpProtobuf | Protocol::HttpJson => {
-                format!("{}/v1/metrics", base.trim_end_matches('/'))
-            }
-        }
+        self.transport(Signal::Metrics).endpoint
     }
 
-    /// The effective headers: the environment's, then code's (code wins per name).
+    /// The URL log records are sent to: [`Config::with_logs_endpoint`] or
+    /// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` as is, else the base endpoint with `/v1/logs`
+    /// appended for HTTP.
+    ///
+    /// ```
+    /// let config = tracing_genai::Config::from_env_vars([
+    ///     ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://otlp.example.com/otel"),
+    /// ]).unwrap();
+    /// assert_eq!(config.logs_endpoint(), "https://otlp.example.com/otel/v1/logs");
+    /// ```
+    pub fn logs_endpoint(&self) -> String {
+        self.transport(Signal::Logs).endpoint
+    }
+
+    /// The headers sent with every span export: the environment's
+    /// (`OTEL_EXPORTER_OTLP_TRACES_HEADERS`, else `OTEL_EXPORTER_OTLP_HEADERS`), then code's
+    /// (code wins per name).
     ///
     /// ```
     /// let config = tracing_genai::Config::from_env_vars([("OTEL_EXPORTER_OTLP_HEADERS", "a=1,b=2")])
@@ -160,40 +140,17 @@ impl Config {
     /// assert_eq!(config.headers(), vec![("a".into(), "1".into()), ("b".into(), "3".into())]);
     /// ```
     pub fn headers(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .env
-            .headers
-            .iter()
-            .filter(|(k, _)| !self.headers.iter().any(|(c, _)| c.eq_ignore_ascii_case(k)))
-            .cloned()
-            .collect();
-        out.extend(self.headers.iter().cloned());
-        out
+        self.transport(Signal::Traces).headers
     }
 
-    /// The effective export request timeout (default 10 s).
+    /// The effective span export request timeout (default 10 s, never more than
+    /// `OTEL_BSP_EXPORT_TIMEOUT`).
     ///
     /// ```
     /// assert_eq!(tracing_genai::Config::default().timeout(), std::time::Duration::from_secs(10));
     /// ```
     pub fn timeout(&self) -> Duration {
-        let request = self
-            .timeout
-            .or(self.env.timeout)
-            .unwrap_or(Duration::from_secs(10));
-        // OTEL_BSP_EXPORT_TIMEOUT bounds a whole export; the request timeout cannot exceed it.
-        match self.export_timeout.or(self.env.export_timeout) {
-            Some(export) => request.min(export),
-            None => request,
-        }
-    }
-
-    #[cfg_attr(
-        not(any(feature = "otlp-http", feature = "otlp-grpc")),
-        allow(dead_code)
-    )]
-    pub(crate) fn compression(&self) -> Option<Compression> {
-        self.compression.or(self.env.compression).flatten()
+        self.transport(Signal::Traces).timeout
     }
 
     pub(crate) fn sampler(&self) -> Sampler {

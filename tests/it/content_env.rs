@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support::process::rerun_in_child_process_with;
+use crate::support::process::{rerun_in_child_process_with, run_in_child_process};
 use crate::support::{Harness, TestLayer, attr};
 use tracing::Dispatch;
 use tracing_genai::{
@@ -81,7 +81,7 @@ fn environment_variable() {
 
     // An invalid value fails closed with exactly one warning. (Checked with a global
     // subscriber: tracing drops events emitted inside a scoped subscriber's callbacks.)
-    set_env(var, Some("true"));
+    set_env(var, Some("garbage"));
     let global = harness(|l| l);
     tracing::dispatcher::set_global_default(global.dispatch().clone()).unwrap();
     for _ in 0..3 {
@@ -109,10 +109,11 @@ fn environment_variable() {
         ("Span_And_Event", (true, true)),
         ("event_only", (false, true)),
         ("no_content", (false, false)),
+        // What OpenTelemetry's OpenAI instrumentations and the genai crate document.
+        ("true", (true, false)),
+        ("TRUE", (true, false)),
+        ("False", (false, false)),
         // fail closed
-        ("true", (false, false)),
-        ("false", (false, false)),
-        ("TRUE", (false, false)),
         ("1", (false, false)),
         ("yes", (false, false)),
         ("garbage", (false, false)),
@@ -136,4 +137,40 @@ fn environment_variable() {
         (true, false)
     );
     set_env(var, None);
+}
+
+/// An invalid value is visible with no `tracing` output configured: one line on stderr at
+/// `setup()`, naming the variable, the value and the accepted values; content stays off.
+#[test]
+fn invalid_value_is_one_stderr_line_at_setup() {
+    let var = ContentCapture::ENV_VAR;
+    if let Some(child) = run_in_child_process(&[(var, Some("yes please"))]) {
+        let lines: Vec<&str> = child.stderr.lines().filter(|l| l.contains(var)).collect();
+        assert_eq!(lines.len(), 1, "{}", child.stderr);
+        let line = lines[0];
+        assert!(line.starts_with("tracing-genai: invalid"), "{line}");
+        for accepted in [
+            "\"yes please\"",
+            "SPAN_ONLY",
+            "EVENT_ONLY",
+            "true",
+            "false",
+            "NO_CONTENT",
+        ] {
+            assert!(line.contains(accepted), "{accepted} missing: {line}");
+        }
+        return;
+    }
+    let guard = tracing_genai::setup(
+        tracing_genai::Config::from_env()
+            .unwrap()
+            .with_exporter(tracing_genai::setup::ExporterKind::None),
+    )
+    .unwrap();
+    // Reported at setup already: spans afterwards add no second line.
+    for _ in 0..2 {
+        let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+        span.record_input_messages(&[ChatMessage::user("hello")]);
+    }
+    guard.shutdown().unwrap();
 }

@@ -36,6 +36,19 @@ pub fn rerun_in_child_process() -> bool {
 /// [`rerun_in_child_process`] with environment changes for the child: `(name, Some(value))`
 /// sets a variable, `(name, None)` removes it.
 pub fn rerun_in_child_process_with(env: &[(&str, Option<&str>)]) -> bool {
+    run_in_child_process(env).is_some()
+}
+
+/// What a child process printed (libtest's own lines included).
+#[derive(Debug)]
+pub struct ChildOutput {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// [`rerun_in_child_process_with`] that also returns, in the parent, what the child printed
+/// (`None` in the child: run the test body).
+pub fn run_in_child_process(env: &[(&str, Option<&str>)]) -> Option<ChildOutput> {
     // libtest runs each test on a thread named after the test (`module::test_fn`).
     let thread = std::thread::current();
     let test = thread
@@ -43,7 +56,7 @@ pub fn rerun_in_child_process_with(env: &[(&str, Option<&str>)]) -> bool {
         .filter(|name| *name != "main")
         .unwrap_or_else(|| panic!("rerun_in_child_process must be called from a test's thread"));
     match std::env::var(CHILD_VAR) {
-        Ok(child) if child == test => return false,
+        Ok(child) if child == test => return None,
         Ok(child) => panic!("the child process for {child:?} runs {test:?} too"),
         Err(_) => {}
     }
@@ -99,5 +112,8 @@ pub fn rerun_in_child_process_with(env: &[(&str, Option<&str>)]) -> bool {
         out.contains("test result: ok. 1 passed"),
         "the child process did not run {test}"
     );
-    true
+    Some(ChildOutput {
+        stdout: out,
+        stderr: err,
+    })
 }
