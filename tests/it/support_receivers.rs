@@ -289,6 +289,10 @@ async fn the_http_contract_wants_its_prefix_and_headers() {
     assert_eq!(receiver.metric_requests(), 1);
     assert_eq!(receiver.attempts(), 1);
     assert_eq!(receiver.rejected(), 3);
+    let requests = receiver.requests();
+    let statuses: Vec<u16> = requests.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [404, 401, 401, 200, 200, 200]);
+    assert_eq!(requests[3].headers["x-tenant"], "t1");
     assert_eq!(
         receiver.paths(),
         [
@@ -327,6 +331,14 @@ async fn grpc_logs_and_required_metadata() {
         "gen_ai.client.inference.operation.details"
     );
     assert_eq!(receiver.rejected(), 1);
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[1].path,
+        "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+    );
+    assert_eq!((requests[0].status, requests[1].status), (16, 0));
+    assert_eq!(requests[1].headers["x-api-key"], "k1");
 }
 
 /// The gRPC TLS receiver with the client the OTLP exporter uses (tonic's, ALPN h2).

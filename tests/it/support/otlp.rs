@@ -79,8 +79,8 @@ struct State {
     logs: Vec<ExportLogsServiceRequest>,
     /// Requests refused by the contract (404 off the path prefix, 401 / UNAUTHENTICATED).
     rejected: usize,
-    /// The path of every HTTP request, in order (refused ones too).
-    paths: Vec<String>,
+    /// Every request answered, in order (refused ones too).
+    log: Vec<RecordedRequest>,
     /// TLS handshakes that failed (wrong CA, expired certificate, no client certificate...).
     handshake_failures: usize,
 }
@@ -107,6 +107,18 @@ enum Kind {
 struct Server {
     stop: tokio::sync::oneshot::Sender<()>,
     thread: std::thread::JoinHandle<()>,
+}
+
+/// A request as the receiver saw it (any signal; also the refused ones).
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// HTTP: the request path (with any query); gRPC: the method path.
+    pub path: String,
+    /// Headers (gRPC: metadata), names lower-case.
+    pub headers: HashMap<String, String>,
+    /// HTTP: the status answered (0: none, the receiver hangs); gRPC: the status code
+    /// (0 OK, 16 UNAUTHENTICATED...).
+    pub status: u16,
 }
 
 /// A decoded span with its resource's `service.name`.
@@ -279,8 +291,14 @@ impl Receiver {
         self.state.1.notify_all();
     }
 
-    fn record_path(&self, path: &str) {
-        self.state.0.lock().unwrap().paths.push(path.to_owned());
+    fn record_request(&self, path: &str, headers: &HashMap<String, String>, status: u16) {
+        let mut s = self.state.0.lock().unwrap();
+        s.log.push(RecordedRequest {
+            path: path.to_owned(),
+            headers: headers.clone(),
+            status,
+        });
+        self.state.1.notify_all();
     }
 
     fn handshake_failed(&self) {
@@ -295,9 +313,16 @@ impl Receiver {
         self.state.0.lock().unwrap().rejected
     }
 
-    /// The path of every HTTP request received, in order, refused ones included (gRPC: none).
+    /// The path of every request answered, in order, refused ones included (gRPC: the
+    /// method, `/opentelemetry.proto.collector.logs.v1.LogsService/Export`...).
     pub fn paths(&self) -> Vec<String> {
-        self.state.0.lock().unwrap().paths.clone()
+        self.requests().into_iter().map(|r| r.path).collect()
+    }
+
+    /// Every request answered (every signal, refused ones included), in order: path, headers,
+    /// status.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.0.lock().unwrap().log.clone()
     }
 
     /// TLS handshakes that failed on this receiver (untrusted or missing client certificate,

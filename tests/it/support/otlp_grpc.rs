@@ -40,24 +40,44 @@ fn headers<T>(request: &tonic::Request<T>) -> HashMap<String, String> {
         .collect()
 }
 
+const TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+const METRICS: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+const LOGS: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+
 /// The contract's required metadata: UNAUTHENTICATED without it.
-fn check<T>(receiver: &Receiver, request: &tonic::Request<T>) -> Result<(), tonic::Status> {
+fn check(receiver: &Receiver, headers: &HashMap<String, String>) -> Result<(), tonic::Status> {
     receiver
-        .check_headers(&headers(request))
+        .check_headers(headers)
         .map_err(tonic::Status::unauthenticated)
+}
+
+/// Records the request with the code answered.
+fn finish<T>(
+    receiver: &Receiver,
+    path: &str,
+    headers: &HashMap<String, String>,
+    result: Result<T, tonic::Status>,
+) -> Result<T, tonic::Status> {
+    let code = match &result {
+        Ok(_) => 0,
+        Err(status) => i32::from(status.code()) as u16,
+    };
+    receiver.record_request(path, headers, code);
+    result
 }
 
 struct GrpcTraces(Receiver);
 
-#[tonic::async_trait]
-impl TraceService for GrpcTraces {
-    async fn export(
+impl GrpcTraces {
+    async fn answer(
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
+        headers: &HashMap<String, String>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        check(&self.0, &request)?;
+        check(&self.0, headers)?;
         match self.0.next_answer(0) {
             Answer::Hang => {
+                self.0.record_request(TRACES, headers, 0);
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 Err(tonic::Status::unavailable("hung"))
             }
@@ -68,11 +88,22 @@ impl TraceService for GrpcTraces {
             }
             Answer::Fail(_, _) => Err(tonic::Status::unavailable("told to fail")),
             Answer::Accept => {
-                let headers = headers(&request);
-                self.0.record(request.into_inner(), headers);
+                self.0.record(request.into_inner(), headers.clone());
                 Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
             }
         }
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for GrpcTraces {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers = headers(&request);
+        let result = self.answer(request, &headers).await;
+        finish(&self.0, TRACES, &headers, result)
     }
 }
 
@@ -84,9 +115,12 @@ impl MetricsService for GrpcMetrics {
         &self,
         request: tonic::Request<ExportMetricsServiceRequest>,
     ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
-        check(&self.0, &request)?;
-        self.0.record_metrics(request.into_inner());
-        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+        let headers = headers(&request);
+        let result = check(&self.0, &headers).map(|()| {
+            self.0.record_metrics(request.into_inner());
+            tonic::Response::new(ExportMetricsServiceResponse::default())
+        });
+        finish(&self.0, METRICS, &headers, result)
     }
 }
 
@@ -98,9 +132,12 @@ impl LogsService for GrpcLogs {
         &self,
         request: tonic::Request<ExportLogsServiceRequest>,
     ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
-        check(&self.0, &request)?;
-        self.0.record_logs(request.into_inner());
-        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
+        let headers = headers(&request);
+        let result = check(&self.0, &headers).map(|()| {
+            self.0.record_logs(request.into_inner());
+            tonic::Response::new(ExportLogsServiceResponse::default())
+        });
+        finish(&self.0, LOGS, &headers, result)
     }
 }
 

@@ -100,7 +100,6 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, rece
         let mut parts = request_line.split(' ');
         let method = parts.next().unwrap_or_default();
         let path = parts.next().unwrap_or_default();
-        receiver.record_path(path);
 
         let response = match route(&receiver, method, path) {
             None => {
@@ -127,13 +126,19 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, rece
                         }
                         Err(_) => BAD_REQUEST.to_owned(),
                     },
-                    Signal::Traces => match traces(&receiver, body, headers).await {
+                    Signal::Traces => match traces(&receiver, path, body, &headers).await {
                         Some(response) => response,
                         None => return,
                     },
                 },
             },
         };
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        receiver.record_request(path, &headers, status);
         if stream.write_all(response.as_bytes()).await.is_err() {
             return;
         }
@@ -143,11 +148,13 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, rece
 /// The answer to a trace export, per the behavior (`None`: hang up).
 async fn traces(
     receiver: &Receiver,
+    path: &str,
     body: Vec<u8>,
-    headers: HashMap<String, String>,
+    headers: &HashMap<String, String>,
 ) -> Option<String> {
     Some(match receiver.next_answer(body.len()) {
         Answer::Hang => {
+            receiver.record_request(path, headers, 0);
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return None;
         }
@@ -164,7 +171,7 @@ async fn traces(
         Answer::Accept => match ExportTraceServiceRequest::decode(body.as_slice()) {
             Ok(request) => {
                 receiver.state.0.lock().unwrap().bodies.push(body);
-                receiver.record(request, headers);
+                receiver.record(request, headers.clone());
                 OK.to_owned()
             }
             Err(_) => BAD_REQUEST.to_owned(),
