@@ -62,4 +62,6 @@ mod setup_metrics;
 #[cfg(feature = "otlp-http")]
 mod setup_pipeline;
 mod streaming;
+#[cfg(feature = "setup")]
+mod support_receivers;
 mod types;

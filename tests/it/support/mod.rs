@@ -22,6 +22,9 @@ pub mod process;
 pub mod props;
 /// The semconv registry and the type check of exported attributes (also used by fuzz/).
 pub mod registry;
+/// Test certificates (CA, server valid and expired, wrong CA, mTLS client) and a TLS probe.
+#[cfg(feature = "setup")]
+pub mod tls;
 
 use std::borrow::Cow;
 use std::future::Future;

@@ -1,35 +1,45 @@
 //! In-process OTLP receivers on 127.0.0.1:0 (gRPC via tonic, HTTP/protobuf via a tiny HTTP/1.1
-//! server) that decode `ExportTraceServiceRequest`s, record headers, and can be told to fail
+//! server), plain or over TLS ([`TlsServer`]: valid or expired certificate, optionally mTLS),
+//! that decode traces, metrics and logs, record headers and paths, and can be told to fail
 //! (503/429 with Retry-After, 500/INTERNAL), to hang, or to refuse requests over a size limit;
-//! a receiver can be stopped and started again on the same port (a collector restart). Each
+//! a receiver can enforce a backend's contract ([`ReceiverOptions`]: a path prefix, required
+//! headers) and can be stopped and started again on the same port (a collector restart). Each
 //! receiver runs on its own runtime thread, so it works the same from plain tests and from
 //! inside any tokio runtime.
+//!
+//! The transports are in `otlp_grpc.rs`, `otlp_http.rs` and `otlp_tls.rs` (declared with
+//! `#[path]` so that benches can include this file alone).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
-    MetricsService, MetricsServiceServer,
-};
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use prost::Message;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing_genai::GenAiSpanExt;
 
-/// How the receiver answers.
+#[path = "otlp_grpc.rs"]
+mod grpc;
+#[path = "otlp_http.rs"]
+mod http;
+#[path = "otlp_logs.rs"]
+mod logs;
+#[path = "otlp_options.rs"]
+mod options;
+#[path = "otlp_tls.rs"]
+mod tls;
+
+pub use logs::ReceivedLog;
+use logs::{flatten_logs, log_count};
+pub use options::{ReceiverOptions, TlsServer};
+
+/// How the receiver answers trace exports (metrics and logs are always accepted, subject only
+/// to the [`ReceiverOptions`] contract).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Behavior {
     /// Accept everything.
@@ -65,6 +75,14 @@ struct State {
     behavior: Option<Behavior>,
     /// Metric export requests (always accepted, whatever the behavior).
     metrics: Vec<ExportMetricsServiceRequest>,
+    /// Log export requests (always accepted, whatever the behavior).
+    logs: Vec<ExportLogsServiceRequest>,
+    /// Requests refused by the contract (404 off the path prefix, 401 / UNAUTHENTICATED).
+    rejected: usize,
+    /// Every request answered, in order (refused ones too).
+    log: Vec<RecordedRequest>,
+    /// TLS handshakes that failed (wrong CA, expired certificate, no client certificate...).
+    handshake_failures: usize,
 }
 
 /// A running receiver.
@@ -73,6 +91,9 @@ pub struct Receiver {
     pub addr: SocketAddr,
     state: Arc<(Mutex<State>, Condvar)>,
     kind: Kind,
+    options: Arc<ReceiverOptions>,
+    /// The TLS acceptor configuration (from `options.tls`).
+    tls: Option<Arc<rustls::ServerConfig>>,
     server: Arc<Mutex<Option<Server>>>,
 }
 
@@ -88,6 +109,18 @@ struct Server {
     thread: std::thread::JoinHandle<()>,
 }
 
+/// A request as the receiver saw it (any signal; also the refused ones).
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// HTTP: the request path (with any query); gRPC: the method path.
+    pub path: String,
+    /// Headers (gRPC: metadata), names lower-case.
+    pub headers: HashMap<String, String>,
+    /// HTTP: the status answered (0: none, the receiver hangs); gRPC: the status code
+    /// (0 OK, 16 UNAUTHENTICATED...).
+    pub status: u16,
+}
+
 /// A decoded span with its resource's `service.name`.
 #[derive(Clone, Debug)]
 pub struct ReceivedSpan {
@@ -97,17 +130,35 @@ pub struct ReceivedSpan {
 }
 
 impl Receiver {
-    fn new(addr: SocketAddr, behavior: Behavior, kind: Kind) -> Self {
+    fn new(addr: SocketAddr, behavior: Behavior, kind: Kind, options: ReceiverOptions) -> Self {
         let state = State {
             behavior: Some(behavior),
             ..State::default()
         };
+        let alpn: &[u8] = match kind {
+            Kind::Grpc => b"h2",
+            Kind::Http => b"http/1.1",
+        };
+        let tls = options
+            .tls
+            .as_ref()
+            .map(|server| tls::server_config(server, alpn));
         Receiver {
             addr,
             state: Arc::new((Mutex::new(state), Condvar::new())),
             kind,
+            options: Arc::new(options),
+            tls,
             server: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Binds 127.0.0.1 (random port) and serves.
+    fn start(behavior: Behavior, kind: Kind, options: ReceiverOptions) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let receiver = Receiver::new(listener.local_addr().unwrap(), behavior, kind, options);
+        receiver.serve(listener);
+        receiver
     }
 
     /// Serves on `listener` from a new runtime thread.
@@ -126,8 +177,8 @@ impl Receiver {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                     let server = async move {
                         match receiver.kind {
-                            Kind::Grpc => serve_grpc(listener, receiver).await,
-                            Kind::Http => serve_http(listener, receiver).await,
+                            Kind::Grpc => grpc::serve(listener, receiver).await,
+                            Kind::Http => http::serve(listener, receiver).await,
                         }
                     };
                     tokio::select! {
@@ -166,8 +217,24 @@ impl Receiver {
         self.serve(listener);
     }
 
+    /// The base URL: `http://127.0.0.1:PORT`, or `https://localhost:PORT` for a TLS receiver
+    /// (the name its certificate is for). Same as [`base_url`](Self::base_url).
     pub fn http_base(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls.is_some() {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
+    }
+
+    /// The base URL (see [`http_base`](Self::http_base)).
+    pub fn base_url(&self) -> String {
+        self.http_base()
+    }
+
+    /// Whether the receiver serves over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     pub fn set_behavior(&self, behavior: Behavior) {
@@ -207,8 +274,96 @@ impl Receiver {
         self.state.1.notify_all();
     }
 
-    /// The raw bodies of the accepted HTTP requests, exactly as they came off the socket
-    /// (gRPC requests are not kept).
+    /// Checks the contract's headers; a refusal is counted.
+    fn check_headers(&self, headers: &HashMap<String, String>) -> Result<(), String> {
+        match self.options.missing_header(headers) {
+            None => Ok(()),
+            Some(why) => {
+                self.reject();
+                Err(why)
+            }
+        }
+    }
+
+    fn reject(&self) {
+        let mut s = self.state.0.lock().unwrap();
+        s.rejected += 1;
+        self.state.1.notify_all();
+    }
+
+    fn record_request(&self, path: &str, headers: &HashMap<String, String>, status: u16) {
+        let mut s = self.state.0.lock().unwrap();
+        s.log.push(RecordedRequest {
+            path: path.to_owned(),
+            headers: headers.clone(),
+            status,
+        });
+        self.state.1.notify_all();
+    }
+
+    fn handshake_failed(&self) {
+        let mut s = self.state.0.lock().unwrap();
+        s.handshake_failures += 1;
+        self.state.1.notify_all();
+    }
+
+    /// Requests refused by the contract: off the path prefix or unknown path (404), a missing
+    /// or wrong required header (401; gRPC UNAUTHENTICATED).
+    pub fn rejected(&self) -> usize {
+        self.state.0.lock().unwrap().rejected
+    }
+
+    /// The path of every request answered, in order, refused ones included (gRPC: the
+    /// method, `/opentelemetry.proto.collector.logs.v1.LogsService/Export`...).
+    pub fn paths(&self) -> Vec<String> {
+        self.requests().into_iter().map(|r| r.path).collect()
+    }
+
+    /// Every request answered (every signal, refused ones included), in order: path, headers,
+    /// status.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.0.lock().unwrap().log.clone()
+    }
+
+    /// TLS handshakes that failed on this receiver (untrusted or missing client certificate,
+    /// a client that refused the server's certificate...).
+    pub fn handshake_failures(&self) -> usize {
+        self.state.0.lock().unwrap().handshake_failures
+    }
+
+    /// Waits (bounded) until at least `n` handshakes failed; returns the count.
+    pub fn wait_for_handshake_failures(&self, n: usize, timeout: Duration) -> usize {
+        self.wait_until(
+            timeout,
+            |s| s.handshake_failures >= n,
+            |s| s.handshake_failures,
+        )
+    }
+
+    /// Waits (bounded) until at least `n` requests were refused; returns the count.
+    pub fn wait_for_rejected(&self, n: usize, timeout: Duration) -> usize {
+        self.wait_until(timeout, |s| s.rejected >= n, |s| s.rejected)
+    }
+
+    fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&State) -> bool,
+        out: impl Fn(&State) -> T,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        let mut s = self.state.0.lock().unwrap();
+        loop {
+            let now = Instant::now();
+            if done(&s) || now >= deadline {
+                return out(&s);
+            }
+            s = self.state.1.wait_timeout(s, deadline - now).unwrap().0;
+        }
+    }
+
+    /// The raw bodies of the accepted HTTP trace requests, exactly as they came off the
+    /// socket (gRPC requests are not kept).
     pub fn raw_bodies(&self) -> Vec<Vec<u8>> {
         self.state.0.lock().unwrap().bodies.clone()
     }
@@ -216,6 +371,12 @@ impl Receiver {
     fn record_metrics(&self, request: ExportMetricsServiceRequest) {
         let mut s = self.state.0.lock().unwrap();
         s.metrics.push(request);
+        self.state.1.notify_all();
+    }
+
+    fn record_logs(&self, request: ExportLogsServiceRequest) {
+        let mut s = self.state.0.lock().unwrap();
+        s.logs.push(request);
         self.state.1.notify_all();
     }
 
@@ -245,6 +406,25 @@ impl Receiver {
         out
     }
 
+    /// Number of log export requests received.
+    pub fn log_requests(&self) -> usize {
+        self.state.0.lock().unwrap().logs.len()
+    }
+
+    /// Every log record received, decoded (all requests, in order).
+    pub fn logs(&self) -> Vec<ReceivedLog> {
+        flatten_logs(&self.state.0.lock().unwrap().logs)
+    }
+
+    /// Waits (bounded) until at least `n` log records arrived.
+    pub fn wait_for_logs(&self, n: usize, timeout: Duration) -> Vec<ReceivedLog> {
+        self.wait_until(
+            timeout,
+            |s| log_count(&s.logs) >= n,
+            |s| flatten_logs(&s.logs),
+        )
+    }
+
     /// When each export attempt arrived, in order.
     pub fn attempt_times(&self) -> Vec<Instant> {
         self.state.0.lock().unwrap().attempt_times.clone()
@@ -264,22 +444,14 @@ impl Receiver {
 
     /// Waits (bounded) until at least `n` spans were received; returns the count.
     pub fn wait_for_count(&self, n: u64, timeout: Duration) -> u64 {
-        let deadline = Instant::now() + timeout;
-        let mut s = self.state.0.lock().unwrap();
-        loop {
-            let now = Instant::now();
-            if s.span_count >= n || now >= deadline {
-                return s.span_count;
-            }
-            s = self.state.1.wait_timeout(s, deadline - now).unwrap().0;
-        }
+        self.wait_until(timeout, |s| s.span_count >= n, |s| s.span_count)
     }
 
     pub fn attempts(&self) -> usize {
         self.state.0.lock().unwrap().attempts
     }
 
-    /// Headers of each accepted request (names lower-case).
+    /// Headers of each accepted trace request (names lower-case).
     pub fn headers(&self) -> Vec<HashMap<String, String>> {
         self.state.0.lock().unwrap().headers.clone()
     }
@@ -291,16 +463,11 @@ impl Receiver {
 
     /// Waits (bounded) until at least `n` spans arrived.
     pub fn wait_for_spans(&self, n: usize, timeout: Duration) -> Vec<ReceivedSpan> {
-        let deadline = Instant::now() + timeout;
-        let mut s = self.state.0.lock().unwrap();
-        loop {
-            let spans = flatten(&s.requests);
-            let now = Instant::now();
-            if spans.len() >= n || now >= deadline {
-                return spans;
-            }
-            s = self.state.1.wait_timeout(s, deadline - now).unwrap().0;
-        }
+        self.wait_until(
+            timeout,
+            |s| s.requests.iter().map(span_count).sum::<u64>() >= n as u64,
+            |s| flatten(&s.requests),
+        )
     }
 }
 
@@ -309,6 +476,37 @@ enum Answer {
     Count,
     Fail(u16, u32),
     Hang,
+}
+
+/// A gRPC OTLP receiver on 127.0.0.1 (random port): traces, metrics and logs.
+pub fn start_grpc(behavior: Behavior) -> Receiver {
+    start_grpc_with(behavior, ReceiverOptions::default())
+}
+
+/// A gRPC OTLP receiver over TLS (`https://localhost:PORT`).
+pub fn start_grpc_tls(behavior: Behavior, tls: TlsServer) -> Receiver {
+    start_grpc_with(behavior, ReceiverOptions::default().tls(tls))
+}
+
+/// A gRPC OTLP receiver with options (TLS, required metadata; the path prefix does not apply).
+pub fn start_grpc_with(behavior: Behavior, options: ReceiverOptions) -> Receiver {
+    Receiver::start(behavior, Kind::Grpc, options)
+}
+
+/// An HTTP/protobuf OTLP receiver on 127.0.0.1 (random port), paths `/v1/traces`,
+/// `/v1/metrics` and `/v1/logs` (metrics and logs are always accepted).
+pub fn start_http(behavior: Behavior) -> Receiver {
+    start_http_with(behavior, ReceiverOptions::default())
+}
+
+/// An HTTPS/protobuf OTLP receiver (`https://localhost:PORT`).
+pub fn start_http_tls(behavior: Behavior, tls: TlsServer) -> Receiver {
+    start_http_with(behavior, ReceiverOptions::default().tls(tls))
+}
+
+/// An HTTP/protobuf OTLP receiver with options (TLS, path prefix, required headers).
+pub fn start_http_with(behavior: Behavior, options: ReceiverOptions) -> Receiver {
+    Receiver::start(behavior, Kind::Http, options)
 }
 
 fn span_count(request: &ExportTraceServiceRequest) -> u64 {
@@ -348,6 +546,11 @@ fn flatten(requests: &[ExportTraceServiceRequest]) -> Vec<ReceivedSpan> {
     out
 }
 
+/// Lower-case hex of trace and span ids.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn string_value(v: Option<&AnyValue>) -> Option<String> {
     match v?.value.as_ref()? {
         any_value::Value::StringValue(s) => Some(s.clone()),
@@ -362,182 +565,6 @@ pub fn attr<'a>(span: &'a Span, key: &str) -> Option<&'a any_value::Value> {
         .find(|kv: &&KeyValue| kv.key == key)
         .and_then(|kv| kv.value.as_ref())
         .and_then(|v| v.value.as_ref())
-}
-
-// ---------------------------------------------------------------- gRPC
-
-struct GrpcService(Receiver);
-
-#[tonic::async_trait]
-impl TraceService for GrpcService {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        match self.0.next_answer(0) {
-            Answer::Hang => {
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-                Err(tonic::Status::unavailable("hung"))
-            }
-            Answer::Fail(500, _) => Err(tonic::Status::internal("told to fail")),
-            Answer::Count => {
-                self.0.count(request.get_ref());
-                Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
-            }
-            Answer::Fail(_, _) => Err(tonic::Status::unavailable("told to fail")),
-            Answer::Accept => {
-                let headers = request
-                    .metadata()
-                    .clone()
-                    .into_headers()
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_owned(),
-                            v.to_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect();
-                self.0.record(request.into_inner(), headers);
-                Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
-            }
-        }
-    }
-}
-
-struct GrpcMetrics(Receiver);
-
-#[tonic::async_trait]
-impl MetricsService for GrpcMetrics {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportMetricsServiceRequest>,
-    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
-        self.0.record_metrics(request.into_inner());
-        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
-    }
-}
-
-/// A gRPC OTLP receiver on 127.0.0.1 (random port), traces and metrics.
-pub fn start_grpc(behavior: Behavior) -> Receiver {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior, Kind::Grpc);
-    receiver.serve(listener);
-    receiver
-}
-
-async fn serve_grpc(listener: tokio::net::TcpListener, receiver: Receiver) {
-    let max_bytes = match receiver.state.0.lock().unwrap().behavior {
-        Some(Behavior::MaxBytes(max)) => max,
-        _ => 64 * 1024 * 1024,
-    };
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
-    let server =
-        TraceServiceServer::new(GrpcService(receiver.clone())).max_decoding_message_size(max_bytes);
-    #[cfg(feature = "gzip")]
-    let server = server.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-    let metrics = MetricsServiceServer::new(GrpcMetrics(receiver));
-    #[cfg(feature = "gzip")]
-    let metrics = metrics.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-    let _ = tonic::transport::Server::builder()
-        .add_service(server)
-        .add_service(metrics)
-        .serve_with_incoming(incoming)
-        .await;
-}
-
-// ---------------------------------------------------------------- HTTP
-
-/// An HTTP/protobuf OTLP receiver on 127.0.0.1 (random port), paths `/v1/traces` and
-/// `/v1/metrics` (metrics are always accepted).
-pub fn start_http(behavior: Behavior) -> Receiver {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let receiver = Receiver::new(listener.local_addr().unwrap(), behavior, Kind::Http);
-    receiver.serve(listener);
-    receiver
-}
-
-async fn serve_http(listener: tokio::net::TcpListener, receiver: Receiver) {
-    while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(serve_http_connection(stream, receiver.clone()));
-    }
-}
-
-async fn serve_http_connection(mut stream: tokio::net::TcpStream, receiver: Receiver) {
-    let mut buf = Vec::new();
-    loop {
-        // Read the head.
-        let head_end = loop {
-            if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break pos + 4;
-            }
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-        let mut lines = head.split("\r\n");
-        let request_line = lines.next().unwrap_or_default().to_owned();
-        let headers: HashMap<String, String> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let len: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        while buf.len() < head_end + len {
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let body: Vec<u8> = buf[head_end..head_end + len].to_vec();
-        buf.drain(..head_end + len);
-
-        let response = if request_line.starts_with("POST /v1/metrics ") {
-            match ExportMetricsServiceRequest::decode(body.as_slice()) {
-                Ok(request) => {
-                    receiver.record_metrics(request);
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n".to_owned()
-                }
-                Err(_) => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
-            }
-        } else if !request_line.starts_with("POST /v1/traces ") {
-            "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned()
-        } else {
-            match receiver.next_answer(body.len()) {
-                Answer::Hang => {
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                    return;
-                }
-                Answer::Fail(status, retry_after) => format!(
-                    "HTTP/1.1 {status} Refused\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\n\r\n"
-                ),
-                Answer::Count => match ExportTraceServiceRequest::decode(body.as_slice()) {
-                    Ok(request) => {
-                        receiver.count(&request);
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n".to_owned()
-                    }
-                    Err(_) => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
-                },
-                Answer::Accept => match ExportTraceServiceRequest::decode(body.as_slice()) {
-                    Ok(request) => {
-                        receiver.state.0.lock().unwrap().bodies.push(body);
-                        receiver.record(request, headers);
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n".to_owned()
-                    }
-                    Err(_) => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
-                },
-            }
-        };
-        if stream.write_all(response.as_bytes()).await.is_err() {
-            return;
-        }
-    }
 }
 
 /// A loopback address that accepts TCP connections and never reads or answers (a collector
