@@ -16,7 +16,7 @@ use super::config::ExporterKind;
 use super::error::ShutdownError;
 use super::exporter::Counters;
 use super::meter::MetricCounters;
-use super::probe::probe;
+use super::probe::{TlsProbe, probe};
 use super::report::ShutdownReport;
 
 /// The tracer provider side of the pipeline.
@@ -28,6 +28,8 @@ pub(crate) struct Traces {
     pub(crate) destination: String,
     /// The OTLP endpoint (`None`: console or no export), probed when nothing was delivered.
     pub(crate) endpoint: Option<String>,
+    /// For an `https://` endpoint: the exporter's TLS configuration, for the probe.
+    pub(crate) tls_probe: Option<TlsProbe>,
 }
 
 /// The meter provider side of the pipeline.
@@ -155,7 +157,7 @@ impl TelemetryGuard {
                     .saturating_sub(Duration::from_millis(150))
                     .min(Duration::from_millis(500));
                 (!budget.is_zero())
-                    .then(|| probe(endpoint, budget))
+                    .then(|| probe(endpoint, budget, self.traces.tls_probe.clone()))
                     .flatten()
             }
             _ => None,

@@ -162,12 +162,22 @@ impl Config {
         let mut builder = SdkTracerProvider::builder()
             .with_resource(resource)
             .with_sampler(self.sampler());
+        #[cfg_attr(
+            not(any(feature = "otlp-http", feature = "otlp-grpc")),
+            allow(unused_mut)
+        )]
+        let mut tls_probe = None;
         let (destination, endpoint) = match kind {
             ExporterKind::Otlp => {
                 let processor = exporter::otlp_processor(&self, &counters)?;
                 builder = builder
                     .with_span_processor(CountingProcessor::new(processor, Arc::clone(&counters)));
                 let endpoint = self.traces_endpoint();
+                #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+                {
+                    tls_probe =
+                        super::tls::probe_config(&self.transport(super::signal::Signal::Traces));
+                }
                 (
                     format!("otlp {} {endpoint}", self.protocol().as_str()),
                     Some(endpoint),
@@ -218,6 +228,7 @@ impl Config {
                 kind,
                 destination,
                 endpoint,
+                tls_probe,
             },
             guard::Meters {
                 provider: meter_provider,

@@ -16,22 +16,96 @@ pub(crate) enum Probe {
     Refused,
     /// The host could not be resolved or reached (the text says why).
     Unreachable(String),
+    /// An `https://` endpoint accepted the connection but the TLS handshake failed, or the
+    /// server sent a TLS alert right after it (the text is the TLS error).
+    Tls(String),
 }
 
 /// Connects to the host and port of `endpoint` (an `http://` or `https://` URL; default port
 /// 80 / 443), bounded by `timeout` (DNS included: the connect runs on its own thread, which
 /// is abandoned if it outlives the budget). `None`: the URL has no authority, the thread could
 /// not start or the budget ran out.
-pub(crate) fn probe(endpoint: &str, timeout: Duration) -> Option<Probe> {
+///
+/// With `tls` (the exporter's own client configuration, for an `https://` endpoint), a
+/// reachable endpoint is also handshaken with, so that the report can name a TLS failure the
+/// exporter's error does not (`broken pipe` after a TLS 1.3 client-certificate refusal,
+/// `network error` from the HTTP exporter).
+pub(crate) fn probe(endpoint: &str, timeout: Duration, tls: Option<TlsProbe>) -> Option<Probe> {
     let target = target(endpoint)?;
     let (tx, rx) = sync_channel(1);
     std::thread::Builder::new()
         .name("tracing-genai-probe".into())
         .spawn(move || {
-            let _ = tx.send(connect(&target, timeout));
+            let _ = tx.send(connect(&target, timeout, tls));
         })
         .ok()?;
     rx.recv_timeout(timeout + Duration::from_millis(100)).ok()
+}
+
+/// The TLS side of a probe: the exporter's client configuration (ALPN set for the transport).
+#[derive(Clone, Debug)]
+pub(crate) struct TlsProbe {
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+    pub(crate) config: std::sync::Arc<rustls::ClientConfig>,
+}
+
+/// Handshakes over `stream` (connected to `target`), then waits briefly for an alert.
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+fn handshake(
+    mut stream: std::net::TcpStream,
+    target: &str,
+    tls: TlsProbe,
+    timeout: Duration,
+) -> Probe {
+    use std::io::Read as _;
+
+    let host = target
+        .rsplit_once(':')
+        .map_or(target, |(host, _)| host)
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let name = match rustls::pki_types::ServerName::try_from(host) {
+        Ok(name) => name,
+        Err(e) => return Probe::Tls(format!("invalid TLS server name: {e}")),
+    };
+    let mut conn = match rustls::ClientConnection::new(tls.config, name) {
+        Ok(conn) => conn,
+        Err(e) => return Probe::Tls(e.to_string()),
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    while conn.is_handshaking() {
+        if let Err(e) = conn.complete_io(&mut stream) {
+            return match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => Probe::Reachable,
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
+                    Probe::Tls(
+                        "the server closed the connection during the TLS handshake (wrong version number: not TLS)"
+                            .to_owned(),
+                    )
+                }
+                _ => Probe::Tls(e.to_string()),
+            };
+        }
+    }
+    // TLS 1.3: a server that refuses the client's certificate says so after the handshake.
+    let _ = stream.set_read_timeout(Some(timeout.min(Duration::from_millis(200))));
+    let mut byte = [0u8; 1];
+    match rustls::Stream::new(&mut conn, &mut stream).read(&mut byte) {
+        Err(e)
+            if !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock
+                    | std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+            ) =>
+        {
+            Probe::Tls(e.to_string())
+        }
+        _ => Probe::Reachable,
+    }
 }
 
 /// `host:port` of an `http(s)://` URL (user info and path removed, default port added).
@@ -49,8 +123,9 @@ fn target(endpoint: &str) -> Option<String> {
     })
 }
 
-/// Tries every address `target` resolves to; the first accepted connection wins.
-fn connect(target: &str, timeout: Duration) -> Probe {
+/// Tries every address `target` resolves to; the first accepted connection wins (and is
+/// handshaken with, given `tls`).
+fn connect(target: &str, timeout: Duration, mut tls: Option<TlsProbe>) -> Probe {
     use std::net::ToSocketAddrs as _;
 
     let addrs = match target.to_socket_addrs() {
@@ -60,7 +135,18 @@ fn connect(target: &str, timeout: Duration) -> Probe {
     let mut outcome = Probe::Unreachable(format!("no address for {target}"));
     for addr in addrs {
         match std::net::TcpStream::connect_timeout(&addr, timeout) {
-            Ok(_) => return Probe::Reachable,
+            #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+            Ok(stream) => {
+                return match tls.take() {
+                    Some(tls) => handshake(stream, target, tls, timeout),
+                    None => Probe::Reachable,
+                };
+            }
+            #[cfg(not(any(feature = "otlp-http", feature = "otlp-grpc")))]
+            Ok(_) => {
+                let _ = tls;
+                return Probe::Reachable;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => outcome = Probe::Refused,
             Err(e) => outcome = Probe::Unreachable(e.to_string()),
         }
@@ -92,12 +178,16 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let open = listener.local_addr().unwrap();
         assert_eq!(
-            probe(&format!("http://{open}/v1/traces"), Duration::from_secs(2)),
+            probe(
+                &format!("http://{open}/v1/traces"),
+                Duration::from_secs(2),
+                None
+            ),
             Some(Probe::Reachable)
         );
         drop(listener);
         assert_eq!(
-            probe(&format!("http://{open}"), Duration::from_secs(2)),
+            probe(&format!("http://{open}"), Duration::from_secs(2), None),
             Some(Probe::Refused)
         );
     }

@@ -96,7 +96,10 @@ impl ShutdownReport {
                 format!("the collector at {endpoint} was down for part of the run (connection refused)")
             }
             Cause::Refused => format!("no collector at {endpoint} (connection refused)"),
-            Cause::Tls(tls) => format!("TLS: {} ({endpoint}{partly})", tls.what()),
+            Cause::Tls(tls, None) => format!("TLS: {} ({endpoint}{partly})", tls.what()),
+            Cause::Tls(tls, Some(detail)) => {
+                format!("TLS: {} ({endpoint}{partly}: {detail})", tls.what())
+            }
             Cause::Unreachable(why) => format!("cannot reach {endpoint}{partly} ({why})"),
             Cause::Slow => format!(
                 "the collector at {endpoint} did not answer within {:?}",
@@ -134,7 +137,7 @@ impl ShutdownReport {
                 "spans ended while the collector was unreachable are not kept; run the collector next to the app (or behind a load balancer) so that restarts do not lose data"
             }
             Cause::Refused | Cause::Unreachable(_) => START_ONE,
-            Cause::Tls(tls) => tls.fix(),
+            Cause::Tls(tls, _) => tls.fix(),
             Cause::Slow if self.exported > 0 => {
                 "the collector is slow or overloaded: raise OTEL_EXPORTER_OTLP_TIMEOUT and the shutdown timeout, or lower the span volume (OTEL_TRACES_SAMPLER)"
             }
@@ -164,8 +167,11 @@ impl ShutdownReport {
         };
         if self.probe == Some(Probe::Refused) || lower.contains("connection refused") {
             Cause::Refused
+        } else if let Some(Probe::Tls(why)) = &self.probe {
+            let tls = TlsCause::of(&why.to_ascii_lowercase()).unwrap_or(TlsCause::Other);
+            Cause::Tls(tls, Some(why.clone()))
         } else if let Some(tls) = TlsCause::of(&lower) {
-            Cause::Tls(tls)
+            Cause::Tls(tls, None)
         } else if let Some(Probe::Unreachable(why)) = &self.probe {
             Cause::Unreachable(why.clone())
         } else if lower.contains("network error") || lower.contains("connection reset") {
@@ -234,7 +240,8 @@ const LOG_TARGET: &str = "tracing_genai::export";
 #[derive(Debug)]
 enum Cause {
     Refused,
-    Tls(TlsCause),
+    /// What failed, and the probe's own TLS error when it found one.
+    Tls(TlsCause, Option<String>),
     Unreachable(String),
     Slow,
     TooLarge,

@@ -85,7 +85,6 @@ impl TlsMaterial {
 
     /// The rustls client configuration: the system trust store (through
     /// rustls-platform-verifier) plus the extra CA, and the client certificate if any.
-    #[cfg(feature = "otlp-http")]
     pub(crate) fn rustls_config(&self) -> Result<rustls::ClientConfig, SetupError> {
         use std::sync::Arc;
         let failed = |what: &str, e: rustls::Error| SetupError::InvalidConfig {
@@ -188,4 +187,20 @@ pub(crate) fn is_https(endpoint: &str) -> bool {
     endpoint
         .get(..8)
         .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+}
+
+/// The TLS configuration of the shutdown report's probe for `transport` (`None`: not
+/// `https://`, or the configuration cannot be built, which the exporter reported already).
+pub(crate) fn probe_config(transport: &Transport) -> Option<super::probe::TlsProbe> {
+    if !is_https(&transport.endpoint) {
+        return None;
+    }
+    let mut config = TlsMaterial::load(transport).ok()?.rustls_config().ok()?;
+    config.alpn_protocols = match transport.protocol {
+        super::kinds::Protocol::Grpc => vec![b"h2".to_vec()],
+        _ => vec![b"http/1.1".to_vec()],
+    };
+    Some(super::probe::TlsProbe {
+        config: std::sync::Arc::new(config),
+    })
 }

@@ -61,6 +61,8 @@ mod setup_grpc_failures;
 mod setup_metrics;
 #[cfg(feature = "otlp-http")]
 mod setup_pipeline;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod setup_tls;
 mod streaming;
 #[cfg(feature = "setup")]
 mod support_receivers;

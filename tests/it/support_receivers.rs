@@ -342,7 +342,7 @@ async fn grpc_logs_and_required_metadata() {
 }
 
 /// The gRPC TLS receiver with the client the OTLP exporter uses (tonic's, ALPN h2).
-#[cfg(feature = "tls")]
+#[cfg(feature = "otlp-grpc")]
 #[tokio::test]
 async fn grpc_logs_over_tls_with_a_tonic_client() {
     use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;

@@ -63,12 +63,18 @@ fn route(receiver: &Receiver, method: &str, path: &str) -> Option<Signal> {
 }
 
 async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, receiver: Receiver) {
-    let mut buf = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
     loop {
         // Read the head.
         let head_end = loop {
             if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break pos + 4;
+            }
+            // Like real HTTP servers: bytes that cannot start a request line (a TLS
+            // ClientHello sent to this plain-HTTP port) get a 400 at once.
+            if buf.first().is_some_and(|b| !b.is_ascii_uppercase()) {
+                let _ = stream.write_all(BAD_REQUEST.as_bytes()).await;
+                return;
             }
             let mut chunk = [0u8; 8192];
             match stream.read(&mut chunk).await {
