@@ -29,6 +29,7 @@ mod content_truncation;
 mod content_wire;
 mod conventions;
 mod errors;
+mod events;
 mod extensions;
 #[cfg(feature = "async-openai")]
 mod http_async_openai;
