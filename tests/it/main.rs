@@ -59,6 +59,8 @@ mod setup_faults;
 #[cfg(feature = "otlp-grpc")]
 mod setup_grpc_failures;
 #[cfg(feature = "otlp-http")]
+mod setup_logs;
+#[cfg(feature = "otlp-http")]
 mod setup_metrics;
 #[cfg(feature = "otlp-http")]
 mod setup_pipeline;
