@@ -199,3 +199,31 @@ fn setup_installs_the_log_bridge() {
     let logs = report.logs.expect("logs report");
     assert_eq!((logs.emitted, logs.exported), (1, 1), "{logs}");
 }
+
+/// Over gRPC the logs exporter runs on a bridge of its own; the receiver has no logs service
+/// (`UNIMPLEMENTED`), so the record is counted failed while the spans are delivered.
+#[cfg(feature = "otlp-grpc")]
+#[test]
+fn grpc_logs_use_the_traces_transport() {
+    let receiver = otlp::start_grpc(Behavior::Accept);
+    let config = tracing_genai::Config::from_env_vars([
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_string()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.http_base()),
+        ("OTEL_LOGS_EXPORTER", "otlp".to_string()),
+        ("OTEL_METRICS_EXPORTER", "none".to_string()),
+    ])
+    .unwrap();
+    let (layer, guard) = config.build().unwrap().layer();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+        span.record_error_type("500", Some("boom"));
+    });
+    let report = guard.shutdown().unwrap();
+    assert_eq!(report.exported, 1, "{report}");
+    let logs = report.logs.clone().expect("logs report");
+    assert_eq!(
+        logs.destination,
+        format!("otlp grpc {}", receiver.http_base())
+    );
+    assert_eq!((logs.emitted, logs.failed), (1, 1), "{report}");
+}
