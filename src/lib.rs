@@ -29,10 +29,11 @@ pub mod http;
 pub mod setup;
 
 pub use export::diagnostics::{Diagnostics, DiagnosticsSnapshot};
+pub use export::events::EventTarget;
 pub use layer::{GenAiLayer, layer};
 pub use model::{
-    Agent, ErrorInfo, FieldValue, GenAiField, GenAiSpan, Operation, Request, Response, SpanEvent,
-    Tool, Usage, normalize_provider,
+    Agent, ErrorInfo, Evaluation, FieldValue, GenAiField, GenAiSpan, Operation, Request, Response,
+    SpanEvent, Tool, Usage, normalize_provider,
 };
 pub use record::SpanRule;
 #[cfg(feature = "setup")]

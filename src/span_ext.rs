@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::content::SpanContent;
 use crate::content::{ChatMessage, MessagePart, OutputAccumulator, OutputMessage, ToolDefinition};
 use crate::layer::WithState;
-use crate::model::{ErrorInfo, FieldValue, GenAiField, GenAiSpan, SpanEvent};
+use crate::model::{ErrorInfo, Evaluation, FieldValue, GenAiField, GenAiSpan, SpanEvent};
 use crate::record::SpanRecord;
 use crate::record::capture::apply;
 use crate::record::raw::Raw;
@@ -293,6 +293,20 @@ pub trait GenAiSpanExt {
     /// ```
     fn captures_content(&self) -> bool;
 
+    /// Records the result of evaluating this span's output (`gen_ai.evaluation.result`),
+    /// emitted with the span's trace and span ids when the span closes (then the span's
+    /// `gen_ai.response.id` is added too): a log record when the layer has a logger provider,
+    /// else a span event (see [`EventTarget`](crate::EventTarget)). Record it before the span
+    /// closes; evaluations made later belong to a span of their own.
+    ///
+    /// ```
+    /// use tracing_genai::{Evaluation, GenAiSpanExt};
+    ///
+    /// let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+    /// span.record_evaluation(Evaluation::new("relevance").with_score_value(0.9).with_score_label("relevant"));
+    /// ```
+    fn record_evaluation(&self, evaluation: Evaluation) -> bool;
+
     /// Runs `f` on the span's GenAI state (for integrations that need more than the methods
     /// above: [`GenAiSpan::record_error`], [`GenAiSpan::add_diagnostic`], the usage, ...).
     ///
@@ -456,6 +470,10 @@ impl GenAiSpanExt for tracing::Span {
         let mut captures = false;
         with_record(self, |state| captures = state.content.is_some());
         captures
+    }
+
+    fn record_evaluation(&self, evaluation: Evaluation) -> bool {
+        with_record(self, |state| state.evaluations.push(evaluation))
     }
 
     fn with_genai_state(&self, f: impl FnOnce(&mut GenAiSpan)) -> bool {

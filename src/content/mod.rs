@@ -17,7 +17,10 @@
 //! 3. size limits cut long strings inside the JSON (never the JSON text), replace large blobs
 //!    by placeholders and drop the oldest messages if needed;
 //! 4. the JSON strings are written as span attributes and/or in the
-//!    `gen_ai.client.inference.operation.details` span event.
+//!    `gen_ai.client.inference.operation.details` event: an OpenTelemetry log record (with the
+//!    span's trace and span ids) when the layer has a logger provider
+//!    ([`GenAiLayer::with_logger_provider`](crate::GenAiLayer::with_logger_provider)), else a
+//!    span event (see [`EventTarget`](crate::EventTarget)).
 //!
 //! Secret scrubbing runs on every GenAI span whether or not content capture is on: on every
 //! string attribute, event attribute, the error message, the status description and the span
@@ -93,7 +96,8 @@ pub enum ContentCapture {
     NoContent,
     /// Content attributes on the span.
     SpanOnly,
-    /// Content in the `gen_ai.client.inference.operation.details` span event only.
+    /// Content in the `gen_ai.client.inference.operation.details` event only (a log record
+    /// when the layer has a logger provider, else a span event).
     EventOnly,
     /// Both.
     SpanAndEvent,

@@ -2,7 +2,6 @@
 //! attributes / details event (redaction hook, scrubbing, blob placeholders, size limits).
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use opentelemetry::{Array, KeyValue, StringValue, Value as OtelValue};
 use serde_json::{Map, Value};
@@ -12,7 +11,6 @@ use crate::content::{
     replace_blobs, run_hook,
 };
 use crate::mapper::Attributes;
-use crate::model::SpanEvent;
 use crate::record::SpanRecord;
 use crate::semconv as sc;
 use crate::semconv::{Conventions, DIAGNOSTICS_ATTRIBUTE, Item};
@@ -62,14 +60,15 @@ fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes) {
 }
 
 /// Scrubs secrets from everything the span will export and adds the content (when enabled).
-/// Returns the (scrubbed) span name.
+/// Returns the (scrubbed) span name and, when the mode sends content to events and there was
+/// content, the attributes of the details event (the call's attributes and the content).
 pub(crate) fn finish(
     config: &ContentConfig,
     state: &mut SpanRecord,
     attrs: &mut Attributes,
     mut name: String,
     conventions: Conventions,
-) -> String {
+) -> (String, Option<Vec<KeyValue>>) {
     let scanner = &config.scanner;
     // 1. Always: secrets never leave in attributes, events, error text, status or name.
     scrub_attributes(scanner, attrs);
@@ -92,44 +91,31 @@ pub(crate) fn finish(
     // 2. Content, when enabled and not opted out for this call.
     let mode = config.mode();
     let Some(content) = state.content.take() else {
-        return name;
+        return (name, None);
     };
     if !mode.is_enabled() {
-        return name;
+        return (name, None);
     }
     let diagnostics_before = state.diagnostics.len();
     let values = content_attributes(config, state, *content, conventions);
     if values.is_empty() {
         refresh_diagnostics(state, attrs, diagnostics_before);
-        return name;
+        return (name, None);
     }
-    if mode.on_event() {
-        let mut event_attrs: Vec<KeyValue> = attrs
-            .iter()
-            .filter(|kv| {
-                let k = kv.key.as_str();
-                k.starts_with(sc::GEN_AI_PREFIX)
-                    || k.starts_with(sc::SERVER_PREFIX)
-                    || k == sc::ERROR_TYPE
-            })
-            .cloned()
-            .collect();
+    let details = mode.on_event().then(|| {
+        let mut event_attrs = super::events::call_attributes(attrs);
         for (key, v) in &values {
             event_attrs.push(KeyValue::new(*key, OtelValue::from(Arc::clone(v))));
         }
-        state.events.push(SpanEvent {
-            name: sc::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS_EVENT.into(),
-            time: SystemTime::now(),
-            attributes: event_attrs,
-        });
-    }
+        event_attrs
+    });
     if mode.on_span() {
         for (key, v) in values {
             attrs.insert(key, OtelValue::from(v));
         }
     }
     refresh_diagnostics(state, attrs, diagnostics_before);
-    name
+    (name, details)
 }
 
 fn refresh_diagnostics(state: &crate::model::GenAiSpan, attrs: &mut Attributes, before: usize) {

@@ -7,13 +7,17 @@
 //! 4. the [`AttributeMapper`](crate::mapper::AttributeMapper)s run, each isolated from panics;
 //! 5. [`content`]: secrets scrubbed from everything exported, message content added when
 //!    capture is on;
-//! 6. `write`: name, attributes, events and status written on the OpenTelemetry span.
+//! 6. [`events`]: the GenAI events (inference details, exception, evaluations) collected;
+//! 7. `write`: name, attributes, span events and status written on the OpenTelemetry span,
+//!    then the events emitted as log records in that span's trace context (when a logger
+//!    provider is set; see [`EventTarget`](events::EventTarget)).
 //!
 //! [`diagnostics`] counts what went wrong on the way, so nothing is lost silently.
 
 pub(crate) mod attributes;
 mod content;
 pub(crate) mod diagnostics;
+pub(crate) mod events;
 pub(crate) mod metrics;
 mod rollup;
 
@@ -31,6 +35,7 @@ use crate::record::SpanRecord;
 use crate::semconv as sc;
 use crate::semconv::{Conventions, Item};
 use diagnostics::Diagnostics;
+use events::{EventsConfig, Pending};
 use metrics::MetricsConfig;
 
 /// The export stage's configuration.
@@ -40,6 +45,7 @@ pub(crate) struct Exporter {
     pub(crate) metrics: MetricsConfig,
     pub(crate) prices: Option<Arc<PriceTable>>,
     pub(crate) conventions: ConventionsSetting,
+    pub(crate) events: EventsConfig,
 }
 
 /// The conventions setting: chosen in code, else `OTEL_SEMCONV_STABILITY_OPT_IN` (read once,
@@ -126,10 +132,26 @@ impl Exporter {
                 mapper_failures.push(failure);
             }
         }
-        let name = content::finish(content, state, &mut attrs, name, conventions);
+        let (name, details) = content::finish(content, state, &mut attrs, name, conventions);
+        let events = Pending::collect(
+            &self.events,
+            state,
+            &attrs,
+            details,
+            content.mode(),
+            &content.scanner,
+        );
+        let exception_event = self.events.exception_span_event();
         match span {
-            Some(span) => write(state, span, name, attrs),
-            None => diagnostics.record_unwritten(),
+            Some(span) => {
+                let cx = span.span_context().clone();
+                write(state, span, name, attrs, exception_event);
+                events.emit(&self.events, Some(&cx));
+            }
+            None => {
+                diagnostics.record_unwritten();
+                events.emit(&self.events, None);
+            }
         }
         if !mapper_failures.is_empty() {
             report(mapper_failures, diagnostics);
@@ -137,15 +159,22 @@ impl Exporter {
     }
 }
 
-/// Step 6: writes the span's name, attributes, events and status.
-fn write(state: &mut SpanRecord, span: SpanRef<'_>, name: String, attrs: Attributes) {
+/// Step 7: writes the span's name, attributes, events and status (the `exception` span event
+/// only when `exception_event`: the events go to spans).
+fn write(
+    state: &mut SpanRecord,
+    span: SpanRef<'_>,
+    name: String,
+    attrs: Attributes,
+    exception_event: bool,
+) {
     span.update_name(name);
     span.set_attributes(attrs);
     for event in std::mem::take(&mut state.events) {
         span.add_event_with_timestamp(event.name, event.time, event.attributes);
     }
     if state.is_error() {
-        if let Some(attrs) = attributes::exception_event(state) {
+        if let Some(attrs) = attributes::exception_event(state).filter(|_| exception_event) {
             span.add_event(sc::EXCEPTION_EVENT, attrs);
         }
         span.set_status(Status::error(attributes::status_description(state)));

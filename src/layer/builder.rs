@@ -12,6 +12,7 @@ use super::{GenAiLayer, LayerConfig};
 use crate::content::{ContentCapture, ContentConfig};
 use crate::cost::PriceTable;
 use crate::export::diagnostics::Diagnostics;
+use crate::export::events::EventTarget;
 use crate::export::metrics::MetricsConfig;
 use crate::mapper::{AttributeMapper, MapperSlot};
 use crate::model::GenAiField;
@@ -319,6 +320,91 @@ impl<L> GenAiLayer<L> {
     #[must_use]
     pub fn with_content_config(mut self, config: ContentConfig) -> Self {
         self.config.content = config.with_mode_of(&self.config.content);
+        self
+    }
+}
+
+/// Events: the GenAI events as OpenTelemetry log records (or span events).
+impl<L> GenAiLayer<L> {
+    /// Emits the GenAI events as OpenTelemetry log records through a logger of `provider`
+    /// (instrumentation scope `tracing-genai`), each with its event name and the trace and span
+    /// ids of its GenAI span:
+    ///
+    /// - `gen_ai.client.inference.operation.details` (INFO) for inference spans (`chat`,
+    ///   `text_completion`, `generate_content`) when the content capture mode includes events
+    ///   (`EVENT_ONLY`, `SPAN_AND_EVENT`; then with the message content) or
+    ///   [`with_inference_details(true)`](Self::with_inference_details) (without content
+    ///   unless the mode says so), and for any span whose content the mode sends to events;
+    ///   its attributes are the span's `gen_ai.*`, `server.*` and `error.type` attributes;
+    /// - `gen_ai.client.operation.exception` (WARN) for failed GenAI spans, with
+    ///   `exception.type`, `exception.message`, `error.type`, the operation, provider,
+    ///   request model and server; it replaces the `exception` span event;
+    /// - `gen_ai.evaluation.result` (INFO) for each
+    ///   [`record_evaluation`](crate::GenAiSpanExt::record_evaluation), when the span closes.
+    ///
+    /// Without a logger provider the same events are span events, as
+    /// [`EventTarget::Auto`] says; [`with_events_as`](Self::with_events_as) chooses otherwise.
+    /// The records are emitted when the span closes; shut the provider down (or flush it)
+    /// before the process exits.
+    ///
+    /// ```
+    /// use opentelemetry::trace::TracerProvider as _;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// use tracing_genai::content::ContentCapture;
+    ///
+    /// let logs = opentelemetry_sdk::logs::InMemoryLogExporter::default();
+    /// let logger_provider = opentelemetry_sdk::logs::SdkLoggerProvider::builder()
+    ///     .with_simple_exporter(logs.clone())
+    ///     .build();
+    /// let tracer_provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    /// let layer = tracing_genai::layer()
+    ///     .with_tracer(tracer_provider.tracer("app"))
+    ///     .with_logger_provider(&logger_provider)
+    ///     .with_content_capture(ContentCapture::EventOnly);
+    /// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    ///     let _span = tracing_genai::genai_span!("chat", "openai", "gpt-4o").entered();
+    /// });
+    /// let records = logs.get_emitted_logs().unwrap();
+    /// assert_eq!(records[0].record.event_name(), Some("gen_ai.client.inference.operation.details"));
+    /// ```
+    #[must_use]
+    pub fn with_logger_provider(
+        mut self,
+        provider: &opentelemetry_sdk::logs::SdkLoggerProvider,
+    ) -> Self {
+        self.config.export.events.set_logger_provider(provider);
+        self
+    }
+
+    /// Chooses where the GenAI events go: log records, span events or both (default
+    /// [`EventTarget::Auto`]: log records when a logger provider is set, else span events).
+    ///
+    /// ```
+    /// use tracing_genai::EventTarget;
+    ///
+    /// // A backend that reads only spans, while a logger provider is set for other logs.
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_events_as(EventTarget::SpanEvents);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_events_as(mut self, target: EventTarget) -> Self {
+        self.config.export.events.set_target(target);
+        self
+    }
+
+    /// Emits the `gen_ai.client.inference.operation.details` event for every inference span,
+    /// also when the content capture mode does not include events (then without message
+    /// content). It is opt-in in the conventions, so off by default.
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_inference_details(true);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_inference_details(mut self, always: bool) -> Self {
+        self.config.export.events.set_always_details(always);
         self
     }
 }

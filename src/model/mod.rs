@@ -3,6 +3,7 @@
 //! ordinary fields, the GenAI facts a field can name ([`GenAiField`]), and the text helpers
 //! every later stage shares. Nothing here knows about `tracing` hooks or export.
 
+mod evaluation;
 pub(crate) mod field;
 mod operation;
 mod provider;
@@ -11,6 +12,7 @@ pub(crate) mod text;
 mod usage;
 mod value;
 
+pub use evaluation::Evaluation;
 pub use field::GenAiField;
 pub use operation::Operation;
 pub use provider::normalize_provider;

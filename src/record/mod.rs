@@ -54,6 +54,8 @@ pub(crate) struct SpanRecord {
     /// body, a helper called after the call returned): the span is exported as ending when it
     /// closes, not at its last exit.
     pub(crate) end_at_close: bool,
+    /// Evaluations recorded on the span, emitted when it closes.
+    pub(crate) evaluations: Vec<crate::model::Evaluation>,
 }
 
 impl SpanRecord {
@@ -65,6 +67,7 @@ impl SpanRecord {
             content: None,
             resolved: None,
             end_at_close: false,
+            evaluations: Vec::new(),
         }
     }
 

@@ -142,6 +142,11 @@ pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
 /// including its message content when content capture sends events.
 pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS_EVENT: &str =
     "gen_ai.client.inference.operation.details";
+/// Event `gen_ai.client.operation.exception` (recommended, severity WARN): an error that
+/// prevented a GenAI client operation from completing.
+pub const GEN_AI_CLIENT_OPERATION_EXCEPTION_EVENT: &str = "gen_ai.client.operation.exception";
+/// Event `gen_ai.evaluation.result` (recommended): the result of evaluating a GenAI output.
+pub const GEN_AI_EVALUATION_RESULT_EVENT: &str = "gen_ai.evaluation.result";
 /// `gen_ai.evaluation.name` (string): The name of the evaluation metric used for the GenAI response.
 pub const GEN_AI_EVALUATION_NAME: &str = "gen_ai.evaluation.name";
 /// `gen_ai.evaluation.score.value` (double): The evaluation score returned by the evaluator.
@@ -181,6 +186,8 @@ pub const EXCEPTION_MESSAGE: &str = "exception.message";
 
 /// Name of the span event that carries an error, per the exception conventions.
 pub const EXCEPTION_EVENT: &str = "exception";
+/// The instrumentation scope name of the telemetry this crate emits (tracer, meter, logger).
+pub const INSTRUMENTATION_SCOPE: &str = "tracing-genai";
 /// Value of `error.type` when no more specific class is known.
 pub const ERROR_TYPE_OTHER: &str = "_OTHER";
 

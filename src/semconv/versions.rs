@@ -418,8 +418,8 @@ use Kind as K;
 /// Everything the pinned snapshot ([`SCHEMA_URL`]) and the latest conventions (upstream `main`
 /// through 2026-10-09, commit 6fd0d76, as listed in `tests/data/semconv/LATEST.md`) do
 /// differently, one row each. Names not listed are the same in both. Emitted span names and
-/// kinds are unchanged; the inference details event is unchanged here (a log record in the
-/// latest conventions needs a logs pipeline this crate does not have).
+/// kinds are unchanged; the inference details event is the same in both (a log record when the
+/// layer has a logger provider, else a span event).
 ///
 /// ```
 /// use tracing_genai::semconv::{Kind, DIFFERENCES};

@@ -277,6 +277,22 @@ impl<E: PushMetricExporter> PushMetricExporter for Bridge<E> {
     }
 }
 
+// Logs (issue 12): the log exporter on the bridge, like the span and metric exporters.
+impl<E: opentelemetry_sdk::logs::LogExporter> opentelemetry_sdk::logs::LogExporter for Bridge<E> {
+    async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
+        // Called on the batch processor's own thread: blocking here is fine.
+        self.call(|exporter| exporter.export(batch))?
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

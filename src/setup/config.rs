@@ -78,6 +78,8 @@ pub struct Config {
     pub(crate) metrics: Option<bool>,
     pub(crate) metric_export_interval: Option<Duration>,
     pub(crate) conventions: Option<Conventions>,
+    // Logs (issue 12): the `with_logs_*` / `with_log_bridge` settings (see logs.rs).
+    pub(crate) logs: super::logs::LogsSettings,
 }
 
 impl Default for Config {
@@ -121,6 +123,7 @@ impl Default for Config {
             metrics: None,
             metric_export_interval: None,
             conventions: None,
+            logs: Default::default(),
         }
     }
 }

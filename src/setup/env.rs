@@ -31,6 +31,8 @@ pub(crate) struct EnvSettings {
     pub(crate) metric_export_interval: Option<Duration>,
     /// `OTEL_SEMCONV_STABILITY_OPT_IN` (unknown entries ignored, as the specification says).
     pub(crate) conventions: Option<Conventions>,
+    // Logs (issue 12): `OTEL_LOGS_EXPORTER`, `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` (see logs.rs).
+    pub(crate) logs: super::logs::LogsEnv,
 }
 
 pub(super) fn invalid(var: &str, value: &str, reason: impl Into<String>) -> SetupError {
@@ -132,6 +134,8 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
         }
         out.metric_export_interval = Some(interval);
     }
+    // Logs (issue 12): parsed in logs.rs.
+    super::logs::parse_env(&var, &mut out.logs)?;
     if let (Some(batch), Some(queue)) = (out.max_export_batch_size, out.max_queue_size)
         && batch > queue
     {

@@ -15,6 +15,7 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use super::config::ExporterKind;
 use super::error::ShutdownError;
 use super::exporter::Counters;
+use super::logs::Logs;
 use super::meter::MetricCounters;
 use super::probe::{TlsProbe, probe};
 use super::report::ShutdownReport;
@@ -60,6 +61,8 @@ pub struct TelemetryGuard {
     shutdown_timeout: Duration,
     drop_timeout: Duration,
     outcome: Mutex<Option<Outcome>>,
+    // Logs (issue 12): the logger provider, when a logs exporter is configured.
+    logs: Option<Logs>,
 }
 
 impl fmt::Debug for TelemetryGuard {
@@ -84,7 +87,26 @@ impl TelemetryGuard {
             shutdown_timeout,
             drop_timeout,
             outcome: Mutex::new(None),
+            logs: None,
         }
+    }
+
+    /// Logs (issue 12): the guard also owns and shuts down the logger provider.
+    pub(crate) fn with_logs(mut self, logs: Option<Logs>) -> Self {
+        self.logs = logs;
+        self
+    }
+
+    /// The logger provider the GenAI layer emits its events into (`None`: no logs exporter).
+    /// Use it for other log appenders, e.g.
+    /// `opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(provider)`.
+    ///
+    /// ```
+    /// # let (_layer, guard) = tracing_genai::Config::default().with_exporter(tracing_genai::setup::ExporterKind::None).build().unwrap().layer::<tracing_subscriber::Registry>();
+    /// assert!(guard.logger_provider().is_none()); // OTEL_LOGS_EXPORTER unset
+    /// ```
+    pub fn logger_provider(&self) -> Option<&opentelemetry_sdk::logs::SdkLoggerProvider> {
+        self.logs.as_ref().map(|l| &l.provider)
     }
 
     /// The tracer provider (e.g. for other instrumentation that wants OpenTelemetry tracers).
@@ -141,9 +163,12 @@ impl TelemetryGuard {
         // The meter provider shuts down (exporting the last values) in parallel, on its own
         // thread, within the same deadline.
         let metrics = self.start_metrics_shutdown();
+        // Logs (issue 12): the logger provider too, on its own thread, same deadline.
+        let logs = self.start_logs_shutdown(timeout);
         let (timed_out, shutdown_error) = self.shutdown_traces(timeout);
         let (metrics_flushed, metrics_error) =
             self.finish_metrics_shutdown(metrics, timeout, started);
+        let logs = self.finish_logs_shutdown(logs, timeout, started);
         let counters = &self.traces.counters;
         let ended = counters.ended.load(Ordering::Acquire);
         let exported = counters.exported.load(Ordering::Acquire);
@@ -174,6 +199,7 @@ impl TelemetryGuard {
             metrics_destination: self.meters.endpoint.clone(),
             metrics_flushed,
             metrics_error,
+            logs,
             endpoint: self.traces.endpoint.clone(),
             timeout,
             probe,
@@ -227,6 +253,50 @@ impl TelemetryGuard {
                 (false, Some("the shutdown thread stopped".into()))
             }
         }
+    }
+
+    /// Logs (issue 12): starts shutting the logger provider down on its own thread (`None`:
+    /// logs off).
+    fn start_logs_shutdown(
+        &self,
+        timeout: Duration,
+    ) -> Option<Result<Receiver<OTelSdkResult>, String>> {
+        self.logs.as_ref().map(|logs| {
+            let provider = logs.provider.clone();
+            let inner_timeout = timeout
+                .saturating_sub(Duration::from_millis(50))
+                .max(Duration::from_millis(1));
+            let (tx, rx) = sync_channel(1);
+            std::thread::Builder::new()
+                .name("tracing-genai-logs-shutdown".into())
+                .spawn(move || {
+                    let _ = tx.send(provider.shutdown_with_timeout(inner_timeout));
+                })
+                .map(|_| rx)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// Logs (issue 12): waits for the logger provider's shutdown until `timeout` after
+    /// `started`, then counts the records.
+    fn finish_logs_shutdown(
+        &self,
+        pending: Option<Result<Receiver<OTelSdkResult>, String>>,
+        timeout: Duration,
+        started: Instant,
+    ) -> Option<super::logs::LogsReport> {
+        let logs = self.logs.as_ref()?;
+        let error = match pending? {
+            Err(err) => Some(format!("could not start the logs shutdown thread: {err}")),
+            Ok(rx) => match rx.recv_timeout(timeout.saturating_sub(started.elapsed())) {
+                Ok(Ok(())) => None,
+                Ok(Err(err)) => Some(err.to_string()),
+                Err(_) => Some(format!(
+                    "the final log records flush did not finish within {timeout:?}"
+                )),
+            },
+        };
+        Some(logs.report(error))
     }
 
     /// Starts shutting the meter provider down on its own thread (`None`: metrics off).

@@ -14,7 +14,9 @@
 //! - `pipeline.rs`: [`Config::build`] and [`Pipeline`];
 //! - `exporter.rs`, `meter.rs`, `console.rs`: the span and metric exporters (OTLP, console)
 //!   and the counting wrappers behind the report;
-//! - `bridge.rs`: the runtime thread that both gRPC exporters run on;
+//! - `logs.rs`: the logger provider (GenAI events as log records, the optional bridge of the
+//!   application's `tracing` events), its settings and [`LogsReport`];
+//! - `bridge.rs`: the runtime thread that the gRPC exporters run on;
 //! - `guard.rs`: [`TelemetryGuard`] and its bounded shutdown;
 //! - `report.rs`: [`ShutdownReport`] and the classification of why spans were lost;
 //! - `probe.rs`: the TCP probe of the endpoint that classification uses;
@@ -30,6 +32,7 @@ mod exporter;
 mod guard;
 mod http_client;
 mod kinds;
+mod logs;
 mod meter;
 mod pipeline;
 mod probe;
@@ -45,6 +48,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 pub use config::{Compression, Config, ConfigLayer, ExporterKind, Protocol};
 pub use error::{SetupError, ShutdownError};
 pub use guard::TelemetryGuard;
+pub use logs::LogsReport;
 pub use pipeline::{EXCLUDED_TARGETS, Pipeline, PipelineLayer};
 pub use report::ShutdownReport;
 
@@ -71,8 +75,21 @@ pub fn setup(config: Config) -> Result<TelemetryGuard, SetupError> {
             .clone()
             .unwrap_or_else(|| "info".to_owned())
     });
+    let (log_bridge, otel_level) = (config.log_bridge(), config.otel_level);
     let (genai, guard) = config.build()?.layer::<tracing_subscriber::Registry>();
     let mut layers = vec![genai.boxed()];
+    // Logs (issue 12): the application's own `tracing` events as log records (opt-in).
+    if let Some(provider) = guard.logger_provider().filter(|_| log_bridge) {
+        let filter = EXCLUDED_TARGETS.iter().fold(
+            tracing_subscriber::filter::Targets::new().with_default(otel_level),
+            |t, target| t.with_target(*target, tracing_core::LevelFilter::OFF),
+        );
+        layers.push(
+            opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(provider)
+                .with_filter(filter)
+                .boxed(),
+        );
+    }
     if let Some(directives) = fmt {
         let filter = tracing_subscriber::EnvFilter::try_new(&directives).map_err(|e| {
             SetupError::invalid_env_because("RUST_LOG", &directives, e.to_string(), e)

@@ -18,7 +18,7 @@ use super::config::{Config, ConfigLayer, ExporterKind};
 use super::error::SetupError;
 use super::exporter::{self, Counters, CountingExporter, CountingProcessor};
 use super::guard::{self, TelemetryGuard};
-use super::{console, meter};
+use super::{console, logs, meter};
 use crate::GenAiLayer;
 
 /// Targets whose spans are never exported: the exporter's own network stack and the SDK
@@ -159,6 +159,8 @@ impl Config {
         } else {
             None
         };
+        // Logs (issue 12): the logger provider, when a logs exporter is configured.
+        let logs = logs::logger_provider(&self, resource.clone())?;
         let mut builder = SdkTracerProvider::builder()
             .with_resource(resource)
             .with_sampler(self.sampler());
@@ -208,6 +210,10 @@ impl Config {
             Some(meters) => genai.with_meter(meters.meter_with_scope(scope)),
             None => genai.with_metrics(false),
         };
+        // Logs (issue 12): the GenAI events become log records.
+        if let Some(logs) = &logs {
+            genai = genai.with_logger_provider(&logs.provider);
+        }
         if let Some(f) = self.layer_fn.take() {
             genai = f(genai);
         }
@@ -237,7 +243,8 @@ impl Config {
             },
             self.shutdown_timeout,
             self.drop_timeout,
-        );
+        )
+        .with_logs(logs);
         Ok(Pipeline {
             guard,
             genai,

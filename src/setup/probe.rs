@@ -18,6 +18,10 @@ pub(crate) enum Probe {
     Unreachable(String),
     /// An `https://` endpoint accepted the connection but the TLS handshake failed, or the
     /// server sent a TLS alert right after it (the text is the TLS error).
+    #[cfg_attr(
+        not(any(feature = "otlp-http", feature = "otlp-grpc")),
+        allow(dead_code)
+    )]
     Tls(String),
 }
 
@@ -125,6 +129,10 @@ fn target(endpoint: &str) -> Option<String> {
 
 /// Tries every address `target` resolves to; the first accepted connection wins (and is
 /// handshaken with, given `tls`).
+#[cfg_attr(
+    not(any(feature = "otlp-http", feature = "otlp-grpc")),
+    allow(unused_mut)
+)]
 fn connect(target: &str, timeout: Duration, mut tls: Option<TlsProbe>) -> Probe {
     use std::net::ToSocketAddrs as _;
 

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::logs::LogsReport;
 use super::probe::Probe;
 
 /// What shutdown delivered. Printed with `{}` it is a one-line summary that, when spans were
@@ -46,6 +47,11 @@ pub struct ShutdownReport {
     pub metrics_flushed: Option<bool>,
     /// Why the last metric export or the final flush failed, if it did.
     pub metrics_error: Option<String>,
+    /// The log records (GenAI events, bridged `tracing` events): emitted, exported, failed,
+    /// dropped (`None`: no logs exporter, `OTEL_LOGS_EXPORTER` unset or `none`). Lost records
+    /// add a `log records:` line to the summary; they are not part of
+    /// [`is_complete`](Self::is_complete), which is about spans.
+    pub logs: Option<LogsReport>,
     pub(crate) endpoint: Option<String>,
     pub(crate) timeout: Duration,
     /// Result of a TCP probe of the endpoint when nothing could be delivered.
@@ -193,8 +199,13 @@ impl ShutdownReport {
         }
     }
 
-    /// The metrics line of the summary, when the final metrics flush failed.
+    /// The metrics line of the summary, when the final metrics flush failed (and the logs
+    /// line, when log records were lost).
     fn fmt_metrics(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Logs (issue 12).
+        if let Some(logs) = self.logs.as_ref().filter(|l| l.lost() > 0) {
+            write!(f, "\n  {logs}")?;
+        }
         match (&self.metrics_destination, self.metrics_flushed) {
             (Some(to), Some(false)) => write!(
                 f,
@@ -393,6 +404,7 @@ mod tests {
             metrics_destination: None,
             metrics_flushed: None,
             metrics_error: None,
+            logs: None,
             endpoint: Some("http://c:4317".into()),
             timeout: Duration::from_secs(1),
             probe,

@@ -132,6 +132,7 @@ impl TlsMaterial {
     }
 
     /// Whether any file was given (a TLS setting on a plain `http://` endpoint is unused).
+    #[cfg_attr(not(feature = "otlp-grpc"), allow(dead_code))]
     pub(crate) fn is_empty(&self) -> bool {
         self.ca_pem.is_none() && self.identity.is_none()
     }

@@ -29,6 +29,7 @@ mod content_truncation;
 mod content_wire;
 mod conventions;
 mod errors;
+mod events;
 mod extensions;
 #[cfg(feature = "async-openai")]
 mod http_async_openai;
@@ -57,6 +58,8 @@ mod setup_failures;
 mod setup_faults;
 #[cfg(feature = "otlp-grpc")]
 mod setup_grpc_failures;
+#[cfg(feature = "otlp-http")]
+mod setup_logs;
 #[cfg(feature = "otlp-http")]
 mod setup_metrics;
 #[cfg(feature = "otlp-http")]
