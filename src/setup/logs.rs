@@ -23,10 +23,10 @@ use opentelemetry_sdk::logs::{
 
 use super::config::{Config, ExporterKind, Protocol};
 use super::error::SetupError;
-use super::http_client::TransportError;
-use super::signal::{Signal, Transport};
 #[cfg(feature = "otlp-grpc")]
 use super::exporter::GrpcOptions;
+use super::http_client::TransportError;
+use super::signal::{Signal, Transport};
 
 /// The logs settings of the environment (`None`: variable not set).
 #[derive(Clone, Debug, Default)]

@@ -99,12 +99,71 @@ fn console_logs_count_every_record() {
     assert!(!report.to_string().contains("log records"), "{report}");
 }
 
+/// An error's `gen_ai.client.operation.exception` record over OTLP to `receiver`: delivered,
+/// with its event name, WARN severity, the span's trace and span ids and typed attributes; the
+/// exception is not a span event too.
+fn exception_record_arrives(protocol: &str, receiver: &otlp::Receiver, logs_path: &str) {
+    let config = tracing_genai::Config::from_env_vars([
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol.to_string()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.http_base()),
+        ("OTEL_LOGS_EXPORTER", "otlp".to_string()),
+        ("OTEL_METRICS_EXPORTER", "none".to_string()),
+    ])
+    .unwrap();
+    let (layer, guard) = config.build().unwrap().layer();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        let span = tracing_genai::genai_span!(
+            "chat",
+            "openai",
+            "gpt-4o",
+            gen_ai.request.max_tokens = 64_u64
+        );
+        span.record_error_type("500", Some("boom"));
+    });
+    let report = guard.shutdown().unwrap();
+    let logs = report.logs.clone().expect("logs report");
+    assert_eq!(
+        logs.destination,
+        format!("otlp {protocol} {}{logs_path}", receiver.http_base())
+    );
+    assert_eq!(
+        (logs.emitted, logs.exported, logs.failed, logs.dropped),
+        (1, 1, 0, 0),
+        "{report}"
+    );
+    assert!(!report.to_string().contains("log records"), "{report}");
+    let spans = receiver.spans();
+    assert_eq!(spans.len(), 1);
+    let span = &spans[0].span;
+    assert!(span.events.iter().all(|e| e.name != "exception"));
+    let records = receiver.wait_for_logs(1, std::time::Duration::from_secs(5));
+    assert_eq!(records.len(), 1, "{protocol}");
+    let record = &records[0];
+    assert_eq!(record.event_name, "gen_ai.client.operation.exception");
+    assert_eq!(record.severity_number, 13, "WARN");
+    assert_eq!(record.trace_id, otlp::hex(&span.trace_id));
+    assert_eq!(record.span_id, otlp::hex(&span.span_id));
+    assert_eq!(record.attr_str("error.type"), Some("500"));
+    assert_eq!(record.attr_str("gen_ai.request.model"), Some("gpt-4o"));
+    assert_eq!(record.service_name, spans[0].service_name);
+}
+
 #[test]
-fn otlp_logs_go_to_v1_logs_and_losses_are_reported() {
-    // The receiver answers 404 on /v1/logs (it has no logs service): every record fails.
+fn otlp_logs_arrive_on_v1_logs_with_the_span_ids() {
+    let receiver = otlp::start_http(Behavior::Accept);
+    exception_record_arrives("http/protobuf", &receiver, "/v1/logs");
+    assert!(receiver.paths().iter().any(|p| p == "/v1/logs"));
+}
+
+#[test]
+fn lost_log_records_are_a_line_of_the_report() {
     let receiver = otlp::start_http(Behavior::Accept);
     let config = tracing_genai::Config::from_env_vars([
         ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.http_base()),
+        (
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+            format!("{}/no/logs/here", receiver.http_base()),
+        ),
         ("OTEL_LOGS_EXPORTER", "otlp".to_string()),
         ("OTEL_METRICS_EXPORTER", "none".to_string()),
     ])
@@ -117,18 +176,11 @@ fn otlp_logs_go_to_v1_logs_and_losses_are_reported() {
     // Spans are complete; the lost record is a line of the summary, not a failure.
     let report = guard.shutdown().unwrap();
     let logs = report.logs.clone().expect("logs report");
-    assert_eq!(
-        logs.destination,
-        format!("otlp http/protobuf {}/v1/logs", receiver.http_base())
-    );
     assert_eq!((logs.emitted, logs.failed), (1, 1), "{report}");
     assert!(logs.error.is_some());
     let text = report.to_string();
     assert!(text.contains("log records: 0 of 1 exported"), "{text}");
-    // The exception went to the log record, not to a span event.
-    let spans = receiver.spans();
-    assert_eq!(spans.len(), 1);
-    assert!(spans[0].span.events.iter().all(|e| e.name != "exception"));
+    assert!(receiver.logs().is_empty());
 }
 
 /// opentelemetry-appender-tracing (0.33) reads the trace context from the current
@@ -200,30 +252,10 @@ fn setup_installs_the_log_bridge() {
     assert_eq!((logs.emitted, logs.exported), (1, 1), "{logs}");
 }
 
-/// Over gRPC the logs exporter runs on a bridge of its own; the receiver has no logs service
-/// (`UNIMPLEMENTED`), so the record is counted failed while the spans are delivered.
+/// Over gRPC the logs exporter runs on a bridge of its own, over the traces' transport.
 #[cfg(feature = "otlp-grpc")]
 #[test]
 fn grpc_logs_use_the_traces_transport() {
     let receiver = otlp::start_grpc(Behavior::Accept);
-    let config = tracing_genai::Config::from_env_vars([
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_string()),
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.http_base()),
-        ("OTEL_LOGS_EXPORTER", "otlp".to_string()),
-        ("OTEL_METRICS_EXPORTER", "none".to_string()),
-    ])
-    .unwrap();
-    let (layer, guard) = config.build().unwrap().layer();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
-        let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
-        span.record_error_type("500", Some("boom"));
-    });
-    let report = guard.shutdown().unwrap();
-    assert_eq!(report.exported, 1, "{report}");
-    let logs = report.logs.clone().expect("logs report");
-    assert_eq!(
-        logs.destination,
-        format!("otlp grpc {}", receiver.http_base())
-    );
-    assert_eq!((logs.emitted, logs.failed), (1, 1), "{report}");
+    exception_record_arrives("grpc", &receiver, "");
 }
