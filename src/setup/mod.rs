@@ -8,8 +8,10 @@
 //! - `config.rs`, `kinds.rs`, `env.rs`, `resolve.rs`: [`Config`], its enums, the `OTEL_*`
 //!   variables and the effective settings;
 //! - `pipeline.rs`: [`Config::build`] and [`Pipeline`];
-//! - `exporter.rs`, `meter.rs`, `console.rs`: the span and metric exporters (OTLP, console)
-//!   and the counting wrappers behind the report;
+//! - `exporter.rs`, `meter.rs`: the OTLP span and metric exporters and the counting wrappers
+//!   behind the report;
+//! - `console/`: the offline console output (each trace as a tree, the metrics as a table at
+//!   shutdown, the one-line GenAI printer);
 //! - `bridge.rs`: the runtime thread that both gRPC exporters run on;
 //! - `guard.rs`: [`TelemetryGuard`] and its bounded shutdown;
 //! - `report.rs`: [`ShutdownReport`] and the classification of why spans were lost;
