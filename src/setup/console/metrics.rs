@@ -12,7 +12,7 @@ use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMe
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 
 use super::Sink;
-use super::style::{Paint, Style};
+use super::style::{self, Paint, Style};
 
 /// Prints the metrics table at shutdown (see the module docs).
 #[derive(Debug)]
@@ -86,8 +86,8 @@ fn rows(metrics: &ResourceMetrics) -> Vec<Row> {
     for scope in metrics.scope_metrics() {
         for metric in scope.metrics() {
             let row = |count, sum, min, max, attrs: &mut dyn Iterator<Item = &KeyValue>| Row {
-                metric: metric.name().to_owned(),
-                unit: metric.unit().to_owned(),
+                metric: style::clean(metric.name()).into_owned(),
+                unit: style::clean(metric.unit()).into_owned(),
                 count,
                 sum,
                 min,
@@ -160,7 +160,10 @@ fn rows(metrics: &ResourceMetrics) -> Vec<Row> {
 /// `key=value` pairs sorted by key, values unquoted.
 fn attributes(attrs: &mut dyn Iterator<Item = &KeyValue>) -> String {
     let mut pairs: Vec<String> = attrs
-        .map(|kv| format!("{}={}", kv.key, kv.value.as_str()))
+        .map(|kv| {
+            let (key, value) = (kv.key.as_str(), kv.value.as_str());
+            format!("{}={}", style::clean(key), style::clean(&value))
+        })
         .collect();
     pairs.sort();
     pairs.join(" ")

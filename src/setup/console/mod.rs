@@ -88,17 +88,25 @@ pub(crate) fn format_span(span: &SpanData) -> String {
     let mut line = span.name.to_string();
     if get(semconv::GEN_AI_OPERATION_NAME).is_some() {
         line.push(' ');
-        let fields: [(&str, &str); 6] = [
+        let fields: [(&str, &str); 7] = [
             ("provider", semconv::GEN_AI_PROVIDER_NAME),
             ("in", semconv::GEN_AI_USAGE_INPUT_TOKENS),
             ("out", semconv::GEN_AI_USAGE_OUTPUT_TOKENS),
             ("finish", semconv::GEN_AI_RESPONSE_FINISH_REASONS),
+            ("ttfc", semconv::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK),
             ("tool_call", semconv::GEN_AI_TOOL_CALL_ID),
             ("error", semconv::ERROR_TYPE),
         ];
         for (label, key) in fields {
             if let Some(v) = get(key) {
-                let _ = write!(line, " {label}={}", display_value(v));
+                let _ = match v {
+                    // Seconds, shown as a duration.
+                    Value::F64(secs) if key == semconv::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK => {
+                        let d = std::time::Duration::try_from_secs_f64(*secs).unwrap_or_default();
+                        write!(line, " {label}={}", style::duration(d))
+                    }
+                    _ => write!(line, " {label}={}", display_value(v)),
+                };
             }
         }
     }

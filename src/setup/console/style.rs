@@ -146,21 +146,45 @@ pub(crate) fn float(out: &mut String, f: f64) {
     let _ = write!(out, "{f:?}");
 }
 
-/// `s` in double quotes with Rust escapes, cut after [`MAX_STRING_CHARS`] characters.
+/// `s` in double quotes, cut after [`MAX_STRING_CHARS`] characters. Only control characters
+/// are escaped (`\n`, `\u{1b}`: no terminal escapes get through); quotes are not, so that
+/// JSON content reads as JSON.
 fn quoted(out: &mut String, s: &str) {
-    match s.char_indices().nth(MAX_STRING_CHARS) {
-        None => {
-            let _ = write!(out, "{s:?}");
-        }
-        Some((cut, _)) => {
-            let _ = write!(
-                out,
-                "{:?}…(+{} bytes)",
-                &s[..cut],
-                s.len().saturating_sub(cut)
-            );
+    let (shown, rest) = match s.char_indices().nth(MAX_STRING_CHARS) {
+        None => (s, 0),
+        Some((cut, _)) => (&s[..cut], s.len().saturating_sub(cut)),
+    };
+    out.push('"');
+    for c in shown.chars() {
+        if c.is_control() {
+            let _ = write!(out, "{}", c.escape_debug());
+        } else {
+            out.push(c);
         }
     }
+    out.push('"');
+    if rest > 0 {
+        let _ = write!(out, "…(+{rest} bytes)");
+    }
+}
+
+/// `s` with control characters escaped (names, keys, descriptions: no terminal escapes and
+/// no line breaks get through).
+pub(crate) fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// A duration at a readable precision: `850µs`, `12.3ms`, `1.204s`.
@@ -201,7 +225,14 @@ mod tests {
             r#"["stop", "length"]"#
         );
         assert_eq!(plain(Value::Array(Array::I64(vec![1, 2]))), "[1, 2]");
-        assert_eq!(plain(Value::from("a\"b\nc")), r#""a\"b\nc""#);
+        assert_eq!(
+            plain(Value::from(r#"{"a":"b"}"#)),
+            r#""{"a":"b"}""#,
+            "JSON reads as JSON"
+        );
+        assert_eq!(plain(Value::from("a\nb\u{1b}[31m")), r#""a\nb\u{1b}[31m""#);
+        assert_eq!(clean("chat\n\u{1b}[2J"), r"chat\n\u{1b}[2J");
+        assert_eq!(clean("plain"), "plain");
     }
 
     #[test]

@@ -75,16 +75,13 @@ pub(crate) fn render(
     let mut pending: Vec<(usize, String, String, usize)> = Vec::new();
     let mut next_root = roots.into_iter();
     let mut unprinted = 0..spans.len();
-    loop {
-        let Some((i, head, prefix, depth)) = pending.pop().or_else(|| {
-            // Next root; then anything a cycle of duplicated ids left unreachable.
-            next_root
-                .next()
-                .or_else(|| unprinted.by_ref().find(|&i| !printed[i]))
-                .map(|i| (i, String::new(), String::new(), 0))
-        }) else {
-            break;
-        };
+    // Next root; then anything a cycle of duplicated ids left unreachable.
+    while let Some((i, head, prefix, depth)) = pending.pop().or_else(|| {
+        next_root
+            .next()
+            .or_else(|| unprinted.by_ref().find(|&i| !printed[i]))
+            .map(|i| (i, String::new(), String::new(), 0))
+    }) {
         if printed[i] {
             continue;
         }
@@ -116,7 +113,7 @@ pub(crate) fn render(
 
 /// `name  kind  duration  status`, and for a root with a parent, where the parent is.
 fn span_header(out: &mut String, style: Style, span: &SpanData, depth: usize) {
-    style.paint(out, Paint::Name, &span.name);
+    style.paint(out, Paint::Name, &style::clean(&span.name));
     out.push_str("  ");
     style.paint(out, Paint::Dim, kind(&span.span_kind));
     out.push_str("  ");
@@ -137,7 +134,11 @@ fn span_header(out: &mut String, style: Style, span: &SpanData, depth: usize) {
         }
         Status::Error { description } => {
             out.push_str("  ");
-            style.paint(out, Paint::Error, &format!("error: {description}"));
+            style.paint(
+                out,
+                Paint::Error,
+                &format!("error: {}", style::clean(description)),
+            );
         }
     }
     if depth > MAX_INDENT {
@@ -174,7 +175,11 @@ fn span_body(out: &mut String, style: Style, span: &SpanData, body: &str) {
             if i > 0 {
                 out.push(' ');
             }
-            style.paint(out, Paint::Dim, &format!("{}=", kv.key));
+            style.paint(
+                out,
+                Paint::Dim,
+                &format!("{}=", style::clean(kv.key.as_str())),
+            );
             style.value(out, &kv.value);
         }
         out.push('\n');
@@ -192,7 +197,7 @@ fn span_body(out: &mut String, style: Style, span: &SpanData, body: &str) {
     for event in span.events.iter() {
         style.paint(out, Paint::Line, body);
         style.paint(out, Paint::Dim, "event ");
-        style.paint(out, Paint::Name, &event.name);
+        style.paint(out, Paint::Name, &style::clean(&event.name));
         out.push_str(" at +");
         style.paint(out, Paint::Time, &offset(span.start_time, event.timestamp));
         out.push('\n');
@@ -224,7 +229,7 @@ fn is_bookkeeping(key: &str) -> bool {
 
 fn attribute(out: &mut String, style: Style, prefix: &str, kv: &opentelemetry::KeyValue) {
     style.paint(out, Paint::Line, prefix);
-    style.paint(out, Paint::Key, kv.key.as_str());
+    style.paint(out, Paint::Key, &style::clean(kv.key.as_str()));
     out.push_str(" = ");
     style.value(out, &kv.value);
     out.push('\n');

@@ -36,6 +36,13 @@ pub fn rerun_in_child_process() -> bool {
 /// [`rerun_in_child_process`] with environment changes for the child: `(name, Some(value))`
 /// sets a variable, `(name, None)` removes it.
 pub fn rerun_in_child_process_with(env: &[(&str, Option<&str>)]) -> bool {
+    rerun_capturing_stdout(env).is_some()
+}
+
+/// Like [`rerun_in_child_process_with`], but hands the parent the child's stdout (what the
+/// test body printed, between libtest's own lines): `None` in the child (run the body),
+/// `Some(stdout)` in the parent once the child passed.
+pub fn rerun_capturing_stdout(env: &[(&str, Option<&str>)]) -> Option<String> {
     // libtest runs each test on a thread named after the test (`module::test_fn`).
     let thread = std::thread::current();
     let test = thread
@@ -43,7 +50,7 @@ pub fn rerun_in_child_process_with(env: &[(&str, Option<&str>)]) -> bool {
         .filter(|name| *name != "main")
         .unwrap_or_else(|| panic!("rerun_in_child_process must be called from a test's thread"));
     match std::env::var(CHILD_VAR) {
-        Ok(child) if child == test => return false,
+        Ok(child) if child == test => return None,
         Ok(child) => panic!("the child process for {child:?} runs {test:?} too"),
         Err(_) => {}
     }
@@ -99,5 +106,5 @@ pub fn rerun_in_child_process_with(env: &[(&str, Option<&str>)]) -> bool {
         out.contains("test result: ok. 1 passed"),
         "the child process did not run {test}"
     );
-    true
+    Some(out)
 }
