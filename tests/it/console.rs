@@ -30,6 +30,8 @@ fn console_traces_and_metrics_are_readable() {
         println!("-- application done --");
     });
     let report = guard.shutdown().unwrap();
+    assert_eq!(report.metrics_destination.as_deref(), Some("console"));
+    assert_eq!(report.metrics_flushed, Some(true));
     println!("{report}");
 }
 

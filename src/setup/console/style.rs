@@ -43,9 +43,17 @@ impl Style {
     /// Colours when stdout is a terminal and `NO_COLOR` is unset or empty.
     pub(crate) fn for_stdout() -> Style {
         use std::io::IsTerminal as _;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style::decide(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
+
+    /// Colours on a terminal, unless `NO_COLOR` is set to a non-empty value (no-color.org).
+    fn decide(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> Style {
+        let no_color = no_color.is_some_and(|v| !v.is_empty());
         Style {
-            color: !no_color && std::io::stdout().is_terminal(),
+            color: terminal && !no_color,
         }
     }
 
@@ -240,6 +248,15 @@ mod tests {
         let long = "é".repeat(MAX_STRING_CHARS + 10);
         let text = plain(Value::from(long));
         assert!(text.ends_with("\"…(+20 bytes)"), "{text}");
+    }
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(Style::decide(true, None).color);
+        assert!(Style::decide(true, Some(OsStr::new(""))).color);
+        assert!(!Style::decide(true, Some(OsStr::new("1"))).color);
+        assert!(!Style::decide(false, None).color);
     }
 
     #[test]
