@@ -79,11 +79,13 @@ pub(crate) fn console_meter_provider(
     config: &Config,
     resource: Resource,
     counters: &Arc<MetricCounters>,
+    order: Option<Arc<super::console::ShutdownOrder>>,
 ) -> SdkMeterProvider {
     let exporter = super::console::ConsoleMetricExporter::new(
         super::console::Sink::Stdout,
         super::console::Style::for_stdout(),
-    );
+    )
+    .with_order(order);
     with_reader(
         exporter,
         counters,

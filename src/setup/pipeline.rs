@@ -152,6 +152,9 @@ impl Config {
             .build();
         let metric_counters = Arc::new(meter::MetricCounters::default());
         let metrics = self.metrics_exporter();
+        // Console spans and console metrics: the table waits for the last trees at shutdown.
+        let console_order = (kind == ExporterKind::Console && metrics == MetricsExporter::Console)
+            .then(|| Arc::new(console::ShutdownOrder::default()));
         let meter_provider = match metrics {
             MetricsExporter::Otlp => Some(meter::otlp_meter_provider(
                 &self,
@@ -162,6 +165,7 @@ impl Config {
                 &self,
                 resource.clone(),
                 &metric_counters,
+                console_order.clone(),
             )),
             MetricsExporter::None => None,
         };
@@ -190,7 +194,8 @@ impl Config {
                     console::Style::for_stdout(),
                     max_spans,
                     Arc::clone(&counters),
-                );
+                )
+                .with_order(console_order);
                 builder = builder
                     .with_span_processor(CountingProcessor::new(processor, Arc::clone(&counters)));
                 ("console".to_owned(), None)

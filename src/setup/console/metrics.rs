@@ -2,7 +2,7 @@
 //! collection and prints it as one table when the meter provider shuts down (the final
 //! collect), so the program ends with a readable summary; periodic exports print nothing.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
@@ -11,8 +11,8 @@ use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 
-use super::Sink;
 use super::style::{self, Paint, Style};
+use super::{ShutdownOrder, Sink};
 
 /// Prints the metrics table at shutdown (see the module docs).
 #[derive(Debug)]
@@ -21,7 +21,12 @@ pub(crate) struct ConsoleMetricExporter {
     style: Style,
     /// The rows of the latest collection (cumulative: the totals so far).
     latest: Mutex<Option<Vec<Row>>>,
+    /// Set when console spans are printed too: the table waits for their last trees.
+    order: Option<Arc<ShutdownOrder>>,
 }
+
+/// The longest the table waits for the span processor's final flush.
+const WAIT_FOR_SPANS: Duration = Duration::from_secs(1);
 
 /// One data point: `metric unit count sum min max attributes`.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +47,14 @@ impl ConsoleMetricExporter {
             sink,
             style,
             latest: Mutex::new(None),
+            order: None,
         }
+    }
+
+    /// Prints the table only after `order` says the spans are flushed (at most 1 s later).
+    pub(crate) fn with_order(mut self, order: Option<Arc<ShutdownOrder>>) -> Self {
+        self.order = order;
+        self
     }
 
     fn table(&self) -> Option<String> {
@@ -66,7 +78,10 @@ impl PushMetricExporter for ConsoleMetricExporter {
         Ok(())
     }
 
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        if let Some(order) = &self.order {
+            order.wait_for_spans(timeout.min(WAIT_FOR_SPANS));
+        }
         match self.table() {
             Some(text) => self.sink.write(&text).map_err(|e| {
                 OTelSdkError::InternalFailure(format!("writing to the console failed: {e}"))
@@ -250,7 +265,6 @@ fn table(style: Style, rows: Vec<Row>) -> String {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use std::sync::Arc;
 
     use opentelemetry::metrics::MeterProvider as _;
     use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
@@ -312,6 +326,39 @@ tracing_genai.client.cost  USD          -   0.000425    -    -  gen_ai.request.m
 
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn the_table_waits_for_the_spans_at_shutdown() {
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let order = Arc::new(ShutdownOrder::default());
+        let exporter = ConsoleMetricExporter::new(Sink::Buffer(Arc::clone(&out)), Style::PLAIN)
+            .with_order(Some(Arc::clone(&order)));
+        let provider = SdkMeterProvider::builder()
+            .with_reader(PeriodicReader::builder(exporter).build())
+            .build();
+        let calls = provider.meter("t").u64_counter("calls").build();
+        calls.add(1, &[]);
+        let spans = {
+            let (out, order) = (Arc::clone(&out), Arc::clone(&order));
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(100));
+                out.lock().unwrap().extend_from_slice(b"last trace\n");
+                order.spans_flushed();
+            })
+        };
+        provider.shutdown().unwrap();
+        spans.join().unwrap();
+        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        assert!(text.starts_with("last trace\n── metrics"), "{text}");
+        // Without the spans' signal the table still comes, within the bound.
+        let lonely = ConsoleMetricExporter::new(Sink::Buffer(Arc::clone(&out)), Style::PLAIN)
+            .with_order(Some(Arc::new(ShutdownOrder::default())));
+        let started = std::time::Instant::now();
+        lonely
+            .shutdown_with_timeout(Duration::from_millis(50))
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 
     #[test]

@@ -15,7 +15,8 @@ mod tree;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use opentelemetry::{Array, Context, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -26,6 +27,34 @@ use crate::semconv;
 pub(crate) use metrics::ConsoleMetricExporter;
 pub(crate) use processor::ConsoleProcessor;
 pub(crate) use style::Style;
+
+/// Lets the metrics table wait, briefly, for the span processor's final flush at shutdown
+/// (the guard shuts both down in parallel), so that the table comes after the last trees.
+#[derive(Debug, Default)]
+pub(crate) struct ShutdownOrder {
+    spans_flushed: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl ShutdownOrder {
+    /// The span processor printed everything it had left.
+    pub(crate) fn spans_flushed(&self) {
+        *self
+            .spans_flushed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = true;
+        self.changed.notify_all();
+    }
+
+    /// Waits until [`spans_flushed`](Self::spans_flushed), at most `max`.
+    pub(crate) fn wait_for_spans(&self, max: Duration) {
+        let flushed = self
+            .spans_flushed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let _ = self.changed.wait_timeout_while(flushed, max, |done| !*done);
+    }
+}
 
 /// Where the console output goes. One call to [`Sink::write`] writes one block (a trace, the
 /// metrics table) whole, so blocks written from several threads never interleave.

@@ -12,9 +12,9 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-use super::Sink;
 use super::style::Style;
 use super::tree::{self, Reason};
+use super::{ShutdownOrder, Sink};
 use crate::setup::exporter::Counters;
 
 /// How many printed trace ids are remembered, to print a span that ends after its trace
@@ -33,6 +33,7 @@ pub(crate) struct ConsoleProcessor {
     style: Style,
     service: Option<String>,
     counters: Arc<Counters>,
+    order: Option<Arc<ShutdownOrder>>,
 }
 
 #[derive(Debug)]
@@ -64,7 +65,14 @@ impl ConsoleProcessor {
             style,
             service: None,
             counters,
+            order: None,
         }
+    }
+
+    /// Tells `order` when shutdown has printed the last spans (the metrics table waits).
+    pub(crate) fn with_order(mut self, order: Option<Arc<ShutdownOrder>>) -> Self {
+        self.order = order;
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Buffer> {
@@ -221,7 +229,11 @@ impl SpanProcessor for ConsoleProcessor {
     }
 
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        self.flush_all()
+        let result = self.flush_all();
+        if let Some(order) = &self.order {
+            order.spans_flushed();
+        }
+        result
     }
 
     fn set_resource(&mut self, resource: &Resource) {
