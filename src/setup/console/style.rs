@@ -63,7 +63,7 @@ impl Style {
 
     /// Appends `text` to `out` in the colour of `paint`.
     pub(crate) fn paint(self, out: &mut String, paint: Paint, text: &str) {
-        if !self.color {
+        if !self.color || text.is_empty() {
             out.push_str(text);
             return;
         }
