@@ -4,6 +4,11 @@
 //! tokio task) > `chat` (final answer). Runs on a current-thread runtime, where shutdown is
 //! still safe. A `PriceTable` prices each call; the agent span rolls up the tokens and cost of
 //! its calls (`gen_ai.usage.*`, `gen_ai.usage.cost`).
+//!
+//! Exported through `tracing_genai::setup()` like every example (default: OTLP/HTTP to
+//! http://localhost:4318; `docker compose up -d` starts Jaeger, UI at http://localhost:16686).
+//! Without Docker, print each trace as a tree and the metrics as a table on stdout instead:
+//! `OTEL_TRACES_EXPORTER=console cargo run --example agent_tools`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -2,6 +2,11 @@
 //!
 //! Mappers customise the exported attributes: this one adds tenant and feature attributes,
 //! renames one attribute and drops one.
+//!
+//! Exported through `tracing_genai::setup()` like every example (default: OTLP/HTTP to
+//! http://localhost:4318; `docker compose up -d` starts Jaeger, UI at http://localhost:16686).
+//! Without Docker, print each trace as a tree and the metrics as a table on stdout instead:
+//! `OTEL_TRACES_EXPORTER=console cargo run --example custom_mapper`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

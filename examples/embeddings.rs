@@ -1,6 +1,11 @@
 //! Run with: cargo run --example embeddings
 //!
 //! An embeddings call: `embeddings text-embedding-3-small`, kind CLIENT, with input tokens.
+//!
+//! Exported through `tracing_genai::setup()` like every example (default: OTLP/HTTP to
+//! http://localhost:4318; `docker compose up -d` starts Jaeger, UI at http://localhost:16686).
+//! Without Docker, print each trace as a tree and the metrics as a table on stdout instead:
+//! `OTEL_TRACES_EXPORTER=console cargo run --example embeddings`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -2,6 +2,11 @@
 //!
 //! A failed call (`error.type`, ERROR status, exception event) and a call retried after a
 //! rate limit: each attempt is its own span, the failed one carrying `error.type = 429`.
+//!
+//! Exported through `tracing_genai::setup()` like every example (default: OTLP/HTTP to
+//! http://localhost:4318; `docker compose up -d` starts Jaeger, UI at http://localhost:16686).
+//! Without Docker, print each trace as a tree and the metrics as a table on stdout instead:
+//! `OTEL_TRACES_EXPORTER=console cargo run --example errors`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -3,7 +3,9 @@
 //! One chat call inside an HTTP-handler-like parent span, exported over OTLP as configured by
 //! the `OTEL_*` variables (default: OTLP/HTTP to http://localhost:4318; start Jaeger with
 //! `docker compose up -d`, then open http://localhost:16686). Works without any collector:
-//! it prints its GenAI spans and a report saying what was (not) delivered, and exits 0.
+//! it prints its GenAI spans and a report saying what was (not) delivered, and exits 0. To
+//! see the whole trace without Docker, print it on stdout as a tree (metrics as a table):
+//! `OTEL_TRACES_EXPORTER=console cargo run --example quickstart`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -4,25 +4,24 @@
 //! `GenAiStreamExt::instrument_genai`: the span covers the consumption of the stream and
 //! carries `gen_ai.request.stream`, `gen_ai.response.time_to_first_chunk` (also a
 //! `tracing_genai.first_chunk` event), usage and finish reasons from the last chunk, and the
-//! cost from a price table. A second stream is dropped early and ends as cancelled.
+//! cost from a price table. A second stream is dropped early and ends as cancelled. The
+//! metrics include the time-to-first-chunk histogram.
 //!
-//! The spans and metrics go to in-memory exporters and are printed. To see them in Jaeger,
-//! install the same layer over an OTLP tracer/meter (as `tracing_genai::setup()` does).
+//! Exported through `tracing_genai::setup()` like every example (default: OTLP/HTTP to
+//! http://localhost:4318; `docker compose up -d` starts Jaeger, UI at http://localhost:16686).
+//! Without Docker, print the traces and metrics on stdout instead:
+//! `OTEL_TRACES_EXPORTER=console cargo run --example streaming`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
 
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
-use opentelemetry::metrics::MeterProvider as _;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
-use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use tracing_genai::{
     cost::{ModelPrice, PriceTable},
     stream::{GenAiStreamExt, StreamAccumulator},
 };
-use tracing_subscriber::layer::SubscriberExt;
 
 /// One server-sent chunk of a chat completion, as a provider SDK would yield it.
 #[derive(Debug)]
@@ -62,22 +61,10 @@ fn on_chunk(chunk: &ChatChunk, acc: &mut StreamAccumulator) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let spans = InMemorySpanExporter::default();
-    let tracer_provider = SdkTracerProvider::builder()
-        .with_simple_exporter(spans.clone())
-        .build();
-    let metrics = InMemoryMetricExporter::default();
-    let meter_provider = SdkMeterProvider::builder()
-        .with_reader(PeriodicReader::builder(metrics.clone()).build())
-        .build();
     let prices = PriceTable::new("USD").with_model("gpt-4o*", ModelPrice::new(2.5, 10.0));
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_genai::layer()
-            .with_tracer(tracer_provider.tracer("streaming-example"))
-            .with_meter(meter_provider.meter("tracing-genai"))
-            .with_prices(prices),
-    );
-    let _default = tracing::subscriber::set_default(subscriber);
+    let telemetry = common::start("streaming", |config| {
+        config.with_layer(move |layer| layer.with_prices(prices))
+    });
 
     // 1. A stream consumed to the end.
     let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
@@ -94,44 +81,7 @@ async fn main() {
     chunks.next().await;
     chunks.next().await;
     drop(chunks);
+    println!("second stream dropped after two chunks");
 
-    for span in spans.get_finished_spans().unwrap() {
-        let duration = span.end_time.duration_since(span.start_time).unwrap();
-        println!(
-            "\nspan {:?} ({:.0} ms)",
-            span.name,
-            duration.as_secs_f64() * 1e3
-        );
-        for kv in &span.attributes {
-            println!("  {} = {}", kv.key, kv.value);
-        }
-        for event in span.events.iter() {
-            let attrs: Vec<String> = event
-                .attributes
-                .iter()
-                .map(|kv| format!("{}={}", kv.key, kv.value))
-                .collect();
-            println!("  event {} {}", event.name, attrs.join(" "));
-        }
-    }
-
-    meter_provider.force_flush().unwrap();
-    println!();
-    for rm in metrics.get_finished_metrics().unwrap().iter().take(1) {
-        for scope in rm.scope_metrics() {
-            for m in scope.metrics() {
-                if let AggregatedMetrics::F64(MetricData::Histogram(h)) = m.data() {
-                    for p in h.data_points() {
-                        println!(
-                            "metric {} [{}]: count {} sum {:.3}",
-                            m.name(),
-                            m.unit(),
-                            p.count(),
-                            p.sum()
-                        );
-                    }
-                }
-            }
-        }
-    }
+    common::finish(telemetry);
 }

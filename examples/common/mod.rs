@@ -73,7 +73,10 @@ impl FakeLlm {
     }
 }
 
-/// Starts telemetry from the `OTEL_*` variables. Telemetry problems never stop the example.
+/// Starts telemetry from the `OTEL_*` variables (default: OTLP/HTTP to localhost:4318;
+/// `OTEL_TRACES_EXPORTER=console` prints each trace as a tree and the metrics as a table).
+/// Also prints one line per GenAI span unless the console already shows them. Telemetry
+/// problems never stop the example.
 pub(crate) fn start(
     name: &str,
     config: impl FnOnce(tracing_genai::Config) -> tracing_genai::Config,

@@ -548,8 +548,8 @@ impl Config {
     }
 
     /// Turns the export of the GenAI metrics on or off (overrides `OTEL_METRICS_EXPORTER`).
-    /// By default metrics are exported over OTLP whenever spans are; with metrics off the
-    /// layer records none.
+    /// By default metrics go where spans go (OTLP, or a table on the console at shutdown);
+    /// on keeps the variable's `otlp` or `console`; with metrics off the layer records none.
     ///
     /// ```
     /// let config = tracing_genai::Config::default().with_metrics(false);

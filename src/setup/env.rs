@@ -10,6 +10,7 @@ use opentelemetry_sdk::trace::Sampler;
 use super::config::ExporterKind;
 use super::error::SetupError;
 use super::signal::OtlpEnv;
+use super::kinds::MetricsExporter;
 use crate::semconv::Conventions;
 
 /// Every setting the environment can provide; `None` = variable not set (or empty).
@@ -26,8 +27,8 @@ pub(crate) struct EnvSettings {
     pub(crate) max_queue_size: Option<usize>,
     pub(crate) max_export_batch_size: Option<usize>,
     pub(crate) export_timeout: Option<Duration>,
-    /// `OTEL_METRICS_EXPORTER`: `Some(true)` = otlp, `Some(false)` = none/console.
-    pub(crate) metrics: Option<bool>,
+    /// `OTEL_METRICS_EXPORTER`.
+    pub(crate) metrics: Option<MetricsExporter>,
     pub(crate) metric_export_interval: Option<Duration>,
     /// `OTEL_SEMCONV_STABILITY_OPT_IN` (unknown entries ignored, as the specification says).
     pub(crate) conventions: Option<Conventions>,
@@ -111,9 +112,9 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
             .trim()
             .to_ascii_lowercase();
         out.metrics = Some(match first.as_str() {
-            "otlp" => true,
-            // There is no console metric exporter: console means no metric export.
-            "none" | "console" | "logging" => false,
+            "otlp" => MetricsExporter::Otlp,
+            "console" | "logging" => MetricsExporter::Console,
+            "none" => MetricsExporter::None,
             _ => {
                 return Err(invalid(
                     "OTEL_METRICS_EXPORTER",
@@ -442,6 +443,20 @@ mod tests {
         );
         assert_eq!(s.export_timeout, Some(Duration::from_millis(1500)));
         assert_eq!(s.otlp.generic.compression, Some(None));
+    }
+
+    #[test]
+    fn metrics_exporter_has_three_states() {
+        let metrics = |v: &str| env(&[("OTEL_METRICS_EXPORTER", v)]).unwrap().metrics;
+        assert_eq!(metrics("otlp"), Some(MetricsExporter::Otlp));
+        assert_eq!(metrics("Console"), Some(MetricsExporter::Console));
+        assert_eq!(metrics("logging"), Some(MetricsExporter::Console));
+        assert_eq!(metrics("none"), Some(MetricsExporter::None));
+        assert_eq!(env(&[]).unwrap().metrics, None);
+        assert_eq!(
+            bad_var(&[("OTEL_METRICS_EXPORTER", "prometheus")]),
+            "OTEL_METRICS_EXPORTER"
+        );
     }
 
     #[test]

@@ -46,12 +46,20 @@ impl Counters {
 
 /// Wraps an exporter: counts exported and failed spans and keeps the last error.
 #[derive(Debug)]
+#[cfg_attr(
+    not(any(feature = "otlp-http", feature = "otlp-grpc")),
+    allow(dead_code)
+)]
 pub(crate) struct CountingExporter<E> {
     inner: E,
     counters: Arc<Counters>,
 }
 
 impl<E> CountingExporter<E> {
+    #[cfg_attr(
+        not(any(feature = "otlp-http", feature = "otlp-grpc")),
+        allow(dead_code)
+    )]
     pub(crate) fn new(inner: E, counters: Arc<Counters>) -> Self {
         CountingExporter { inner, counters }
     }

@@ -64,7 +64,8 @@ impl Protocol {
 pub enum ExporterKind {
     /// OTLP to a collector or backend (default).
     Otlp,
-    /// One readable line per span on stdout.
+    /// Each trace as a readable tree on stdout (typed attributes, events, status), printed
+    /// when its root span ends; with it, metrics default to a table at shutdown.
     Console,
     /// Spans are not exported.
     None,
@@ -81,4 +82,17 @@ pub enum ExporterKind {
 pub enum Compression {
     /// gzip.
     Gzip,
+}
+
+// --- console metrics (issue 12): where metrics go, as `OTEL_METRICS_EXPORTER` says ---
+
+/// Where the GenAI metrics go (`OTEL_METRICS_EXPORTER`); `None` as a variant: off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MetricsExporter {
+    /// OTLP, next to the spans.
+    Otlp,
+    /// A table on stdout at shutdown.
+    Console,
+    /// No metrics.
+    None,
 }

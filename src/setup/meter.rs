@@ -43,10 +43,6 @@ impl MetricCounters {
 
 /// Wraps a metric exporter and remembers the outcome of each export.
 #[derive(Debug)]
-#[cfg_attr(
-    not(any(feature = "otlp-http", feature = "otlp-grpc")),
-    allow(dead_code)
-)]
 struct CountingMetricExporter<E> {
     inner: E,
     counters: Arc<MetricCounters>,
@@ -78,6 +74,31 @@ impl<E: PushMetricExporter> PushMetricExporter for CountingMetricExporter<E> {
         self.inner.temporality()
     }
 }
+
+// --- console metrics (issue 12) ---
+
+/// Builds the meter provider whose metrics are printed as a table at shutdown
+/// (`OTEL_METRICS_EXPORTER=console`).
+pub(crate) fn console_meter_provider(
+    config: &Config,
+    resource: Resource,
+    counters: &Arc<MetricCounters>,
+    order: Option<Arc<super::console::ShutdownOrder>>,
+) -> SdkMeterProvider {
+    let exporter = super::console::ConsoleMetricExporter::new(
+        super::console::Sink::Stdout,
+        super::console::Style::for_stdout(),
+    )
+    .with_order(order);
+    with_reader(
+        exporter,
+        counters,
+        config.metric_export_interval(),
+        resource,
+    )
+}
+
+// --- end console metrics ---
 
 /// Builds the meter provider over OTLP (the caller checked that metrics are on).
 pub(crate) fn otlp_meter_provider(
@@ -135,10 +156,6 @@ pub(crate) fn otlp_meter_provider(
     }
 }
 
-#[cfg_attr(
-    not(any(feature = "otlp-http", feature = "otlp-grpc")),
-    allow(dead_code)
-)]
 fn with_reader<E: PushMetricExporter>(
     exporter: E,
     counters: &Arc<MetricCounters>,

@@ -12,8 +12,10 @@
 //! - `tls.rs`, `http_client.rs`: the TLS files and configurations, and the HTTP client of the
 //!   OTLP/HTTP exporters (code headers last, the transport's error kept for the report);
 //! - `pipeline.rs`: [`Config::build`] and [`Pipeline`];
-//! - `exporter.rs`, `meter.rs`, `console.rs`: the span and metric exporters (OTLP, console)
-//!   and the counting wrappers behind the report;
+//! - `exporter.rs`, `meter.rs`: the OTLP span and metric exporters and the counting wrappers
+//!   behind the report;
+//! - `console/`: the offline console output (each trace as a tree, the metrics as a table at
+//!   shutdown, the one-line GenAI printer);
 //! - `logs.rs`: the logger provider (GenAI events as log records, the optional bridge of the
 //!   application's `tracing` events), its settings and [`LogsReport`];
 //! - `bridge.rs`: the runtime thread that the gRPC exporters run on;

@@ -8,7 +8,7 @@ use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_core::LevelFilter;
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Layer as _;
@@ -16,8 +16,9 @@ use tracing_subscriber::filter::{Filtered, Targets};
 
 use super::config::{Config, ConfigLayer, ExporterKind};
 use super::error::SetupError;
-use super::exporter::{self, Counters, CountingExporter, CountingProcessor};
+use super::exporter::{self, Counters, CountingProcessor};
 use super::guard::{self, TelemetryGuard};
+use super::kinds::MetricsExporter;
 use super::{console, logs, meter};
 use crate::GenAiLayer;
 
@@ -150,14 +151,23 @@ impl Config {
             .with_service_name(self.service_name())
             .build();
         let metric_counters = Arc::new(meter::MetricCounters::default());
-        let meter_provider = if self.metrics_enabled() {
-            Some(meter::otlp_meter_provider(
+        let metrics = self.metrics_exporter();
+        // Console spans and console metrics: the table waits for the last trees at shutdown.
+        let console_order = (kind == ExporterKind::Console && metrics == MetricsExporter::Console)
+            .then(|| Arc::new(console::ShutdownOrder::default()));
+        let meter_provider = match metrics {
+            MetricsExporter::Otlp => Some(meter::otlp_meter_provider(
                 &self,
                 resource.clone(),
                 &metric_counters,
-            )?)
-        } else {
-            None
+            )?),
+            MetricsExporter::Console => Some(meter::console_meter_provider(
+                &self,
+                resource.clone(),
+                &metric_counters,
+                console_order.clone(),
+            )),
+            MetricsExporter::None => None,
         };
         // Logs (issue 12): the logger provider, when a logs exporter is configured.
         let logs = logs::logger_provider(&self, resource.clone())?;
@@ -186,12 +196,20 @@ impl Config {
                 )
             }
             ExporterKind::Console => {
-                let exporter =
-                    CountingExporter::new(console::ConsoleExporter, Arc::clone(&counters));
-                builder = builder.with_span_processor(CountingProcessor::new(
-                    SimpleSpanProcessor::new(exporter),
+                // Buffers at most a queue's worth of spans, like the batch processor.
+                let max_spans = self
+                    .max_queue_size
+                    .or(self.env.max_queue_size)
+                    .unwrap_or(2048);
+                let processor = console::ConsoleProcessor::new(
+                    console::Sink::Stdout,
+                    console::Style::for_stdout(),
+                    max_spans,
                     Arc::clone(&counters),
-                ));
+                )
+                .with_order(console_order);
+                builder = builder
+                    .with_span_processor(CountingProcessor::new(processor, Arc::clone(&counters)));
                 ("console".to_owned(), None)
             }
             ExporterKind::None => ("none (export disabled)".to_owned(), None),
@@ -226,7 +244,11 @@ impl Config {
             .fold(Targets::new().with_default(self.otel_level), |t, target| {
                 t.with_target(*target, LevelFilter::OFF)
             });
-        let metrics_endpoint = meter_provider.as_ref().map(|_| self.metrics_endpoint());
+        let metrics_endpoint = match metrics {
+            MetricsExporter::Otlp => Some(self.metrics_endpoint()),
+            MetricsExporter::Console => Some("console".to_owned()),
+            MetricsExporter::None => None,
+        };
         let guard = TelemetryGuard::new(
             guard::Traces {
                 provider,

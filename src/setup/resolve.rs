@@ -7,7 +7,7 @@ use opentelemetry_sdk::trace::Sampler;
 
 use super::config::Config;
 use super::error::SetupError;
-use super::kinds::{ExporterKind, Protocol};
+use super::kinds::{ExporterKind, MetricsExporter, Protocol};
 use super::signal::Signal;
 
 impl Config {
@@ -72,21 +72,40 @@ impl Config {
         self.transport(Signal::Traces).endpoint
     }
 
-    /// Whether metrics are exported over OTLP: code ([`Config::with_metrics`]), else
-    /// `OTEL_METRICS_EXPORTER`, else whenever spans go to OTLP. Never when the SDK is disabled.
+    /// Whether the GenAI metrics are exported (over OTLP, or as a table on stdout at shutdown):
+    /// code ([`Config::with_metrics`]), else `OTEL_METRICS_EXPORTER`, else whenever spans
+    /// are exported (to OTLP: over OTLP; to the console: to the console). Never when the SDK
+    /// is disabled.
     ///
     /// ```
     /// let config = tracing_genai::Config::from_env_vars([("OTEL_METRICS_EXPORTER", "none")]).unwrap();
     /// assert!(!config.metrics_enabled());
     /// assert!(tracing_genai::Config::default().metrics_enabled());
+    /// let console = tracing_genai::Config::from_env_vars([("OTEL_TRACES_EXPORTER", "console")]).unwrap();
+    /// assert!(console.metrics_enabled()); // a table on stdout at shutdown
     /// ```
     pub fn metrics_enabled(&self) -> bool {
+        self.metrics_exporter() != MetricsExporter::None
+    }
+
+    /// Where metrics go: [`Config::metrics_enabled`] and, when on, the variable's choice, else
+    /// the console next to console spans, else OTLP.
+    pub(crate) fn metrics_exporter(&self) -> MetricsExporter {
         if self.disabled.unwrap_or(self.env.disabled) {
-            return false;
+            return MetricsExporter::None;
         }
-        self.metrics
-            .or(self.env.metrics)
-            .unwrap_or_else(|| self.exporter_kind() == ExporterKind::Otlp)
+        let with_spans = match self.exporter_kind() {
+            ExporterKind::Console => MetricsExporter::Console,
+            ExporterKind::Otlp | ExporterKind::None => MetricsExporter::Otlp,
+        };
+        match (self.metrics, self.env.metrics) {
+            (Some(false), _) => MetricsExporter::None,
+            (Some(true), Some(env @ (MetricsExporter::Otlp | MetricsExporter::Console))) => env,
+            (Some(true), _) => with_spans,
+            (None, Some(env)) => env,
+            (None, None) if self.exporter_kind() == ExporterKind::None => MetricsExporter::None,
+            (None, None) => with_spans,
+        }
     }
 
     /// The effective metric export interval (default 60 s; a zero interval from code counts
@@ -192,5 +211,65 @@ impl Config {
                     .unwrap_or(Duration::from_secs(5)),
             )
             .build())
+    }
+}
+
+// --- console metrics (issue 12) ---
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn metrics(vars: &[(&str, &str)], code: Option<bool>) -> MetricsExporter {
+        let mut config = Config::from_env_vars(vars.iter().copied()).unwrap();
+        if let Some(on) = code {
+            config = config.with_metrics(on);
+        }
+        config.metrics_exporter()
+    }
+
+    #[test]
+    fn metrics_follow_the_spans_unless_told_otherwise() {
+        use MetricsExporter::{Console, None, Otlp};
+        let console = ("OTEL_TRACES_EXPORTER", "console");
+        assert_eq!(metrics(&[], Option::None), Otlp);
+        assert_eq!(metrics(&[console], Option::None), Console);
+        assert_eq!(
+            metrics(&[("OTEL_TRACES_EXPORTER", "none")], Option::None),
+            None
+        );
+        assert_eq!(
+            metrics(&[("OTEL_METRICS_EXPORTER", "console")], Option::None),
+            Console
+        );
+        assert_eq!(
+            metrics(&[console, ("OTEL_METRICS_EXPORTER", "otlp")], Option::None),
+            Otlp
+        );
+        assert_eq!(
+            metrics(&[console, ("OTEL_METRICS_EXPORTER", "none")], Option::None),
+            None
+        );
+        // Code: off wins; on keeps the variable's destination, else follows the spans.
+        assert_eq!(
+            metrics(&[("OTEL_METRICS_EXPORTER", "console")], Some(false)),
+            None
+        );
+        assert_eq!(
+            metrics(&[("OTEL_METRICS_EXPORTER", "console")], Some(true)),
+            Console
+        );
+        assert_eq!(
+            metrics(&[console, ("OTEL_METRICS_EXPORTER", "none")], Some(true)),
+            Console
+        );
+        assert_eq!(
+            metrics(&[("OTEL_TRACES_EXPORTER", "none")], Some(true)),
+            Otlp
+        );
+        assert_eq!(
+            metrics(&[console, ("OTEL_SDK_DISABLED", "true")], Some(true)),
+            None
+        );
     }
 }

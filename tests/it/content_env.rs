@@ -141,6 +141,7 @@ fn environment_variable() {
 
 /// An invalid value is visible with no `tracing` output configured: one line on stderr at
 /// `setup()`, naming the variable, the value and the accepted values; content stays off.
+#[cfg(feature = "setup")]
 #[test]
 fn invalid_value_is_one_stderr_line_at_setup() {
     let var = ContentCapture::ENV_VAR;

@@ -20,6 +20,8 @@ mod bad_input;
 mod bad_input_props;
 mod compose_file;
 mod concurrency;
+#[cfg(feature = "setup")]
+mod console;
 mod content_capture;
 mod content_env;
 mod content_schema;
