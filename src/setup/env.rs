@@ -9,8 +9,8 @@ use opentelemetry_sdk::trace::Sampler;
 
 use super::config::ExporterKind;
 use super::error::SetupError;
-use super::signal::OtlpEnv;
 use super::kinds::MetricsExporter;
+use super::signal::OtlpEnv;
 use crate::semconv::Conventions;
 
 /// Every setting the environment can provide; `None` = variable not set (or empty).
@@ -48,10 +48,11 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let mut out = EnvSettings::default();
-
-    out.otlp = OtlpEnv::parse(&var)?;
-    out.service_name = var("OTEL_SERVICE_NAME");
+    let mut out = EnvSettings {
+        otlp: OtlpEnv::parse(&var)?,
+        service_name: var("OTEL_SERVICE_NAME"),
+        ..EnvSettings::default()
+    };
     if let Some(v) = var("OTEL_RESOURCE_ATTRIBUTES") {
         for (k, val) in parse_key_values("OTEL_RESOURCE_ATTRIBUTES", &v)? {
             if k == "service.name" && out.service_name.is_none() {

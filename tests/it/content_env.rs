@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support::process::{rerun_in_child_process_with, run_in_child_process};
+use crate::support::process::rerun_in_child_process_with;
 use crate::support::{Harness, TestLayer, attr};
 use tracing::Dispatch;
 use tracing_genai::{
@@ -144,6 +144,7 @@ fn environment_variable() {
 #[cfg(feature = "setup")]
 #[test]
 fn invalid_value_is_one_stderr_line_at_setup() {
+    use crate::support::process::run_in_child_process;
     let var = ContentCapture::ENV_VAR;
     if let Some(child) = run_in_child_process(&[(var, Some("yes please"))]) {
         let lines: Vec<&str> = child.stderr.lines().filter(|l| l.contains(var)).collect();

@@ -16,6 +16,8 @@ static ALLOCATOR: support::alloc::Counting = support::alloc::Counting;
 mod accounting;
 mod aliases;
 mod alloc_free;
+#[cfg(feature = "otlp-http")]
+mod backend_recipes;
 mod bad_input;
 mod bad_input_props;
 mod compose_file;

@@ -285,8 +285,9 @@ fn tls_settings_per_signal() {
 fn bad_pem_files_are_setup_errors_naming_the_setting_and_path() {
     let pki = Pki::new();
     let cert = pki.client_cert_path().display().to_string();
-    let key = pki.client_key_path().display().to_string();
-    let cases: Vec<(Vec<(&str, String)>, &str, std::path::PathBuf, &str)> = vec![
+    /// (variables, the setting the error must name, the path, a word of the reason)
+    type Case<'a> = (Vec<(&'a str, String)>, &'a str, std::path::PathBuf, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (
             vec![(
                 "OTEL_EXPORTER_OTLP_CERTIFICATE",
@@ -342,7 +343,6 @@ fn bad_pem_files_are_setup_errors_naming_the_setting_and_path() {
             "",
         ),
     ];
-    let _ = key;
     for protocol in protocols() {
         for (vars, setting, path, reason) in &cases {
             let mut all = vec![
