@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-60}"
+# Its own target directory whatever the caller's CARGO_TARGET_DIR (other RUSTFLAGS: sharing
+# would rebuild the caller's artifacts).
+export CARGO_TARGET_DIR="$PWD/target"
 host="$(rustc -vV | sed -n 's/^host: //p')"
 # `--target` keeps these flags off build scripts and proc macros, as cargo fuzz does.
 export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module \

@@ -15,6 +15,7 @@ use crate::mapper::Attributes;
 use crate::model::{Evaluation, SpanEvent};
 use crate::record::SpanRecord;
 use crate::semconv as sc;
+use crate::semconv::{Conventions, Item};
 
 /// Where the GenAI events go (set with
 /// [`GenAiLayer::with_events_as`](crate::GenAiLayer::with_events_as)).
@@ -100,10 +101,20 @@ impl EventsConfig {
     }
 
     /// Whether the details event is wanted for this span (besides content, which always
-    /// brings it when the mode includes events).
-    pub(crate) fn wants_details(&self, state: &SpanRecord, mode: ContentCapture) -> bool {
+    /// brings it when the mode includes events): asked for, or recommended by the latest
+    /// conventions (as a log record only: as a span event it would repeat the span).
+    pub(crate) fn wants_details(
+        &self,
+        state: &SpanRecord,
+        mode: ContentCapture,
+        conventions: Conventions,
+    ) -> bool {
         let inference = state.operation.as_ref().is_some_and(|o| o.is_inference());
-        inference && (self.always_details || mode.on_event())
+        inference
+            && (self.always_details
+                || mode.on_event()
+                || (self.logger().is_some()
+                    && conventions.has(Item::InferenceDetailsRecommended)))
     }
 }
 
@@ -126,6 +137,8 @@ pub(crate) fn call_attributes(attrs: &Attributes) -> Vec<KeyValue> {
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     details: Option<Vec<KeyValue>>,
+    /// The details record's severity: DEBUG where the latest conventions apply, else INFO.
+    details_severity: Option<Severity>,
     exception: Option<Vec<KeyValue>>,
     evaluations: Vec<(SystemTime, Vec<KeyValue>)>,
 }
@@ -140,11 +153,17 @@ impl Pending {
         details: Option<Vec<KeyValue>>,
         mode: ContentCapture,
         scanner: &SecretScanner,
+        conventions: Conventions,
     ) -> Self {
         let details = details.or_else(|| {
             config
-                .wants_details(state, mode)
+                .wants_details(state, mode, conventions)
                 .then(|| call_attributes(attrs))
+        });
+        let details_severity = Some(if conventions.has(Item::InferenceDetailsRecommended) {
+            Severity::Debug
+        } else {
+            Severity::Info
         });
         let exception = if state.is_error() && config.logger().is_some() {
             super::attributes::exception_event(state).map(|mut e| {
@@ -176,6 +195,7 @@ impl Pending {
             .collect();
         let mut pending = Pending {
             details,
+            details_severity,
             exception,
             evaluations,
         };
@@ -223,7 +243,8 @@ impl Pending {
         let now = SystemTime::now();
         if let Some(attributes) = self.details {
             let event = sc::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS_EVENT;
-            emit(logger, event, Severity::Info, now, attributes, span);
+            let severity = self.details_severity.unwrap_or(Severity::Info);
+            emit(logger, event, severity, now, attributes, span);
         }
         if let Some(attributes) = self.exception {
             let event = sc::GEN_AI_CLIENT_OPERATION_EXCEPTION_EVENT;

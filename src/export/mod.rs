@@ -140,6 +140,7 @@ impl Exporter {
             details,
             content.mode(),
             &content.scanner,
+            conventions,
         );
         let exception_event = self.events.exception_span_event();
         match span {

@@ -692,3 +692,21 @@ fn openai_usage_realtime_detail_names() {
     assert_eq!(u.cache_read_by_modality(), [Some(10), None, Some(0)]);
     assert_eq!(u.cache_read_input_tokens, Some(10));
 }
+
+/// One finish reason per choice, in index order; a choice without one is `error` (the
+/// conventions: "one entry per generation, in order; `error` where an expected reason never
+/// arrived").
+#[test]
+fn finish_reasons_are_positional_with_error_for_a_missing_one() {
+    let body = br#"{"id":"c","model":"gpt-4o","choices":[
+        {"index":1,"message":{"role":"assistant","content":"b"},"finish_reason":null},
+        {"index":0,"message":{"role":"assistant","content":"a"},"finish_reason":"stop"},
+        {"index":2,"message":{"role":"assistant","content":"c"},"finish_reason":"length"}]}"#;
+    let p = Api::OpenAiChat.parse_response(body, false);
+    assert_eq!(
+        p.response.finish_reasons,
+        Some(vec!["stop".to_string(), "error".to_string(), "length".to_string()])
+    );
+    let none = br#"{"id":"c","model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"a"}}]}"#;
+    assert_eq!(Api::OpenAiChat.parse_response(none, false).response.finish_reasons, None);
+}

@@ -150,6 +150,23 @@ pub(crate) fn chat_header(m: &Map<String, Value>, out: &mut ParsedResponse) {
     }
 }
 
+/// One finish reason per generation, in choice order, `error` for a generation whose reason
+/// never arrived (`None`: no generation reported one).
+pub(crate) fn positional_reasons(
+    reasons: impl Iterator<Item = Option<String>>,
+) -> Option<Vec<String>> {
+    let reasons: Vec<Option<String>> = reasons.collect();
+    if reasons.iter().all(Option::is_none) {
+        return None;
+    }
+    Some(
+        reasons
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| "error".to_owned()))
+            .collect(),
+    )
+}
+
 fn chat_response(m: &Map<String, Value>, capture: bool, out: &mut ParsedResponse) {
     chat_header(m, out);
     let mut choices: Vec<(i64, &Map<String, Value>)> = arr_of(m, "choices")
@@ -164,13 +181,8 @@ fn chat_response(m: &Map<String, Value>, capture: bool, out: &mut ParsedResponse
         })
         .collect();
     choices.sort_by_key(|(i, _)| *i);
-    let reasons: Vec<String> = choices
-        .iter()
-        .filter_map(|(_, c)| string_of(c, "finish_reason"))
-        .collect();
-    if !reasons.is_empty() {
-        out.response.finish_reasons = Some(reasons);
-    }
+    out.response.finish_reasons =
+        positional_reasons(choices.iter().map(|(_, c)| string_of(c, "finish_reason")));
     if let Some(u) = obj_of(m, "usage") {
         out.usage = usage(u, &mut out.diagnostics);
     }

@@ -14,7 +14,9 @@ use super::model::{
     ContentBudget, ParsedResponse, arguments_value, arr_of, diagnose, embedded_error, obj_of,
     str_of, string_of,
 };
-use super::openai::{chat_header, output_finish_reason, responses_response, usage};
+use super::openai::{
+    chat_header, output_finish_reason, positional_reasons, responses_response, usage,
+};
 use super::sse::{SseDecoder, SseEvent};
 
 /// At most this many choices (and tool calls per choice) are tracked per stream.
@@ -290,14 +292,8 @@ impl ChatStream {
     fn finish(mut self) -> ParsedResponse {
         let mut out = std::mem::take(&mut self.out);
         self.choices.sort_by_key(|c| c.index);
-        let reasons: Vec<String> = self
-            .choices
-            .iter()
-            .filter_map(|c| c.finish_reason.clone())
-            .collect();
-        if !reasons.is_empty() {
-            out.response.finish_reasons = Some(reasons);
-        }
+        out.response.finish_reasons =
+            positional_reasons(self.choices.iter().map(|c| c.finish_reason.clone()));
         if !self.capture {
             return out;
         }

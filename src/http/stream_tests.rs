@@ -435,3 +435,23 @@ proptest! {
         let _ = whole(api, true, &body);
     }
 }
+
+/// Two streamed choices, one of which never got its finish reason: one entry per choice, in
+/// index order, `error` for the missing one.
+#[test]
+fn streamed_finish_reasons_are_positional() {
+    let stream = [
+        json!({"id": "c", "model": "gpt-4o", "choices": [{"index": 1, "delta": {"content": "b"}}]}),
+        json!({"id": "c", "model": "gpt-4o", "choices": [{"index": 0, "delta": {"content": "a"}, "finish_reason": "stop"}]}),
+    ];
+    let body: String = stream.iter().map(|c| format!("data: {c}\n\n")).collect();
+    let (p, _) = whole(
+        Api::OpenAiChat,
+        false,
+        format!("{body}data: [DONE]\n\n").as_bytes(),
+    );
+    assert_eq!(
+        p.response.finish_reasons,
+        Some(vec!["stop".to_string(), "error".to_string()])
+    );
+}

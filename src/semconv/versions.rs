@@ -371,6 +371,10 @@ pub enum Item {
     FinishReasonsErrorPadding,
     /// Rule (pinned only): each entry of `gen_ai.output.messages` has its `finish_reason`.
     OutputMessageFinishReason,
+    /// Rule (latest only): the `gen_ai.client.inference.operation.details` event is
+    /// recommended: a log record for every inference call (when log records are emitted),
+    /// severity DEBUG; message content in it stays opt-in.
+    InferenceDetailsRecommended,
 }
 
 impl Item {
@@ -462,6 +466,7 @@ pub const DIFFERENCES: &[Difference] = &[
     row(I::ToolConversationId, K::Rule, None, Some("gen_ai.conversation.id on execute_tool when known"), "conditionally required"),
     row(I::FinishReasonsErrorPadding, K::Rule, None, Some("`error` in gen_ai.response.finish_reasons for a generation without a reason"), "one entry per generation"),
     row(I::OutputMessageFinishReason, K::Rule, Some("finish_reason in each gen_ai.output.messages entry"), None, "deprecated in latest"),
+    row(I::InferenceDetailsRecommended, K::Rule, None, Some("gen_ai.client.inference.operation.details log record for every inference call, severity DEBUG"), "pinned: opt-in (content event modes, with_inference_details), INFO"),
 ];
 
 #[cfg(test)]

@@ -374,3 +374,41 @@ fn log_record_attributes_match_the_registry() {
     }
     assert!(checked >= 15, "only {checked} attributes checked");
 }
+
+/// Latest conventions: the details record is recommended, so every inference call gets one
+/// (as a log record, severity DEBUG), without content unless capture asks for events; a
+/// tool call gets none. Pinned (above): none without an event mode. Both: the latest rule.
+#[test]
+fn latest_conventions_emit_the_details_record_by_default_at_debug() {
+    use tracing_genai::semconv::Conventions;
+    for conventions in [Conventions::Latest, Conventions::Both] {
+        let (builder, logs) = with_logs(Harness::builder().configure(move |l| {
+            l.with_conventions(conventions)
+                .with_content_capture(ContentCapture::SpanOnly)
+        }));
+        let spans = builder.build().collect_spans(|| {
+            chat();
+            drop(tracing_genai::tool_span!("get_weather").entered());
+        });
+        let records = records(&logs);
+        let details = named(&records, DETAILS);
+        assert_eq!(details.len(), 1, "{conventions:?}: {records:?}");
+        let r = details[0];
+        let chat_span = spans.iter().find(|s| s.name == "chat gpt-4o").unwrap();
+        assert_in_span(r, chat_span);
+        assert_eq!(r.severity_number(), Some(Severity::Debug), "{conventions:?}");
+        assert_eq!(
+            log_attr(r, "gen_ai.usage.output_tokens"),
+            Some(&AnyValue::Int(30))
+        );
+        // SPAN_ONLY: the content is on the span, not in the record.
+        assert_eq!(log_str(r, "gen_ai.input.messages"), None, "{conventions:?}");
+        assert!(event(chat_span, DETAILS).is_none());
+    }
+    // Without a logger, latest mode adds no span event (it would repeat the span).
+    let spans = Harness::builder()
+        .configure(|l| l.with_conventions(Conventions::Latest))
+        .build()
+        .collect_spans(chat);
+    assert!(event(&spans[0], DETAILS).is_none());
+}
