@@ -46,15 +46,7 @@ struct Collect<'a> {
 /// Message content never leaves through an event's fields (it is exported, bounded and
 /// redacted, only through the span's content attributes).
 fn is_content_field(name: &str) -> bool {
-    matches!(
-        name,
-        sc::GEN_AI_INPUT_MESSAGES
-            | sc::GEN_AI_OUTPUT_MESSAGES
-            | sc::GEN_AI_SYSTEM_INSTRUCTIONS
-            | sc::GEN_AI_TOOL_DEFINITIONS
-            | sc::GEN_AI_TOOL_CALL_ARGUMENTS
-            | sc::GEN_AI_TOOL_CALL_RESULT
-    )
+    sc::is_content_key(name)
 }
 
 impl Collect<'_> {

@@ -118,14 +118,15 @@ impl EventsConfig {
     }
 }
 
-/// The attributes of the span that describe the call in an event: `gen_ai.*`, `server.*` and
-/// `error.type` (after mappers and scrubbing; no content).
+/// The attributes of the span that describe the call in an event: `gen_ai.*` but the content
+/// keys (a span capturing content does not put it in events unless the mode says so),
+/// `server.*` and `error.type` (after mappers and scrubbing).
 pub(crate) fn call_attributes(attrs: &Attributes) -> Vec<KeyValue> {
     attrs
         .iter()
         .filter(|kv| {
             let k = kv.key.as_str();
-            k.starts_with(sc::GEN_AI_PREFIX)
+            (k.starts_with(sc::GEN_AI_PREFIX) && !sc::is_content_key(k))
                 || k.starts_with(sc::SERVER_PREFIX)
                 || k == sc::ERROR_TYPE
         })

@@ -138,6 +138,24 @@ pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
 pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
 /// `gen_ai.output.messages` (any): Messages returned by the model where each message represents a specific model response (choice, candidate).
 pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+
+/// The keys that carry message content (opt-in: exported only when content capture is on,
+/// bounded and redacted).
+pub(crate) const CONTENT_KEYS: [&str; 8] = [
+    GEN_AI_INPUT_MESSAGES,
+    GEN_AI_OUTPUT_MESSAGES,
+    GEN_AI_SYSTEM_INSTRUCTIONS,
+    GEN_AI_TOOL_DEFINITIONS,
+    GEN_AI_TOOL_CALL_ARGUMENTS,
+    GEN_AI_TOOL_CALL_RESULT,
+    GEN_AI_RETRIEVAL_DOCUMENTS,
+    GEN_AI_MEMORY_RECORDS,
+];
+
+/// Whether `key` carries message content ([`CONTENT_KEYS`]).
+pub(crate) fn is_content_key(key: &str) -> bool {
+    CONTENT_KEYS.contains(&key)
+}
 /// Event `gen_ai.client.inference.operation.details` (opt-in): the details of an inference call,
 /// including its message content when content capture sends events.
 pub const GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS_EVENT: &str =
