@@ -113,8 +113,7 @@ impl EventsConfig {
         inference
             && (self.always_details
                 || mode.on_event()
-                || (self.logger().is_some()
-                    && conventions.has(Item::InferenceDetailsRecommended)))
+                || (self.logger().is_some() && conventions.has(Item::InferenceDetailsRecommended)))
     }
 }
 

@@ -705,8 +705,18 @@ fn finish_reasons_are_positional_with_error_for_a_missing_one() {
     let p = Api::OpenAiChat.parse_response(body, false);
     assert_eq!(
         p.response.finish_reasons,
-        Some(vec!["stop".to_string(), "error".to_string(), "length".to_string()])
+        Some(vec![
+            "stop".to_string(),
+            "error".to_string(),
+            "length".to_string()
+        ])
     );
     let none = br#"{"id":"c","model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"a"}}]}"#;
-    assert_eq!(Api::OpenAiChat.parse_response(none, false).response.finish_reasons, None);
+    assert_eq!(
+        Api::OpenAiChat
+            .parse_response(none, false)
+            .response
+            .finish_reasons,
+        None
+    );
 }

@@ -396,7 +396,11 @@ fn latest_conventions_emit_the_details_record_by_default_at_debug() {
         let r = details[0];
         let chat_span = spans.iter().find(|s| s.name == "chat gpt-4o").unwrap();
         assert_in_span(r, chat_span);
-        assert_eq!(r.severity_number(), Some(Severity::Debug), "{conventions:?}");
+        assert_eq!(
+            r.severity_number(),
+            Some(Severity::Debug),
+            "{conventions:?}"
+        );
         assert_eq!(
             log_attr(r, "gen_ai.usage.output_tokens"),
             Some(&AnyValue::Int(30))
