@@ -481,7 +481,7 @@ mod tests {
             assert!(d.pinned.is_some() || d.latest.is_some(), "row {i}");
             assert_eq!(DIFFERENCES.iter().filter(|o| o.item == d.item).count(), 1);
         }
-        assert_eq!(DIFFERENCES.len(), 28);
+        assert_eq!(DIFFERENCES.len(), 29);
     }
 
     #[test]
