@@ -7,7 +7,7 @@
 //!
 //! - `config.rs`, `kinds.rs`, `env.rs`, `resolve.rs`: [`Config`], its enums, the `OTEL_*`
 //!   variables and the effective settings;
-//! - `signal.rs`: the OTLP transport settings of each signal (generic and per-signal
+//! - `transport.rs`, `signal.rs`: the OTLP transport settings in code, and those of each signal (generic and per-signal
 //!   variables, code over environment);
 //! - `tls.rs`, `http_client.rs`: the TLS files and configurations, and the HTTP client of the
 //!   OTLP/HTTP exporters (code headers last, the transport's error kept for the report);
@@ -43,6 +43,7 @@ mod resolve;
 mod signal;
 #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
 mod tls;
+mod transport;
 
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
