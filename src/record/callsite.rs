@@ -21,8 +21,12 @@ use crate::semconv as sc;
 pub(crate) enum Slot {
     /// A GenAI fact (semconv name or alias).
     GenAi(GenAiField),
-    /// A `gen_ai.*` name the registry does not know: dropped with a diagnostic.
+    /// A `gen_ai.*` name the registry does not know: exported as recorded (or dropped, see
+    /// [`UnknownFields`](super::UnknownFields)), named in the span's diagnostics.
     UnknownGenAi,
+    /// A registry key without a typed fact ([`sc::PASSTHROUGH_KEYS`]): kept as an ordinary
+    /// field, coerced to its registry type.
+    Registered(RegistryType),
     /// Named like a secret: never kept.
     Secret,
     /// An ordinary field, kept for mappers and exported as is.
@@ -34,11 +38,66 @@ impl Slot {
     pub(crate) fn classify(aliases: &AliasTable, name: &str) -> Slot {
         match aliases.get(name) {
             Some(f) => Slot::GenAi(f),
-            None if name.starts_with(sc::GEN_AI_PREFIX) => Slot::UnknownGenAi,
-            None if is_secret_name(name) => Slot::Secret,
-            None => Slot::Plain,
+            None if is_legacy_indexed(name) || is_prompt_variable(name) => {
+                Slot::GenAi(GenAiField::Content)
+            }
+            None => match sc::PASSTHROUGH_KEYS.iter().find(|(k, _)| *k == name) {
+                Some((_, ty)) => Slot::Registered(RegistryType::of(ty)),
+                None => Slot::classify_other(name),
+            },
         }
     }
+
+    fn classify_other(name: &str) -> Slot {
+        // Secret-named first: a kept unknown `gen_ai.*` field must not carry a secret.
+        if is_secret_name(name) {
+            Slot::Secret
+        } else if name.starts_with(sc::GEN_AI_PREFIX) {
+            Slot::UnknownGenAi
+        } else {
+            Slot::Plain
+        }
+    }
+}
+
+/// The registry type of a [`Slot::Registered`] key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RegistryType {
+    Str,
+    Int,
+    Bool,
+    Double,
+}
+
+impl RegistryType {
+    fn of(ty: &str) -> Self {
+        match ty {
+            "int" => RegistryType::Int,
+            "boolean" => RegistryType::Bool,
+            "double" => RegistryType::Double,
+            _ => RegistryType::Str,
+        }
+    }
+}
+
+/// `gen_ai.prompt.variable.<key>`: a prompt template variable, sensitive (message content).
+fn is_prompt_variable(name: &str) -> bool {
+    name.strip_prefix(sc::GEN_AI_PROMPT_VARIABLE)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// Whether `name` is an indexed legacy content field (`gen_ai.prompt.0.content`,
+/// `gen_ai.completion.1.role`, ...): message content, never exported raw.
+pub(crate) fn is_legacy_indexed(name: &str) -> bool {
+    [
+        sc::LEGACY_GEN_AI_PROMPT_INDEXED,
+        sc::LEGACY_GEN_AI_COMPLETION_INDEXED,
+    ]
+    .iter()
+    .any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// The resolved fields of one callsite, indexed by [`Field::index`].

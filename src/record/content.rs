@@ -59,6 +59,12 @@ pub(crate) fn record_raw(state: &mut SpanRecord, name: &str, raw: Raw<'_>) {
     let Some(content) = state.content.as_mut() else {
         return;
     };
+    if super::legacy::is_legacy(name) {
+        if let Err(why) = super::legacy::record(content, name, raw) {
+            state.add_diagnostic(why);
+        }
+        return;
+    }
     let result = match name {
         sc::GEN_AI_INPUT_MESSAGES => {
             serde_json::from_str(raw).map(|v| content.input_messages = Some(v))

@@ -20,6 +20,7 @@ mod alloc_free;
 mod backend_recipes;
 mod bad_input;
 mod bad_input_props;
+mod bridging;
 mod compose_file;
 mod concurrency;
 #[cfg(feature = "setup")]
