@@ -12,6 +12,7 @@ use tracing_core::callsite::Identifier;
 use tracing_core::field::Field;
 
 use super::aliases::AliasTable;
+use super::rule::SpanRule;
 use crate::model::GenAiField;
 use crate::model::text::is_secret_name;
 use crate::semconv as sc;
@@ -108,13 +109,18 @@ pub(crate) struct CallsiteFields {
 }
 
 impl CallsiteFields {
-    fn new(meta: &Metadata<'_>, aliases: &AliasTable) -> Self {
+    /// Resolves the fields of `meta`: through the aliases of the rule that matched it first,
+    /// then the layer's table.
+    fn new(meta: &Metadata<'_>, aliases: &AliasTable, rule: Option<&SpanRule>) -> Self {
         CallsiteFields {
             callsite: meta.callsite(),
             slots: meta
                 .fields()
                 .iter()
-                .map(|f| Slot::classify(aliases, f.name()))
+                .map(|f| {
+                    rule.and_then(|r| r.alias(f.name()))
+                        .map_or_else(|| Slot::classify(aliases, f.name()), Slot::GenAi)
+                })
                 .collect(),
         }
     }
@@ -157,14 +163,19 @@ pub(crate) struct CallsiteCache {
 
 impl CallsiteCache {
     /// The resolved fields of `meta`'s callsite, resolved on first use.
-    pub(crate) fn get(&self, meta: &Metadata<'_>, aliases: &AliasTable) -> Arc<CallsiteFields> {
+    pub(crate) fn get(
+        &self,
+        meta: &Metadata<'_>,
+        aliases: &AliasTable,
+        rule: Option<&SpanRule>,
+    ) -> Arc<CallsiteFields> {
         let id = meta.callsite();
         if let Ok(map) = self.map.read()
             && let Some(found) = map.get(&id)
         {
             return Arc::clone(found);
         }
-        let fields = Arc::new(CallsiteFields::new(meta, aliases));
+        let fields = Arc::new(CallsiteFields::new(meta, aliases, rule));
         match self.map.write() {
             Ok(mut map) => Arc::clone(map.entry(id).or_insert(fields)),
             // A poisoned lock only loses the cache, never the span.

@@ -247,12 +247,15 @@ impl Recorder {
     {
         let meta = attrs.metadata();
         self::content::init(content, state);
-        if !self.rules.is_empty()
-            && let Some(rule) = self.rule_for(meta)
-        {
+        let rule = if self.rules.is_empty() {
+            None
+        } else {
+            self.rule_for(meta)
+        };
+        if let Some(rule) = rule {
             rule.seed(state);
         }
-        let resolved = self.callsites.get(meta, &self.aliases);
+        let resolved = self.callsites.get(meta, &self.aliases, rule);
         attrs.record(&mut Capture {
             state,
             aliases: &self.aliases,

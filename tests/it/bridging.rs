@@ -570,3 +570,44 @@ fn unmodeled_registry_keys_keep_their_registry_type() {
     let checked = crate::support::registry::check_types(&spans, crate::support::registry::cached());
     assert!(checked >= 5, "{checked}");
 }
+
+/// Rule aliases apply to the rule's spans only; a field can give the operation.
+#[test]
+fn rule_aliases_are_scoped_to_the_rule_and_can_give_the_operation() {
+    let spans = Harness::builder()
+        .configure(|l| {
+            l.without_alias("model").with_rule(
+                SpanRule::target("acme_llm")
+                    .with_alias("model", GenAiField::RequestModel)
+                    .with_alias("kind", GenAiField::OperationName)
+                    .with_alias("used", GenAiField::InputTokens),
+            )
+        })
+        .build()
+        .collect_spans(|| {
+            let _a = tracing::info_span!(
+                target: "acme_llm",
+                "call",
+                model = "embed-1",
+                kind = "embedding",
+                used = 5_u64,
+            )
+            .entered();
+            drop(_a);
+            let _b = tracing::info_span!(
+                "mine",
+                gen_ai.operation.name = "chat",
+                model = "not-a-model",
+                used = 1_u64,
+            )
+            .entered();
+        });
+    let acme = find(&spans, "embeddings embed-1");
+    assert_eq!(str_attr(acme, "gen_ai.operation.name"), "embeddings");
+    assert_eq!(i64_attr(acme, "gen_ai.usage.input_tokens"), 5);
+    assert!(!has(acme, "model") && !has(acme, "kind") && !has(acme, "used"));
+    let mine = find(&spans, "chat");
+    assert_eq!(str_attr(mine, "model"), "not-a-model");
+    assert_eq!(i64_attr(mine, "used"), 1);
+    assert!(!has(mine, "gen_ai.request.model") && !has(mine, "gen_ai.usage.input_tokens"));
+}
