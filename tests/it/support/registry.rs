@@ -154,7 +154,7 @@ pub fn check_types(spans: &[SpanData], regs: &Registries) -> usize {
     for span in spans {
         let unknown = unknown_keys(span);
         // The diagnostics are bounded (16 per span): when full, an unknown key may be unnamed.
-        let full = crate::support::diagnostics(span).len() >= 16;
+        let full = span_diagnostics(span).len() >= 16;
         for kv in &span.attributes {
             let key = kv.key.as_str();
             let unnamed_unknown =
@@ -185,8 +185,20 @@ pub fn check_types(spans: &[SpanData], regs: &Registries) -> usize {
 /// registry says nothing about their type).
 pub fn unknown_keys(span: &SpanData) -> Vec<String> {
     const KEPT: &str = ": not in the GenAI registry; exported as recorded";
-    crate::support::diagnostics(span)
+    span_diagnostics(span)
         .iter()
         .filter_map(|d| d.strip_suffix(KEPT).map(str::to_string))
         .collect()
+}
+
+/// The span's `tracing_genai.diagnostics` (self-contained: the fuzz target includes this file).
+fn span_diagnostics(span: &SpanData) -> Vec<String> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == tracing_genai::semconv::DIAGNOSTICS_ATTRIBUTE)
+        .map(|kv| match &kv.value {
+            Value::Array(Array::String(items)) => items.iter().map(|s| s.to_string()).collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default()
 }
