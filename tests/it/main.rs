@@ -21,6 +21,7 @@ mod backend_recipes;
 mod bad_input;
 mod bad_input_props;
 mod bridging;
+mod bridging_rules;
 mod compose_file;
 mod concurrency;
 #[cfg(feature = "setup")]
