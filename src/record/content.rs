@@ -66,12 +66,15 @@ pub(crate) fn record_raw(state: &mut SpanRecord, name: &str, raw: Raw<'_>) {
         return;
     }
     let result = match name {
-        sc::GEN_AI_INPUT_MESSAGES => {
-            serde_json::from_str(raw).map(|v| content.input_messages = Some(v))
-        }
-        sc::GEN_AI_OUTPUT_MESSAGES => {
-            serde_json::from_str(raw).map(|v| content.output_messages = Some(v))
-        }
+        // The conventions' own fields win over legacy ones recorded before or after them.
+        sc::GEN_AI_INPUT_MESSAGES => serde_json::from_str(raw).map(|v| {
+            content.input_messages = Some(v);
+            content.legacy_input = false;
+        }),
+        sc::GEN_AI_OUTPUT_MESSAGES => serde_json::from_str(raw).map(|v| {
+            content.output_messages = Some(v);
+            content.legacy_output = false;
+        }),
         sc::GEN_AI_SYSTEM_INSTRUCTIONS => {
             serde_json::from_str(raw).map(|v| content.system_instructions = Some(v))
         }

@@ -436,3 +436,35 @@ fn unmodeled_registry_keys_keep_their_registry_type() {
     let checked = crate::support::registry::check_types(&spans, crate::support::registry::cached());
     assert!(checked >= 5, "{checked}");
 }
+
+/// The conventions' own message fields win over legacy ones, recorded before or after them.
+#[test]
+fn recorded_messages_win_over_legacy_fields_in_any_order() {
+    let typed = r#"[{"role":"user","parts":[{"type":"text","content":"typed"}]}]"#;
+    let spans = Harness::builder()
+        .content(ContentCapture::SpanOnly)
+        .build()
+        .collect_spans(|| {
+            for legacy_first in [true, false] {
+                let span = tracing::info_span!(
+                    "llm",
+                    gen_ai.operation.name = "chat",
+                    gen_ai.request.model = if legacy_first { "a" } else { "b" },
+                    gen_ai.prompt = Empty,
+                    gen_ai.input.messages = Empty,
+                );
+                let _e = span.enter();
+                if legacy_first {
+                    span.record("gen_ai.prompt", "legacy");
+                    span.record("gen_ai.input.messages", typed);
+                } else {
+                    span.record("gen_ai.input.messages", typed);
+                    span.record("gen_ai.prompt", "legacy");
+                }
+            }
+        });
+    for name in ["chat a", "chat b"] {
+        let input = messages(find(&spans, name), "gen_ai.input.messages");
+        assert_eq!(input[0]["parts"][0]["content"], "typed", "{name}");
+    }
+}
