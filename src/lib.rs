@@ -35,7 +35,7 @@ pub use model::{
     Agent, ErrorInfo, Evaluation, FieldValue, GenAiField, GenAiSpan, Operation, Request, Response,
     SpanEvent, Tool, Usage, normalize_provider,
 };
-pub use record::SpanRule;
+pub use record::{SpanRule, UnknownFields};
 #[cfg(feature = "setup")]
 pub use setup::{Config, TelemetryGuard, setup};
 pub use span_ext::GenAiSpanExt;

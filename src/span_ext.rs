@@ -435,15 +435,24 @@ impl GenAiSpanExt for tracing::Span {
     }
 
     fn record_input_messages(&self, messages: &[ChatMessage]) -> bool {
-        with_content(self, |c| c.input_messages = Some(messages.to_vec()))
+        with_content(self, |c| {
+            c.input_messages = Some(messages.to_vec());
+            c.legacy_input = false;
+        })
     }
 
     fn record_output_messages(&self, messages: &[OutputMessage]) -> bool {
-        with_content(self, |c| c.output_messages = Some(messages.to_vec()))
+        with_content(self, |c| {
+            c.output_messages = Some(messages.to_vec());
+            c.legacy_output = false;
+        })
     }
 
     fn record_output_stream(&self, accumulator: OutputAccumulator) -> bool {
-        with_content(self, |c| c.output_messages = Some(accumulator.finish()))
+        with_content(self, |c| {
+            c.output_messages = Some(accumulator.finish());
+            c.legacy_output = false;
+        })
     }
 
     fn record_system_instructions(&self, parts: &[MessagePart]) -> bool {

@@ -418,6 +418,11 @@ pub(crate) struct SpanContent {
     pub(crate) tool_definitions: Option<Vec<ToolDefinition>>,
     pub(crate) tool_call_arguments: Option<Value>,
     pub(crate) tool_call_result: Option<Value>,
+    /// The input messages came from legacy fields (`gen_ai.prompt`, ...): a recorded
+    /// `gen_ai.input.messages` replaces them, they never replace it.
+    pub(crate) legacy_input: bool,
+    /// As `legacy_input`, for the output messages.
+    pub(crate) legacy_output: bool,
 }
 
 #[cfg(test)]

@@ -178,6 +178,12 @@ fn content_attributes(
         items.push((sc::GEN_AI_INPUT_MESSAGES, to_value(&messages)));
     }
     if let Some(mut messages) = content.output_messages {
+        if content.legacy_output {
+            crate::record::legacy::fill_finish_reasons(
+                &mut messages,
+                state.response.finish_reasons.as_deref(),
+            );
+        }
         for (i, m) in messages.iter_mut().enumerate() {
             let parts = std::mem::take(&mut m.parts);
             m.parts = apply_parts(ContentKind::OutputMessages, Some(&m.role), i, parts);

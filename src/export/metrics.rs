@@ -2,7 +2,7 @@
 //!
 //! | instrument | unit | recorded for | attributes |
 //! |---|---|---|---|
-//! | `gen_ai.client.token.usage` (histogram, int) | `{token}` | calls with usage; once per `gen_ai.token.type` (`input`, `output`) | common + `gen_ai.token.type` |
+//! | `gen_ai.client.token.usage` (histogram, int) | `{token}` | calls with usage; once per `gen_ai.token.type` (`input`, `output`; `embeddings` input only) | common + `gen_ai.token.type` |
 //! | `gen_ai.client.operation.duration` | `s` | every GenAI span except agents, workflows and tools | common + `error.type` on failure |
 //! | `gen_ai.client.operation.time_to_first_chunk` | `s` | streamed calls | common |
 //! | `gen_ai.client.operation.time_per_output_chunk` | `s` | each chunk after the first | common |
@@ -21,7 +21,7 @@
 //!
 //! | instrument | unit | recorded for | attributes |
 //! |---|---|---|---|
-//! | `gen_ai.client.inference.usage.input_tokens`, `.output_tokens`, `.cache_read.input_tokens`, `.cache_write.input_tokens`, `.reasoning.output_tokens` (counters, int) | `{token}` | calls with that count (the client operations `gen_ai.client.token.usage` was recorded for, embeddings included) | common + `gen_ai.token.modality`: one add per reported modality with tokens, the rest of the total as `unknown` |
+//! | `gen_ai.client.inference.usage.input_tokens`, `.output_tokens`, `.cache_read.input_tokens`, `.cache_write.input_tokens`, `.reasoning.output_tokens` (counters, int) | `{token}` | calls with that count (the client operations `gen_ai.client.token.usage` was recorded for, embeddings included, input only), never an add of 0 | common + `gen_ai.token.modality`: one add per reported modality with tokens, the rest of the total as `unknown` |
 //! | `gen_ai.client.inference.operation.input_tokens`, `.output_tokens` (histograms, int) | `{token}` | the same calls | common |
 //! | `gen_ai.client.inference.duration` | `s` | inference (`chat`, `text_completion`, `generate_content`); other client operations keep `gen_ai.client.operation.duration` | common + `error.type` on failure |
 //! | `gen_ai.client.inference.time_to_first_chunk`, `gen_ai.client.inference.time_per_output_chunk` | `s` | as the pinned ones | common |
@@ -453,10 +453,14 @@ fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Optio
         h.record(secs, duration_attrs);
     }
     let usage = &state.usage;
+    // An embeddings call has no output: its token metric is input only, whatever the span
+    // recorded (`gen_ai.usage.output_tokens = 0` included; the span attribute stays).
+    let has_output = !matches!(state.operation, Some(Operation::Embeddings));
+    let output_tokens = usage.output_tokens.filter(|_| has_output);
     if let Some(h) = &inst.token_usage {
         for (kind, tokens) in [
             (sc::GEN_AI_TOKEN_TYPE_INPUT, usage.input_tokens),
-            (sc::GEN_AI_TOKEN_TYPE_OUTPUT, usage.output_tokens),
+            (sc::GEN_AI_TOKEN_TYPE_OUTPUT, output_tokens),
         ] {
             if let Some(tokens) = tokens {
                 let mut attrs = common.clone();
@@ -469,23 +473,39 @@ fn record_client(inst: &Instruments, state: &SpanRecord, secs: f64, error: Optio
         if let Some(v) = usage.input_tokens {
             input.record(v, &common);
         }
-        if let Some(v) = usage.output_tokens {
+        if let Some(v) = output_tokens {
             output.record(v, &common);
         }
     }
     if let Some(c) = &inst.usage_counters {
         for (counter, total, parts) in [
             (&c.input, usage.input_tokens, usage.input_by_modality()),
-            (&c.output, usage.output_tokens, usage.output_by_modality()),
+            (
+                &c.output,
+                output_tokens,
+                if has_output {
+                    usage.output_by_modality()
+                } else {
+                    [None; 3]
+                },
+            ),
             (
                 &c.cache_read,
                 usage.cache_read_input_tokens,
                 usage.cache_read_by_modality(),
             ),
             (&c.cache_write, usage.cache_creation_input_tokens, [None; 3]),
-            (&c.reasoning, usage.reasoning_output_tokens, [None; 3]),
+            (
+                &c.reasoning,
+                usage.reasoning_output_tokens.filter(|_| has_output),
+                [None; 3],
+            ),
         ] {
-            for (modality, tokens) in by_modality(total, parts) {
+            // A counter point of 0 says nothing: a call that reported no tokens adds none.
+            for (modality, tokens) in by_modality(total, parts)
+                .into_iter()
+                .filter(|(_, t)| *t > 0)
+            {
                 let mut attrs = common.clone();
                 attrs.push(KeyValue::new(sc::GEN_AI_TOKEN_MODALITY, modality));
                 counter.add(tokens, &attrs);

@@ -16,7 +16,7 @@ use crate::export::events::EventTarget;
 use crate::export::metrics::MetricsConfig;
 use crate::mapper::{AttributeMapper, MapperSlot};
 use crate::model::GenAiField;
-use crate::record::SpanRule;
+use crate::record::{SpanRule, UnknownFields};
 use crate::semconv::Conventions;
 
 /// A GenAI layer around a default tracing-opentelemetry layer. Give it a tracer with
@@ -149,6 +149,25 @@ impl<L> GenAiLayer<L> {
     #[must_use]
     pub fn with_alias(mut self, name: impl Into<Cow<'static, str>>, field: GenAiField) -> Self {
         self.config.record.alias(name.into(), field);
+        self
+    }
+
+    /// What to do with `gen_ai.*` fields that are neither registry keys the layer knows nor
+    /// aliases: [`UnknownFields::Keep`] (the default) exports them with the type they were
+    /// recorded with, [`UnknownFields::Drop`] drops them. Either way each is named once in the
+    /// span's `tracing_genai.diagnostics`. Message content fields are never unknown fields.
+    ///
+    /// ```
+    /// use tracing_genai::UnknownFields;
+    ///
+    /// // Only the keys of the GenAI registry leave the process.
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_unknown_genai_fields(UnknownFields::Drop);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_unknown_genai_fields(mut self, unknown: UnknownFields) -> Self {
+        self.config.record.set_unknown_fields(unknown);
         self
     }
 

@@ -197,6 +197,14 @@ pub(crate) const CONTENT_KEYS: &[&str] = &[
     sc::GEN_AI_TOOL_CALL_ARGUMENTS,
     sc::GEN_AI_TOOL_CALL_RESULT,
     sc::CONTENT_CAPTURE_FIELD,
+    // Content the layer does not export (yet): never kept raw, never as an unknown field.
+    sc::GEN_AI_RETRIEVAL_DOCUMENTS,
+    sc::GEN_AI_MEMORY_RECORDS,
+    sc::GEN_AI_RETRIEVAL_QUERY_TEXT,
+    sc::GEN_AI_MEMORY_QUERY_TEXT,
+    // Legacy single-string content: read into the input / output messages.
+    sc::LEGACY_GEN_AI_PROMPT,
+    sc::LEGACY_GEN_AI_COMPLETION,
 ];
 
 /// The default aliases: names used by Rust LLM clients and by older semconv versions.
@@ -242,6 +250,8 @@ pub(crate) const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
             CacheCreationInputTokens,
         ),
         ("reasoning_tokens", ReasoningOutputTokens),
+        // rig-core 0.44 / rig-agent 0.44 (`rig::completions`, `rig::modalities`, `invoke_agent`).
+        (sc::RIG_GEN_AI_USAGE_REASONING_TOKENS, ReasoningOutputTokens),
         // Per-modality usage, as Rust clients name the details OpenAI and Gemini report.
         ("input_text_tokens", TextInputTokens),
         ("prompt_text_tokens", TextInputTokens),
@@ -268,5 +278,7 @@ pub(crate) const DEFAULT_ALIASES: &[(&str, GenAiField)] = {
         ("tool_name", ToolName),
         ("tool_call_id", ToolCallId),
         ("error_type", ErrorType),
+        // rig-agent 0.44 `execute_tool` spans: the error class of a failed tool call.
+        (sc::RIG_GEN_AI_TOOL_ERROR_TYPE, ErrorType),
     ]
 };

@@ -190,7 +190,10 @@ pub struct GenAiSpan {
     pub error: Option<ErrorInfo>,
     /// Span events the layer will add (exceptions, retries, stream milestones).
     pub events: Vec<SpanEvent>,
-    /// Ordinary fields, in first-recorded order, each name once (last value wins).
+    /// Ordinary fields, in first-recorded order, each name once (last value wins). Unknown
+    /// `gen_ai.*` fields kept as recorded ([`UnknownFields`](crate::UnknownFields)) and the
+    /// registry keys without a typed fact ([`PASSTHROUGH_KEYS`](crate::semconv::PASSTHROUGH_KEYS))
+    /// are here too.
     pub fields: Vec<(&'static str, FieldValue)>,
     /// Problems found in the span's input (a NaN temperature, a negative token count, ...).
     /// Exported as `tracing_genai.diagnostics`.

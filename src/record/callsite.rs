@@ -12,6 +12,7 @@ use tracing_core::callsite::Identifier;
 use tracing_core::field::Field;
 
 use super::aliases::AliasTable;
+use super::rule::SpanRule;
 use crate::model::GenAiField;
 use crate::model::text::is_secret_name;
 use crate::semconv as sc;
@@ -21,8 +22,12 @@ use crate::semconv as sc;
 pub(crate) enum Slot {
     /// A GenAI fact (semconv name or alias).
     GenAi(GenAiField),
-    /// A `gen_ai.*` name the registry does not know: dropped with a diagnostic.
+    /// A `gen_ai.*` name the registry does not know: exported as recorded (or dropped, see
+    /// [`UnknownFields`](super::UnknownFields)), named in the span's diagnostics.
     UnknownGenAi,
+    /// A registry key without a typed fact ([`sc::PASSTHROUGH_KEYS`]): kept as an ordinary
+    /// field, coerced to its registry type.
+    Registered(RegistryType),
     /// Named like a secret: never kept.
     Secret,
     /// An ordinary field, kept for mappers and exported as is.
@@ -34,11 +39,66 @@ impl Slot {
     pub(crate) fn classify(aliases: &AliasTable, name: &str) -> Slot {
         match aliases.get(name) {
             Some(f) => Slot::GenAi(f),
-            None if name.starts_with(sc::GEN_AI_PREFIX) => Slot::UnknownGenAi,
-            None if is_secret_name(name) => Slot::Secret,
-            None => Slot::Plain,
+            None if is_legacy_indexed(name) || is_prompt_variable(name) => {
+                Slot::GenAi(GenAiField::Content)
+            }
+            None => match sc::PASSTHROUGH_KEYS.iter().find(|(k, _)| *k == name) {
+                Some((_, ty)) => Slot::Registered(RegistryType::of(ty)),
+                None => Slot::classify_other(name),
+            },
         }
     }
+
+    fn classify_other(name: &str) -> Slot {
+        // Secret-named first: a kept unknown `gen_ai.*` field must not carry a secret.
+        if is_secret_name(name) {
+            Slot::Secret
+        } else if name.starts_with(sc::GEN_AI_PREFIX) {
+            Slot::UnknownGenAi
+        } else {
+            Slot::Plain
+        }
+    }
+}
+
+/// The registry type of a [`Slot::Registered`] key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RegistryType {
+    Str,
+    Int,
+    Bool,
+    Double,
+}
+
+impl RegistryType {
+    fn of(ty: &str) -> Self {
+        match ty {
+            "int" => RegistryType::Int,
+            "boolean" => RegistryType::Bool,
+            "double" => RegistryType::Double,
+            _ => RegistryType::Str,
+        }
+    }
+}
+
+/// `gen_ai.prompt.variable.<key>`: a prompt template variable, sensitive (message content).
+fn is_prompt_variable(name: &str) -> bool {
+    name.strip_prefix(sc::GEN_AI_PROMPT_VARIABLE)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// Whether `name` is an indexed legacy content field (`gen_ai.prompt.0.content`,
+/// `gen_ai.completion.1.role`, ...): message content, never exported raw.
+pub(crate) fn is_legacy_indexed(name: &str) -> bool {
+    [
+        sc::LEGACY_GEN_AI_PROMPT_INDEXED,
+        sc::LEGACY_GEN_AI_COMPLETION_INDEXED,
+    ]
+    .iter()
+    .any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// The resolved fields of one callsite, indexed by [`Field::index`].
@@ -49,13 +109,18 @@ pub(crate) struct CallsiteFields {
 }
 
 impl CallsiteFields {
-    fn new(meta: &Metadata<'_>, aliases: &AliasTable) -> Self {
+    /// Resolves the fields of `meta`: through the aliases of the rule that matched it first,
+    /// then the layer's table.
+    fn new(meta: &Metadata<'_>, aliases: &AliasTable, rule: Option<&SpanRule>) -> Self {
         CallsiteFields {
             callsite: meta.callsite(),
             slots: meta
                 .fields()
                 .iter()
-                .map(|f| Slot::classify(aliases, f.name()))
+                .map(|f| {
+                    rule.and_then(|r| r.alias(f.name()))
+                        .map_or_else(|| Slot::classify(aliases, f.name()), Slot::GenAi)
+                })
                 .collect(),
         }
     }
@@ -98,14 +163,19 @@ pub(crate) struct CallsiteCache {
 
 impl CallsiteCache {
     /// The resolved fields of `meta`'s callsite, resolved on first use.
-    pub(crate) fn get(&self, meta: &Metadata<'_>, aliases: &AliasTable) -> Arc<CallsiteFields> {
+    pub(crate) fn get(
+        &self,
+        meta: &Metadata<'_>,
+        aliases: &AliasTable,
+        rule: Option<&SpanRule>,
+    ) -> Arc<CallsiteFields> {
         let id = meta.callsite();
         if let Ok(map) = self.map.read()
             && let Some(found) = map.get(&id)
         {
             return Arc::clone(found);
         }
-        let fields = Arc::new(CallsiteFields::new(meta, aliases));
+        let fields = Arc::new(CallsiteFields::new(meta, aliases, rule));
         match self.map.write() {
             Ok(mut map) => Arc::clone(map.entry(id).or_insert(fields)),
             // A poisoned lock only loses the cache, never the span.

@@ -8,11 +8,11 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::SpanKind;
 use tracing_core::field::{Field, Visit};
 
-use super::SpanRecord;
 use super::aliases::AliasTable;
-use super::callsite::{CallsiteFields, Slot};
+use super::callsite::{CallsiteFields, RegistryType, Slot};
 use super::raw::Raw;
-use crate::model::{GenAiField, Operation, normalize_provider};
+use super::{SpanRecord, UnknownFields};
+use crate::model::{FieldValue, GenAiField, Operation, normalize_provider};
 
 /// Applies one recorded value to the span state.
 pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: Raw<'_>) {
@@ -153,6 +153,8 @@ fn parse_kind(s: &str) -> Option<SpanKind> {
 pub(crate) struct Capture<'a> {
     pub(crate) state: &'a mut SpanRecord,
     pub(crate) aliases: &'a AliasTable,
+    /// What to do with unknown `gen_ai.*` fields.
+    pub(crate) unknown: UnknownFields,
     /// The span's callsite, resolved once; fields of other callsites are classified by name.
     pub(crate) resolved: Option<&'a CallsiteFields>,
 }
@@ -166,11 +168,48 @@ impl Capture<'_> {
             .unwrap_or_else(|| Slot::classify(self.aliases, name));
         match slot {
             Slot::GenAi(f) => apply(self.state, f, name, raw),
-            Slot::UnknownGenAi => self.state.add_diagnostic(format!(
-                "{name}: not in the GenAI registry; dropped (rename it with a mapper to keep it)"
-            )),
+            Slot::UnknownGenAi => self.unknown_genai(name, raw),
+            Slot::Registered(ty) => registered(self.state, name, ty, raw),
             Slot::Secret => {}
             Slot::Plain => self.state.set_field(name, raw.to_field_value()),
+        }
+    }
+}
+
+/// A registry key without a typed fact, kept as an ordinary field with its registry type.
+fn registered(state: &mut SpanRecord, name: &'static str, ty: RegistryType, raw: Raw<'_>) {
+    let value = match ty {
+        RegistryType::Str => Ok(FieldValue::Str(raw.string())),
+        RegistryType::Int => raw.int().map(FieldValue::I64),
+        RegistryType::Bool => raw.boolean().map(FieldValue::Bool),
+        RegistryType::Double => raw.float().map(FieldValue::F64),
+    };
+    match value {
+        Ok(v) => state.set_field(name, v),
+        Err(why) => state.add_diagnostic(format!(
+            "{name}: {} ignored ({why}); expected {ty:?}",
+            raw.describe()
+        )),
+    }
+}
+
+impl Capture<'_> {
+    /// A `gen_ai.*` field the registry does not know: kept as recorded (named once in the
+    /// diagnostics) or dropped, as configured.
+    fn unknown_genai(&mut self, name: &'static str, raw: Raw<'_>) {
+        match self.unknown {
+            UnknownFields::Keep => {
+                // Named once: a later record of the same field only replaces the value.
+                if self.state.field(name).is_none() {
+                    self.state.add_diagnostic(format!(
+                        "{name}: not in the GenAI registry; exported as recorded"
+                    ));
+                }
+                self.state.set_field(name, raw.to_field_value());
+            }
+            UnknownFields::Drop => self.state.add_diagnostic(format!(
+                "{name}: not in the GenAI registry; dropped (unknown GenAI fields are dropped)"
+            )),
         }
     }
 }

@@ -59,13 +59,22 @@ pub(crate) fn record_raw(state: &mut SpanRecord, name: &str, raw: Raw<'_>) {
     let Some(content) = state.content.as_mut() else {
         return;
     };
+    if super::legacy::is_legacy(name) {
+        if let Err(why) = super::legacy::record(content, name, raw) {
+            state.add_diagnostic(why);
+        }
+        return;
+    }
     let result = match name {
-        sc::GEN_AI_INPUT_MESSAGES => {
-            serde_json::from_str(raw).map(|v| content.input_messages = Some(v))
-        }
-        sc::GEN_AI_OUTPUT_MESSAGES => {
-            serde_json::from_str(raw).map(|v| content.output_messages = Some(v))
-        }
+        // The conventions' own fields win over legacy ones recorded before or after them.
+        sc::GEN_AI_INPUT_MESSAGES => serde_json::from_str(raw).map(|v| {
+            content.input_messages = Some(v);
+            content.legacy_input = false;
+        }),
+        sc::GEN_AI_OUTPUT_MESSAGES => serde_json::from_str(raw).map(|v| {
+            content.output_messages = Some(v);
+            content.legacy_output = false;
+        }),
         sc::GEN_AI_SYSTEM_INSTRUCTIONS => {
             serde_json::from_str(raw).map(|v| content.system_instructions = Some(v))
         }

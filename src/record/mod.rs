@@ -6,6 +6,8 @@
 //! - [`raw`] and [`capture`]: recorded values coerced and validated into the model, bad input
 //!   kept as a diagnostic;
 //! - [`content`]: raw content fields into the span's content slot (only when capture is on);
+//! - [`legacy`]: `gen_ai.prompt`, `gen_ai.completion` and their indexed forms read into
+//!   messages (only when capture is on);
 //! - [`inherit`]: correlation fields copied from ancestor spans;
 //! - [`error_event`]: ERROR events that mark the span failed;
 //! - [`SpanRecord`]: the crate-private per-span record: the public [`GenAiSpan`] state plus the
@@ -17,6 +19,7 @@ pub(crate) mod capture;
 pub(crate) mod content;
 pub(crate) mod error_event;
 pub(crate) mod inherit;
+pub(crate) mod legacy;
 pub(crate) mod raw;
 pub(crate) mod rule;
 
@@ -127,10 +130,43 @@ impl SpanAccounting {
     }
 }
 
+/// What the layer does with a `gen_ai.*` field that is neither a registry key it knows nor an
+/// alias (`gen_ai.usage.tool_use_prompt_tokens`, `gen_ai.tool.call.outcome`, a key newer than
+/// the pinned registry, a typo). Either way the field is named once in the span's
+/// `tracing_genai.diagnostics`. Set with
+/// [`GenAiLayer::with_unknown_genai_fields`](crate::GenAiLayer::with_unknown_genai_fields).
+///
+/// Kept keys are the recording library's: the layer does not know their type, so they are
+/// exported with the type they were recorded with (an `u64` as an int, a `bool` as a boolean,
+/// a `&str` as a string), and the registry conformance the crate guarantees covers the
+/// registry keys only. Message content (`gen_ai.prompt`, `gen_ai.completion`, the indexed
+/// `gen_ai.prompt.0.content` style) is never an unknown field: it is read as content, and
+/// exported only when content capture is on.
+///
+/// ```
+/// use tracing_genai::UnknownFields;
+///
+/// assert_eq!(UnknownFields::default(), UnknownFields::Keep);
+/// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+///     .with_unknown_genai_fields(UnknownFields::Drop);
+/// # drop(layer);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnknownFields {
+    /// Export them unchanged, with their recorded type (the default: nothing a library
+    /// recorded is lost).
+    #[default]
+    Keep,
+    /// Drop them: only keys the layer knows are exported.
+    Drop,
+}
+
 /// The recording stage's configuration and its callsite cache.
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     aliases: AliasTable,
+    unknown: UnknownFields,
     rules: Vec<SpanRule>,
     inherit: InheritList,
     /// GenAI callsites, resolved once.
@@ -142,6 +178,7 @@ impl Clone for Recorder {
     fn clone(&self) -> Self {
         Recorder {
             aliases: self.aliases.clone(),
+            unknown: self.unknown,
             rules: self.rules.clone(),
             inherit: self.inherit.clone(),
             callsites: CallsiteCache::default(),
@@ -160,6 +197,10 @@ impl Recorder {
     pub(crate) fn unalias(&mut self, name: &str) {
         self.aliases.remove(name);
         self.callsites.clear();
+    }
+
+    pub(crate) fn set_unknown_fields(&mut self, unknown: UnknownFields) {
+        self.unknown = unknown;
     }
 
     pub(crate) fn add_rule(&mut self, rule: SpanRule) {
@@ -206,15 +247,19 @@ impl Recorder {
     {
         let meta = attrs.metadata();
         self::content::init(content, state);
-        if !self.rules.is_empty()
-            && let Some(rule) = self.rule_for(meta)
-        {
+        let rule = if self.rules.is_empty() {
+            None
+        } else {
+            self.rule_for(meta)
+        };
+        if let Some(rule) = rule {
             rule.seed(state);
         }
-        let resolved = self.callsites.get(meta, &self.aliases);
+        let resolved = self.callsites.get(meta, &self.aliases, rule);
         attrs.record(&mut Capture {
             state,
             aliases: &self.aliases,
+            unknown: self.unknown,
             resolved: Some(&resolved),
         });
         state.resolved = Some(resolved);
@@ -230,6 +275,7 @@ impl Recorder {
         values.record(&mut Capture {
             state,
             aliases: &self.aliases,
+            unknown: self.unknown,
             resolved: resolved.as_deref(),
         });
         state.resolved = resolved;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use tracing_core::Metadata;
 
-use crate::model::{GenAiSpan, Operation, normalize_provider};
+use crate::model::{GenAiField, GenAiSpan, Operation, normalize_provider};
 
 /// Recognises spans of a library that does not use `gen_ai.operation.name`, by target and/or
 /// span name, and says which operation (and provider) they are.
@@ -26,6 +26,7 @@ pub struct SpanRule {
     name: Option<Cow<'static, str>>,
     operation: Option<Operation>,
     provider: Option<String>,
+    aliases: Vec<(Cow<'static, str>, GenAiField)>,
 }
 
 impl SpanRule {
@@ -86,6 +87,39 @@ impl SpanRule {
     pub fn with_provider(mut self, provider: &str) -> Self {
         self.provider = Some(normalize_provider(provider));
         self
+    }
+
+    /// Reads the field `name` of matching spans as `field`, for these spans only (a layer
+    /// alias, [`GenAiLayer::with_alias`](crate::GenAiLayer::with_alias), applies to every LLM
+    /// span). A rule alias wins over the layer's aliases and over a semconv name. Map a field to
+    /// [`GenAiField::OperationName`] to take the operation from the span's own value.
+    ///
+    /// ```
+    /// use tracing_genai::{GenAiField, SpanRule};
+    ///
+    /// // `model` means something else elsewhere in this application: alias it for acme only.
+    /// let rule = SpanRule::target("acme_llm")
+    ///     .with_alias("model", GenAiField::RequestModel)
+    ///     .with_alias("kind", GenAiField::OperationName);
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .without_alias("model")
+    ///     .with_rule(rule);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_alias(mut self, name: impl Into<Cow<'static, str>>, field: GenAiField) -> Self {
+        let name = name.into();
+        self.aliases.retain(|(n, _)| *n != name);
+        self.aliases.push((name, field));
+        self
+    }
+
+    /// The rule's own alias for `name`, if any.
+    pub(crate) fn alias(&self, name: &str) -> Option<GenAiField> {
+        self.aliases
+            .iter()
+            .find(|(n, _)| n.as_ref() == name)
+            .map(|(_, f)| *f)
     }
 
     pub(crate) fn matches(&self, meta: &Metadata<'_>) -> bool {

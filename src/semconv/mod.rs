@@ -363,6 +363,31 @@ pub const EXTENSIONS: &[(&str, &str)] = &[
     (TG_RETRY_REASON, "string"),
 ];
 
+/// Registry keys the layer has no typed fact for (memory, evaluation, prompt-management and
+/// resumption attributes), with their registry type: a span field so named is exported as an
+/// ordinary field, coerced to that type (a value that does not coerce is dropped with a
+/// diagnostic). The sensitive ones (`gen_ai.retrieval.query.text`, `gen_ai.memory.query.text`,
+/// `gen_ai.prompt.variable.*`) are not here: they are message content.
+///
+/// ```
+/// assert!(tracing_genai::semconv::PASSTHROUGH_KEYS.contains(&("gen_ai.prompt.name", "string")));
+/// ```
+pub const PASSTHROUGH_KEYS: &[(&str, &str)] = &[
+    (GEN_AI_REQUEST_STREAM_CURSOR, "string"),
+    (GEN_AI_TOKEN_TYPE, "string"),
+    (GEN_AI_CONVERSATION_COMPACTED, "boolean"),
+    (GEN_AI_RETRIEVAL_TOP_K, "int"),
+    (GEN_AI_MEMORY_STORE_ID, "string"),
+    (GEN_AI_MEMORY_RECORD_ID, "string"),
+    (GEN_AI_MEMORY_RECORD_COUNT, "int"),
+    (GEN_AI_EVALUATION_NAME, "string"),
+    (GEN_AI_EVALUATION_SCORE_VALUE, "double"),
+    (GEN_AI_EVALUATION_SCORE_LABEL, "string"),
+    (GEN_AI_EVALUATION_EXPLANATION, "string"),
+    (GEN_AI_PROMPT_NAME, "string"),
+    (GEN_AI_PROMPT_VERSION, "string"),
+];
+
 // Names and values the layer spells beyond attribute keys: the `otel.*` fields tracing-opentelemetry
 // understands, the crate's own fields and attributes, legacy and newer input names, metric advice.
 
@@ -411,6 +436,38 @@ pub const LEGACY_GEN_AI_USAGE_PROMPT_TOKENS: &str = "gen_ai.usage.prompt_tokens"
 /// Deprecated `gen_ai.usage.completion_tokens`: accepted as input for
 /// `gen_ai.usage.output_tokens`.
 pub const LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS: &str = "gen_ai.usage.completion_tokens";
+/// `gen_ai.prompt`: the prompt as one string (plain text or a JSON message array), as older
+/// instrumentations and `rig` (rig-agent 0.44, `invoke_agent` spans) record it. Accepted as
+/// input for `gen_ai.input.messages` when content capture is on; never exported itself.
+pub const LEGACY_GEN_AI_PROMPT: &str = "gen_ai.prompt";
+/// `gen_ai.completion`: the completion as one string (plain text or a JSON message array), as
+/// older instrumentations and `rig` (rig-agent 0.44) record it. Accepted as input for
+/// `gen_ai.output.messages` when content capture is on; never exported itself.
+pub const LEGACY_GEN_AI_COMPLETION: &str = "gen_ai.completion";
+/// The indexed form `gen_ai.prompt.{i}.role` / `gen_ai.prompt.{i}.content` (OpenLLMetry and
+/// other early instrumentations): this prefix followed by a digit. Every field so named is
+/// message content (never exported raw); the registry's `gen_ai.prompt.name`, `.version` and
+/// `.variable.*` do not start with a digit.
+pub const LEGACY_GEN_AI_PROMPT_INDEXED: &str = "gen_ai.prompt.";
+/// The indexed form `gen_ai.completion.{i}.role` / `.content` / `.finish_reason` (see
+/// [`LEGACY_GEN_AI_PROMPT_INDEXED`]).
+pub const LEGACY_GEN_AI_COMPLETION_INDEXED: &str = "gen_ai.completion.";
+/// The sub-fields of an indexed legacy message that are read: `role`, `content` and (output
+/// messages) `finish_reason`; any other (`tool_calls.0.arguments`, ...) is dropped.
+pub const LEGACY_MESSAGE_ROLE: &str = "role";
+/// See [`LEGACY_MESSAGE_ROLE`].
+pub const LEGACY_MESSAGE_CONTENT: &str = "content";
+/// See [`LEGACY_MESSAGE_ROLE`].
+pub const LEGACY_MESSAGE_FINISH_REASON: &str = "finish_reason";
+/// The finish reason of an output message read from a legacy field when the span recorded
+/// none (the message schema requires one; `unknown` is what rig records then too).
+pub const LEGACY_UNKNOWN_FINISH_REASON: &str = "unknown";
+/// `gen_ai.usage.reasoning_tokens`, rig's name (rig-core 0.44 chat and modality spans,
+/// rig-agent 0.44 `invoke_agent` spans) for `gen_ai.usage.reasoning.output_tokens`.
+pub const RIG_GEN_AI_USAGE_REASONING_TOKENS: &str = "gen_ai.usage.reasoning_tokens";
+/// `gen_ai.tool.error.type`, rig's name (rig-agent 0.44 `execute_tool` spans) for the error
+/// class of a failed tool call: accepted as input for `error.type`.
+pub const RIG_GEN_AI_TOOL_ERROR_TYPE: &str = "gen_ai.tool.error.type";
 /// `gen_ai.usage.cache_write.input_tokens`, the newer name (after the pinned snapshot) of
 /// `gen_ai.usage.cache_creation.input_tokens`: accepted as input for it in every setting
 /// (the same name as [`GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS`]).

@@ -175,6 +175,7 @@ impl StreamRecorder {
                 } else {
                     acc.output.finish()
                 });
+                content.legacy_output = false;
             }
             s.accounting.chunks = chunks;
             s.accounting.chunk_gaps = gaps;

@@ -20,6 +20,8 @@ mod alloc_free;
 mod backend_recipes;
 mod bad_input;
 mod bad_input_props;
+mod bridging;
+mod bridging_rules;
 mod compose_file;
 mod concurrency;
 #[cfg(feature = "setup")]
