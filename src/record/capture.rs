@@ -170,7 +170,10 @@ impl Capture<'_> {
             Slot::GenAi(f) => apply(self.state, f, name, raw),
             Slot::UnknownGenAi => self.unknown_genai(name, raw),
             Slot::Registered(ty) => registered(self.state, name, ty, raw),
-            Slot::Secret => {}
+            // Never exported, never silently: the diagnostic names the field, not its value.
+            Slot::Secret => self
+                .state
+                .add_diagnostic(format!("secret-named field {name} not exported")),
             Slot::Plain => self.state.set_field(name, raw.to_field_value()),
         }
     }

@@ -116,6 +116,12 @@ fn planted_secrets_never_exported_in_any_mode() {
         // Not vacuous: the workload really was exported.
         assert!(text.contains("execute_tool login"));
         assert!(text.contains("http_headers"));
+        // Secret-named fields are not exported, and not silently: named, value-less.
+        assert!(
+            text.contains("secret-named field api_key not exported")
+                && text.contains("secret-named field password not exported"),
+            "{mode:?}: {text}"
+        );
         if mode.on_span() {
             let input = attr_str(&spans[0], "gen_ai.input.messages").unwrap();
             assert!(input.contains("my key is [REDACTED]"), "{input}");
