@@ -24,9 +24,9 @@
 //!   `.result` (content on), `gen_ai.tool.call.outcome` (`"success"`, ...) and
 //!   `gen_ai.tool.error.type` (not registry names).
 //!
-//! Assertions marked `// needs i14-alias` depend on the layer keeping unknown `gen_ai.*` fields,
-//! the `gen_ai.usage.reasoning_tokens` alias and the legacy `gen_ai.prompt`/`gen_ai.completion`
-//! mapping (issue 14 item 1).
+//! The tests at the end (`// needs i14-alias`) depend on the layer keeping unknown `gen_ai.*`
+//! fields, the `gen_ai.usage.reasoning_tokens` alias and the legacy `gen_ai.prompt` /
+//! `gen_ai.completion` mapping (issue 14 item 1), and are ignored, with that reason, until then.
 
 use std::time::Duration;
 
@@ -143,9 +143,9 @@ fn chats(spans: &[SpanData]) -> Vec<&SpanData> {
         .collect()
 }
 
-#[test]
-fn model_call_is_a_typed_client_span() {
-    let run = Harness::new().collect_async(|| async {
+/// One `Model::call` (no agent), usage with cached and reasoning tokens.
+fn model_call() -> Run<MockServer> {
+    Harness::new().collect_async(|| async {
         let server = MockServer::start().await;
         server.route(
             ROUTE,
@@ -166,7 +166,12 @@ fn model_call_is_a_typed_client_span() {
             .unwrap();
         assert!(format!("{response:?}").contains("OpenTelemetry is a standard"));
         server
-    });
+    })
+}
+
+#[test]
+fn model_call_is_a_typed_client_span() {
+    let run = model_call();
     assert_key_sent(&run.value);
     let span = run.only();
     assert_eq!(span.name, "chat gpt-4o");
@@ -184,23 +189,40 @@ fn model_call_is_a_typed_client_span() {
     assert!(!is_error(span));
     assert_unique_keys(span);
     assert_nowhere(&run.spans, KEY);
-    // needs i14-alias: rig's `gen_ai.usage.reasoning_tokens` under its registry name, once.
-    assert_eq!(i64_attr(span, "gen_ai.usage.reasoning.output_tokens"), 5);
-    assert!(!has(span, "gen_ai.usage.reasoning_tokens"));
+}
+
+/// An agent turn with one tool call (two model calls), rig recording content when
+/// `rig_content`, the layer capturing it per `capture`.
+fn tool_turn(capture: ContentCapture, rig_content: bool) -> Run<MockServer> {
+    Harness::builder()
+        .content(capture)
+        .build()
+        .collect_async(|| async {
+            let server = MockServer::start().await;
+            route_tool_turn(&server);
+            let response = weather_agent(&server, rig_content)
+                .prompt("What's the weather in Lyon?")
+                .await
+                .unwrap();
+            assert_eq!(response.output(), "It is sunny in Lyon, 21°C.");
+            server
+        })
+}
+
+/// The two chat spans of a tool turn, in call order.
+fn first_and_second(spans: &[SpanData]) -> (&SpanData, &SpanData) {
+    let chats = chats(spans);
+    assert_eq!(chats.len(), 2);
+    if str_attr(chats[0], "gen_ai.response.id") == "chatcmpl-rig-1" {
+        (chats[0], chats[1])
+    } else {
+        (chats[1], chats[0])
+    }
 }
 
 #[test]
 fn agent_turn_with_a_tool_is_one_tree_with_totals() {
-    let run = Harness::new().collect_async(|| async {
-        let server = MockServer::start().await;
-        route_tool_turn(&server);
-        let response = weather_agent(&server, false)
-            .prompt("What's the weather in Lyon?")
-            .await
-            .unwrap();
-        assert_eq!(response.output(), "It is sunny in Lyon, 21°C.");
-        server
-    });
+    let run = tool_turn(ContentCapture::NoContent, false);
     assert_key_sent(&run.value);
     assert_eq!(run.value.received().len(), 2);
     let spans = &run.spans;
@@ -226,11 +248,7 @@ fn agent_turn_with_a_tool_is_one_tree_with_totals() {
         assert_eq!(str_attr(chat, "gen_ai.agent.name"), "weather_agent");
         assert_unique_keys(chat);
     }
-    let (first, second) = if str_attr(chats[0], "gen_ai.response.id") == "chatcmpl-rig-1" {
-        (chats[0], chats[1])
-    } else {
-        (chats[1], chats[0])
-    };
+    let (first, second) = first_and_second(spans);
     assert_eq!(i64_attr(first, "gen_ai.usage.input_tokens"), 40);
     assert_eq!(i64_attr(first, "gen_ai.usage.output_tokens"), 12);
     assert_eq!(i64_attr(second, "gen_ai.usage.input_tokens"), 60);
@@ -272,11 +290,6 @@ fn agent_turn_with_a_tool_is_one_tree_with_totals() {
         }
     }
     assert_nowhere(spans, KEY);
-    // needs i14-alias: the reasoning tokens under their registry name, rolled up; an unknown
-    // `gen_ai.*` field kept with its type.
-    assert_eq!(i64_attr(second, "gen_ai.usage.reasoning.output_tokens"), 4);
-    assert_eq!(i64_attr(agent, "gen_ai.usage.reasoning.output_tokens"), 7);
-    assert_eq!(str_attr(tool, "gen_ai.tool.call.outcome"), "success");
 }
 
 /// rig records content (`record_content_telemetry(true)`) and the layer captures it: the
@@ -284,17 +297,7 @@ fn agent_turn_with_a_tool_is_one_tree_with_totals() {
 /// answer on the agent span (rig's legacy `gen_ai.prompt` / `gen_ai.completion`).
 #[test]
 fn content_reaches_the_spans_only_with_capture_on() {
-    let run = Harness::builder()
-        .content(ContentCapture::SpanOnly)
-        .build()
-        .collect_async(|| async {
-            let server = MockServer::start().await;
-            route_tool_turn(&server);
-            weather_agent(&server, true)
-                .prompt("What's the weather in Lyon?")
-                .await
-                .unwrap();
-        });
+    let run = tool_turn(ContentCapture::SpanOnly, true);
     let spans = &run.spans;
     let chats = chats(spans);
     for chat in &chats {
@@ -313,27 +316,13 @@ fn content_reaches_the_spans_only_with_capture_on() {
         assert!(!has(span, "gen_ai.prompt") && !has(span, "gen_ai.completion"));
     }
     assert_nowhere(spans, KEY);
-    // needs i14-alias: `gen_ai.prompt` / `gen_ai.completion` become the agent's messages.
-    let agent = run.span("invoke_agent weather_agent");
-    assert!(str_attr(agent, "gen_ai.input.messages").contains("What's the weather in Lyon?"));
-    assert!(str_attr(agent, "gen_ai.output.messages").contains("sunny in Lyon"));
 }
 
 /// The same run with the layer's capture off: rig recorded the content, none is exported (not
 /// even rig's raw `gen_ai.prompt` / `gen_ai.completion`).
 #[test]
 fn no_content_with_capture_off_even_when_rig_records_it() {
-    let run = Harness::builder()
-        .content(ContentCapture::NoContent)
-        .build()
-        .collect_async(|| async {
-            let server = MockServer::start().await;
-            route_tool_turn(&server);
-            weather_agent(&server, true)
-                .prompt("What's the weather in Lyon?")
-                .await
-                .unwrap();
-        });
+    let run = tool_turn(ContentCapture::NoContent, true);
     assert_eq!(run.spans.len(), 4);
     for span in &run.spans {
         for kv in &span.attributes {
@@ -350,10 +339,13 @@ fn no_content_with_capture_off_even_when_rig_records_it() {
 
 /// A streamed agent turn: the chat span stays open until the stream has been read to the end
 /// (the mock holds the stream after its first event until the test has waited 200 ms).
-#[test]
-fn streamed_turn_span_covers_the_stream() {
-    let hold = Duration::from_millis(200);
-    let run = Harness::new().collect_async(|| async move {
+/// How long the mock holds the stream after its first event.
+const HOLD: Duration = Duration::from_millis(200);
+
+/// A streamed agent turn (no tools), the stream held open for [`HOLD`].
+fn streamed_turn() -> Run<String> {
+    let hold = HOLD;
+    Harness::new().collect_async(|| async move {
         let server = MockServer::start().await;
         let gate = std::sync::Arc::new(tokio::sync::Notify::new());
         server.route(
@@ -384,7 +376,13 @@ fn streamed_turn_span_covers_the_stream() {
         }
         release.await.unwrap();
         text
-    });
+    })
+}
+
+#[test]
+fn streamed_turn_span_covers_the_stream() {
+    let hold = HOLD;
+    let run = streamed_turn();
     assert_eq!(run.value, "Sunny in Lyon.");
     let chat = run.span("chat gpt-4o");
     assert_eq!(chat.span_kind, SpanKind::Client);
@@ -397,8 +395,6 @@ fn streamed_turn_span_covers_the_stream() {
     assert!(agent.end_time >= chat.end_time);
     assert_eq!(parent_of(&run.spans, chat).name, agent.name);
     assert_nowhere(&run.spans, KEY);
-    // needs i14-alias
-    assert_eq!(i64_attr(chat, "gen_ai.usage.reasoning.output_tokens"), 2);
 }
 
 /// rig records no error on its spans. The caller owns the agent span (rig then runs inside it
@@ -440,4 +436,57 @@ fn caller_owned_agent_span_records_the_failure() {
     // What the layer cannot know: rig's chat span carries no error.
     assert!(!is_error(chat));
     assert_nowhere(&run.spans, KEY);
+}
+
+// ---- needs i14-alias ------------------------------------------------------------------------
+// The assertions below depend on the layer work of issue 14 item 1 (branch i14-alias): the
+// `gen_ai.usage.reasoning_tokens` alias, unknown `gen_ai.*` fields kept with their types, and
+// the legacy `gen_ai.prompt` / `gen_ai.completion` mapping. They are ignored, with that reason,
+// until it is merged: remove the three `#[ignore]` lines then.
+
+/// rig's `gen_ai.usage.reasoning_tokens` is exported once, under its registry name, on every
+/// span rig records it on, and rolled up to the agent.
+#[test]
+#[ignore = "needs i14-alias: the gen_ai.usage.reasoning_tokens alias"]
+fn reasoning_tokens_under_the_registry_name() {
+    let run = model_call();
+    let span = run.only();
+    assert_eq!(i64_attr(span, "gen_ai.usage.reasoning.output_tokens"), 5);
+    assert!(!has(span, "gen_ai.usage.reasoning_tokens"));
+
+    let run = tool_turn(ContentCapture::NoContent, false);
+    let (first, second) = first_and_second(&run.spans);
+    assert_eq!(i64_attr(first, "gen_ai.usage.reasoning.output_tokens"), 3);
+    assert_eq!(i64_attr(second, "gen_ai.usage.reasoning.output_tokens"), 4);
+    let agent = run.span("invoke_agent weather_agent");
+    assert_eq!(i64_attr(agent, "gen_ai.usage.reasoning.output_tokens"), 7);
+    for span in &run.spans {
+        assert!(!has(span, "gen_ai.usage.reasoning_tokens"), "{}", span.name);
+        assert_unique_keys(span);
+    }
+
+    let run = streamed_turn();
+    let chat = run.span("chat gpt-4o");
+    assert_eq!(i64_attr(chat, "gen_ai.usage.reasoning.output_tokens"), 2);
+}
+
+/// A `gen_ai.*` field outside the registry and the alias table is exported unchanged, typed.
+#[test]
+#[ignore = "needs i14-alias: unknown gen_ai.* fields kept"]
+fn unknown_gen_ai_fields_are_kept() {
+    let run = tool_turn(ContentCapture::NoContent, false);
+    let tool = run.span("execute_tool get_weather");
+    assert_eq!(str_attr(tool, "gen_ai.tool.call.outcome"), "success");
+}
+
+/// With content on, rig's `gen_ai.prompt` / `gen_ai.completion` on the agent span become its
+/// input and output messages (and are never exported raw).
+#[test]
+#[ignore = "needs i14-alias: legacy gen_ai.prompt / gen_ai.completion as messages"]
+fn legacy_prompt_and_completion_become_agent_messages() {
+    let run = tool_turn(ContentCapture::SpanOnly, true);
+    let agent = run.span("invoke_agent weather_agent");
+    assert!(str_attr(agent, "gen_ai.input.messages").contains("What's the weather in Lyon?"));
+    assert!(str_attr(agent, "gen_ai.output.messages").contains("sunny in Lyon"));
+    assert!(!has(agent, "gen_ai.prompt") && !has(agent, "gen_ai.completion"));
 }
