@@ -34,6 +34,10 @@ mod content_truncation;
 #[cfg(feature = "otlp-http")]
 mod content_wire;
 mod conventions;
+#[cfg(feature = "ecosystem-tests")]
+mod ecosystem_genai;
+#[cfg(feature = "ecosystem-tests")]
+mod ecosystem_rig;
 mod errors;
 mod events;
 mod extensions;

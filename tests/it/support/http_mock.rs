@@ -285,3 +285,147 @@ impl MockServer {
         Ok(())
     }
 }
+
+/// Token usage of an OpenAI chat completion body built by [`openai`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    pub prompt: u64,
+    pub completion: u64,
+    /// `completion_tokens_details.reasoning_tokens`.
+    pub reasoning: Option<u64>,
+    /// `prompt_tokens_details.cached_tokens`.
+    pub cached: Option<u64>,
+}
+
+impl Usage {
+    pub fn new(prompt: u64, completion: u64) -> Self {
+        Usage {
+            prompt,
+            completion,
+            ..Usage::default()
+        }
+    }
+
+    pub fn reasoning(mut self, tokens: u64) -> Self {
+        self.reasoning = Some(tokens);
+        self
+    }
+
+    pub fn cached(mut self, tokens: u64) -> Self {
+        self.cached = Some(tokens);
+        self
+    }
+
+    fn json(self) -> serde_json::Value {
+        let mut usage = serde_json::json!({
+            "prompt_tokens": self.prompt,
+            "completion_tokens": self.completion,
+            "total_tokens": self.prompt + self.completion,
+        });
+        if let Some(cached) = self.cached {
+            usage["prompt_tokens_details"] = serde_json::json!({"cached_tokens": cached});
+        }
+        if let Some(reasoning) = self.reasoning {
+            usage["completion_tokens_details"] = serde_json::json!({"reasoning_tokens": reasoning});
+        }
+        usage
+    }
+}
+
+/// OpenAI Chat Completions bodies made to measure (for the real client crates, which send
+/// their own requests: text answers, tool calls, streamed answers with usage).
+pub mod openai {
+    use super::{Reply, Usage};
+    use serde_json::{Value, json};
+
+    fn completion(id: &str, model: &str, message: Value, finish: &str, usage: Usage) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "id": id,
+            "object": "chat.completion",
+            "created": 1_741_569_952,
+            "model": model,
+            "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish}],
+            "usage": usage.json(),
+            "system_fingerprint": "fp_mock",
+        }))
+        .unwrap()
+    }
+
+    /// A text answer (`finish_reason` `stop`).
+    pub fn text(id: &str, model: &str, text: &str, usage: Usage) -> Reply {
+        let message = json!({"role": "assistant", "content": text, "refusal": null});
+        Reply::json(200, completion(id, model, message, "stop", usage))
+    }
+
+    /// One function call (`finish_reason` `tool_calls`); `arguments` is the JSON object the
+    /// model passes.
+    pub fn tool_call(
+        id: &str,
+        model: &str,
+        call_id: &str,
+        name: &str,
+        arguments: Value,
+        usage: Usage,
+    ) -> Reply {
+        let message = json!({
+            "role": "assistant",
+            "content": null,
+            "tool_calls": [{
+                "id": call_id,
+                "type": "function",
+                "function": {"name": name, "arguments": arguments.to_string()},
+            }],
+        });
+        Reply::json(200, completion(id, model, message, "tool_calls", usage))
+    }
+
+    /// A streamed text answer: one chunk per piece (the first with the role), a finish chunk, a usage
+    /// chunk (`stream_options.include_usage`) and `[DONE]`, each event its own HTTP chunk (so
+    /// a gate after the first chunk holds the stream open).
+    pub fn stream(id: &str, model: &str, pieces: &[&str], usage: Usage) -> Reply {
+        let chunk = |delta: Value, finish: Value| {
+            json!({
+                "id": id, "object": "chat.completion.chunk", "created": 1_741_569_952,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}],
+            })
+        };
+        let mut events: Vec<Value> = pieces
+            .iter()
+            .map(|p| chunk(json!({"content": p}), Value::Null))
+            .collect();
+        if let Some(first) = events.first_mut() {
+            first["choices"][0]["delta"]["role"] = json!("assistant");
+        }
+        events.push(chunk(json!({}), json!("stop")));
+        events.push(json!({
+            "id": id, "object": "chat.completion.chunk", "created": 1_741_569_952,
+            "model": model, "choices": [], "usage": usage.json(),
+        }));
+        let mut body = Vec::new();
+        let mut splits = Vec::new();
+        for event in events {
+            body.extend_from_slice(format!("data: {event}\n\n").as_bytes());
+            splits.push(body.len());
+        }
+        body.extend_from_slice(b"data: [DONE]\n\n");
+        Reply::sse(body, usize::MAX).split_at(splits)
+    }
+
+    /// An embeddings answer: one `dimensions`-long vector per input.
+    pub fn embeddings(model: &str, inputs: usize, dimensions: usize, prompt_tokens: u64) -> Reply {
+        let data: Vec<Value> = (0..inputs)
+            .map(|i| json!({"object": "embedding", "index": i, "embedding": vec![0.25_f32; dimensions]}))
+            .collect();
+        Reply::json(
+            200,
+            serde_json::to_vec(&json!({
+                "object": "list",
+                "data": data,
+                "model": model,
+                "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
+            }))
+            .unwrap(),
+        )
+    }
+}

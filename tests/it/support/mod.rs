@@ -430,6 +430,66 @@ pub fn assert_diagnostic(span: &SpanData, needle: &str) {
     );
 }
 
+/// Asserts `needle` (a planted API key) appears nowhere in `spans`: names, attribute values,
+/// events (names and attributes), links and status descriptions.
+pub fn assert_nowhere(spans: &[SpanData], needle: &str) {
+    let leaks = |v: &Value| v.as_str().contains(needle);
+    for span in spans {
+        assert!(
+            !span.name.contains(needle),
+            "{needle:?} in the name of {}",
+            span.name
+        );
+        for kv in &span.attributes {
+            assert!(
+                !leaks(&kv.value),
+                "{needle:?} in {} of {}",
+                kv.key,
+                span.name
+            );
+            assert!(
+                !kv.key.as_str().contains(needle),
+                "{needle:?} in a key of {}",
+                span.name
+            );
+        }
+        for event in span.events.iter() {
+            assert!(
+                !event.name.contains(needle),
+                "{needle:?} in an event of {}",
+                span.name
+            );
+            for kv in &event.attributes {
+                assert!(
+                    !leaks(&kv.value),
+                    "{needle:?} in {} of event {} of {}",
+                    kv.key,
+                    event.name,
+                    span.name
+                );
+            }
+        }
+        for link in span.links.iter() {
+            assert!(!link.attributes.iter().any(|kv| leaks(&kv.value)));
+        }
+        if let Status::Error { description } = &span.status {
+            assert!(
+                !description.contains(needle),
+                "{needle:?} in the status of {}",
+                span.name
+            );
+        }
+    }
+}
+
+/// The span whose span id is the parent of `span` (panics if it was not exported).
+pub fn parent_of<'a>(spans: &'a [SpanData], span: &SpanData) -> &'a SpanData {
+    spans
+        .iter()
+        .find(|s| s.span_context.span_id() == span.parent_span_id)
+        .unwrap_or_else(|| panic!("the parent of {} was not exported", span.name))
+}
+
 pub fn is_error(span: &SpanData) -> bool {
     matches!(span.status, Status::Error { .. })
 }
