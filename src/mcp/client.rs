@@ -2,7 +2,6 @@
 
 use std::time::Instant;
 
-use opentelemetry::KeyValue;
 use opentelemetry::metrics::Meter;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, ClientRequest, GetPromptRequest,
@@ -17,7 +16,6 @@ use super::metrics::DurationMetric;
 use super::propagation;
 use super::request::RequestFacts;
 use super::span::{self, Context, Outcome, Side};
-use crate::GenAiSpanExt;
 use crate::semconv as sc;
 
 /// An rmcp client [`Peer`] whose every request is an `mcp.client` span (kind `CLIENT`), a
@@ -198,11 +196,7 @@ impl TracedClient {
         }
         let result = async {
             let handle = self.peer.send_request_with_option(request, options).await?;
-            let id = handle.id.to_string();
-            span.with_genai_state(|s| {
-                s.provider_attributes
-                    .push(KeyValue::new(sc::JSONRPC_REQUEST_ID, id));
-            });
+            span::set(&span, sc::JSONRPC_REQUEST_ID, Some(&handle.id.to_string()));
             handle.await_response().await
         }
         .instrument(span.clone())

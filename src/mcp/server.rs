@@ -128,16 +128,13 @@ impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
         let facts = serde_json::to_value(&request)
             .map(|v| RequestFacts::from_json(&v))
             .unwrap_or_default();
+        // The `initialize` span takes the negotiated version from its result below (what the
+        // peer info holds while it runs is the version the client asked for).
         let protocol_version = context
             .peer
             .peer_info()
-            .map(|info| info.protocol_version.to_string())
-            .or_else(|| match &request {
-                ClientRequest::InitializeRequest(init) => {
-                    Some(init.params.protocol_version.to_string())
-                }
-                _ => None,
-            });
+            .filter(|_| facts.method != "initialize")
+            .map(|info| info.protocol_version.to_string());
         if let Some(version) = &protocol_version {
             *self
                 .protocol_version
@@ -162,7 +159,18 @@ impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
             .await;
         let outcome = match &result {
             Ok(response) => match serde_json::to_value(response) {
-                Ok(value) => span::record_result(&span, &facts, &value),
+                Ok(value) => {
+                    // `initialize`: the negotiated version, not the one the client asked for.
+                    let negotiated = value.get("protocolVersion").and_then(|v| v.as_str());
+                    if let Some(version) = negotiated {
+                        span::set(&span, sc::MCP_PROTOCOL_VERSION, Some(version));
+                        *self
+                            .protocol_version
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner) = Some(version.to_string());
+                    }
+                    span::record_result(&span, &facts, &value)
+                }
                 Err(_) => Outcome::default(),
             },
             Err(error) => span::record_rpc_error(&span, error.code.0, &error.message),

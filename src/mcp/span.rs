@@ -1,8 +1,8 @@
 //! The `mcp.client` / `mcp.server` span of one request: creation (name, kind, attributes),
 //! content, and the outcome (JSON-RPC error, tool error).
 
-use opentelemetry::KeyValue;
 use serde_json::Value;
+use tracing::field::Empty;
 
 use super::request::{RequestFacts, is_tool_error};
 use crate::GenAiSpanExt;
@@ -41,12 +41,14 @@ pub(crate) struct Context {
 
 /// Creates the span of a request, a child of the current span (call
 /// [`set_parent`](tracing_opentelemetry::OpenTelemetrySpanExt::set_parent) before entering it
-/// to give it a remote parent instead). Tool calls are `execute_tool` GenAI spans; other
-/// requests declare `gen_ai.operation.name` empty, so the GenAI layer still owns them but
-/// exports no operation.
+/// to give it a remote parent instead). A tool call is an `execute_tool` GenAI span (the GenAI
+/// layer owns it: content, `error.type`); other requests are plain spans for
+/// tracing-opentelemetry (the conventions say not to set `gen_ai.operation.name` on them).
+/// Both declare the MCP attributes as fields, recorded with [`set`].
 pub(crate) fn start(side: Side, facts: &RequestFacts, cx: &Context) -> tracing::Span {
     let name = facts.span_name();
     let kind = side.kind();
+    let method = facts.method.as_str();
     let span = if facts.is_tool_call() {
         let tool = facts.tool.as_deref().unwrap_or_default();
         tracing::info_span!(
@@ -56,34 +58,67 @@ pub(crate) fn start(side: Side, facts: &RequestFacts, cx: &Context) -> tracing::
             gen_ai.tool.name = tool,
             otel.name = name.as_str(),
             otel.kind = kind,
+            mcp.method.name = method,
+            mcp.resource.uri = Empty,
+            gen_ai.prompt.name = Empty,
+            jsonrpc.request.id = Empty,
+            mcp.session.id = Empty,
+            mcp.protocol.version = Empty,
+            network.transport = Empty,
+            rpc.response.status_code = Empty,
         )
     } else {
         tracing::info_span!(
             target: "tracing_genai::mcp",
             "mcp",
-            gen_ai.operation.name = tracing::field::Empty,
             otel.name = name.as_str(),
             otel.kind = kind,
+            mcp.method.name = method,
+            mcp.resource.uri = Empty,
+            gen_ai.prompt.name = Empty,
+            jsonrpc.request.id = Empty,
+            mcp.session.id = Empty,
+            mcp.protocol.version = Empty,
+            network.transport = Empty,
+            rpc.response.status_code = Empty,
+            error.type = Empty,
+            otel.status_code = Empty,
+            otel.status_description = Empty,
         )
     };
-    span.with_genai_state(|s| {
-        let mut put = |key: &'static str, value: Option<String>| {
-            if let Some(v) = value {
-                s.provider_attributes.push(KeyValue::new(key, v));
-            }
-        };
-        put(sc::MCP_METHOD_NAME, Some(facts.method.clone()));
-        put(sc::MCP_RESOURCE_URI, facts.resource_uri.clone());
-        put(sc::GEN_AI_PROMPT_NAME, facts.prompt.clone());
-        put(sc::JSONRPC_REQUEST_ID, cx.request_id.clone());
-        put(sc::MCP_SESSION_ID, cx.session_id.clone());
-        put(sc::MCP_PROTOCOL_VERSION, cx.protocol_version.clone());
-        put(sc::NETWORK_TRANSPORT, cx.transport.map(str::to_string));
-    });
+    set(&span, sc::MCP_RESOURCE_URI, facts.resource_uri.as_deref());
+    set(&span, sc::GEN_AI_PROMPT_NAME, facts.prompt.as_deref());
+    set(&span, sc::JSONRPC_REQUEST_ID, cx.request_id.as_deref());
+    set(&span, sc::MCP_SESSION_ID, cx.session_id.as_deref());
+    set(
+        &span,
+        sc::MCP_PROTOCOL_VERSION,
+        cx.protocol_version.as_deref(),
+    );
+    set(&span, sc::NETWORK_TRANSPORT, cx.transport);
     if let Some(arguments) = &facts.arguments {
         span.record_tool_call_arguments(arguments);
     }
     span
+}
+
+/// Records a string attribute declared by [`start`] (nothing for `None`).
+pub(crate) fn set(span: &tracing::Span, key: &'static str, value: Option<&str>) {
+    if let Some(value) = value {
+        span.record(key, value);
+    }
+}
+
+/// Marks the span failed with `error.type`: through the GenAI layer for a tool call, else
+/// with the `otel.status_*` fields tracing-opentelemetry understands.
+fn fail(span: &tracing::Span, error_type: &str, message: Option<&str>) {
+    if !span.record_error_type(error_type, message) {
+        span.record(sc::ERROR_TYPE, error_type);
+        span.record(sc::OTEL_STATUS_CODE, "error");
+        if let Some(message) = message {
+            span.record(sc::OTEL_STATUS_DESCRIPTION, message);
+        }
+    }
 }
 
 /// The outcome of a request, for the span and the duration metric.
@@ -101,7 +136,7 @@ pub(crate) fn record_result(span: &tracing::Span, facts: &RequestFacts, result: 
     }
     span.record_tool_call_result(result);
     if is_tool_error(result) {
-        span.record_error_type(sc::ERROR_TYPE_TOOL_ERROR, None);
+        fail(span, sc::ERROR_TYPE_TOOL_ERROR, None);
         return Outcome {
             error_type: Some(sc::ERROR_TYPE_TOOL_ERROR.to_string()),
         };
@@ -113,11 +148,8 @@ pub(crate) fn record_result(span: &tracing::Span, facts: &RequestFacts, result: 
 /// error code.
 pub(crate) fn record_rpc_error(span: &tracing::Span, code: i32, message: &str) -> Outcome {
     let code = code.to_string();
-    span.with_genai_state(|s| {
-        s.provider_attributes
-            .push(KeyValue::new(sc::RPC_RESPONSE_STATUS_CODE, code.clone()));
-    });
-    span.record_error_type(&code, Some(message));
+    span.record(sc::RPC_RESPONSE_STATUS_CODE, code.as_str());
+    fail(span, &code, Some(message));
     Outcome {
         error_type: Some(code),
     }
@@ -129,7 +161,7 @@ pub(crate) fn record_failure<E: std::error::Error + 'static>(
     error_type: &str,
     error: &E,
 ) -> Outcome {
-    span.record_error_type(error_type, Some(&error.to_string()));
+    fail(span, error_type, Some(&error.to_string()));
     Outcome {
         error_type: Some(error_type.to_string()),
     }

@@ -242,6 +242,7 @@ fn mcp_client_and_server_spans_share_one_trace_under_the_agent() {
         );
         for span in [client, server] {
             assert_unique_keys(span);
+            assert!(diagnostics(span).is_empty(), "{name}: {:?}", diagnostics(span));
             let method = str_attr(span, sc::MCP_METHOD_NAME);
             assert!(name.starts_with(&method), "{name}: {method}");
             assert!(!str_attr(span, sc::JSONRPC_REQUEST_ID).is_empty(), "{name}");
@@ -257,8 +258,15 @@ fn mcp_client_and_server_spans_share_one_trace_under_the_agent() {
             "{name}"
         );
     }
-    let (initialize, _) = (find(&spans, "initialize"), ());
+    let initialize = find(&spans, "initialize");
     assert_eq!(initialize.span_kind, SpanKind::Server);
+    assert_unique_keys(initialize);
+    assert_eq!(str_attr(initialize, sc::MCP_METHOD_NAME), "initialize");
+    // The negotiated version, the one every later span reports.
+    assert_eq!(
+        str_attr(initialize, sc::MCP_PROTOCOL_VERSION),
+        str_attr(pair(&spans, "tools/list").1, sc::MCP_PROTOCOL_VERSION)
+    );
 
     // tools/call: execute_tool with the tool name and, with capture on, arguments and result.
     let (client, server) = pair(&spans, "tools/call add");
