@@ -39,7 +39,10 @@ use crate::semconv as sc;
 /// # #[derive(Clone)] struct MyServer;
 /// # impl rmcp::ServerHandler for MyServer {}
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let running = TracedServer::new(MyServer).serve(rmcp::transport::stdio()).await?;
+/// // stdio: `rmcp::transport::stdio()` with rmcp's `transport-io` feature, or the pair below.
+/// let running = TracedServer::new(MyServer)
+///     .serve((tokio::io::stdin(), tokio::io::stdout()))
+///     .await?;
 /// running.waiting().await?;
 /// # Ok(())
 /// # }
