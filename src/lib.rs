@@ -24,6 +24,9 @@ pub mod stream;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod http;
+#[cfg(feature = "rmcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rmcp")))]
+pub mod mcp;
 #[cfg(feature = "setup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "setup")))]
 pub mod setup;

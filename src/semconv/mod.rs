@@ -509,3 +509,58 @@ pub const DURATION_BUCKETS: &[f64] = &[
 /// assert_eq!(tracing_genai::semconv::CALL_COUNT_BUCKETS[0], 0.0);
 /// ```
 pub const CALL_COUNT_BUCKETS: &[f64] = &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
+// MCP (Model Context Protocol): from the pinned MCP registry (`tests/data/semconv/mcp-registry.yaml`,
+// `mcp-spans.yaml`, `mcp-metrics.yaml`, `mcp-common.yaml`); `jsonrpc.*`, `rpc.*` and `network.*`
+// are the general registry's, referenced by the MCP spans.
+
+/// `mcp.method.name` (string (enum)): The name of the request or notification method.
+///
+/// ```
+/// assert_eq!(tracing_genai::semconv::MCP_METHOD_NAME, "mcp.method.name");
+/// ```
+pub const MCP_METHOD_NAME: &str = "mcp.method.name";
+/// `mcp.session.id` (string): Identifies MCP session.
+pub const MCP_SESSION_ID: &str = "mcp.session.id";
+/// `mcp.resource.uri` (string): The value of the resource uri.
+pub const MCP_RESOURCE_URI: &str = "mcp.resource.uri";
+/// `mcp.protocol.version` (string): The version of the Model Context Protocol used.
+pub const MCP_PROTOCOL_VERSION: &str = "mcp.protocol.version";
+/// `jsonrpc.request.id` (string): A string representation of the `id` property of the request.
+pub const JSONRPC_REQUEST_ID: &str = "jsonrpc.request.id";
+/// `rpc.response.status_code` (string): The JSON-RPC error code of a failed request.
+pub const RPC_RESPONSE_STATUS_CODE: &str = "rpc.response.status_code";
+/// `network.transport` (string): `pipe` for stdio, `tcp` for HTTP.
+pub const NETWORK_TRANSPORT: &str = "network.transport";
+/// `network.transport` value for stdio (and any in-process byte stream).
+pub const NETWORK_TRANSPORT_PIPE: &str = "pipe";
+/// `network.transport` value for streamable HTTP.
+pub const NETWORK_TRANSPORT_TCP: &str = "tcp";
+/// `error.type` of a `tools/call` whose result has `isError: true`.
+pub const ERROR_TYPE_TOOL_ERROR: &str = "tool_error";
+/// `mcp.method.name` of a tool call.
+pub const MCP_METHOD_TOOLS_CALL: &str = "tools/call";
+/// `mcp.method.name` of a resource read.
+pub const MCP_METHOD_RESOURCES_READ: &str = "resources/read";
+/// `mcp.method.name` of a prompt request.
+pub const MCP_METHOD_PROMPTS_GET: &str = "prompts/get";
+/// The `_meta` key of the W3C `traceparent` (SEP-414).
+pub const MCP_META_TRACEPARENT: &str = "traceparent";
+/// The `_meta` key of the W3C `tracestate` (SEP-414).
+pub const MCP_META_TRACESTATE: &str = "tracestate";
+/// Histogram `mcp.client.operation.duration` (s): request duration seen by the client.
+///
+/// ```
+/// assert_eq!(tracing_genai::semconv::METRIC_MCP_CLIENT_OPERATION_DURATION, "mcp.client.operation.duration");
+/// ```
+pub const METRIC_MCP_CLIENT_OPERATION_DURATION: &str = "mcp.client.operation.duration";
+/// Histogram `mcp.server.operation.duration` (s): request duration seen by the server.
+pub const METRIC_MCP_SERVER_OPERATION_DURATION: &str = "mcp.server.operation.duration";
+/// Histogram `mcp.client.session.duration` (s).
+pub const METRIC_MCP_CLIENT_SESSION_DURATION: &str = "mcp.client.session.duration";
+/// Histogram `mcp.server.session.duration` (s).
+pub const METRIC_MCP_SERVER_SESSION_DURATION: &str = "mcp.server.session.duration";
+/// Bucket boundaries of the MCP duration histograms (the conventions' advice).
+pub const MCP_DURATION_BUCKETS: &[f64] = &[
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];

@@ -51,6 +51,8 @@ mod http_parse;
 #[cfg(feature = "reqwest")]
 mod http_streaming;
 mod mapper;
+#[cfg(feature = "rmcp")]
+mod mcp;
 #[cfg(feature = "otlp-http")]
 mod memory_bounded;
 mod metrics;

@@ -19,7 +19,7 @@ use crate::support::registry::{
 use tracing_genai::semconv as sc;
 
 fn registries() -> (Registry, Registry) {
-    let Registries { gen_ai, openai } = support::registry::registries();
+    let Registries { gen_ai, openai, .. } = support::registry::registries();
     (gen_ai, openai)
 }
 
@@ -34,6 +34,8 @@ fn check_spans(spans: &[SpanData], regs: &Registries) -> usize {
                 regs.gen_ai.get(key)
             } else if key.starts_with("openai.") {
                 regs.openai.get(key)
+            } else if key.starts_with("mcp.") {
+                regs.mcp.get(key)
             } else {
                 None
             };
@@ -350,6 +352,47 @@ fn semconv_constants_exist_in_registry() {
                 "alias target {key}"
             );
         }
+    }
+}
+
+/// The MCP names of `semconv` are keys of the vendored MCP registry, and its method enum has the
+/// methods the MCP wrappers name spans after.
+#[test]
+fn mcp_constants_exist_in_mcp_registry() {
+    let regs = support::registry::registries();
+    assert!(regs.mcp.len() >= support::registry::MIN_MCP_ATTRIBUTES);
+    assert!(regs.mcp.keys().all(|k| k.starts_with("mcp.")));
+    for key in [
+        sc::MCP_METHOD_NAME,
+        sc::MCP_SESSION_ID,
+        sc::MCP_RESOURCE_URI,
+        sc::MCP_PROTOCOL_VERSION,
+    ] {
+        assert!(regs.mcp.contains_key(key), "{key}");
+    }
+    let methods = &regs.mcp[sc::MCP_METHOD_NAME].members;
+    for method in [
+        sc::MCP_METHOD_TOOLS_CALL,
+        sc::MCP_METHOD_RESOURCES_READ,
+        sc::MCP_METHOD_PROMPTS_GET,
+        "tools/list",
+        "initialize",
+    ] {
+        assert!(methods.iter().any(|m| m == method), "{method}");
+    }
+    assert!(regs.gen_ai.contains_key(sc::GEN_AI_PROMPT_NAME));
+    let metrics = std::fs::read_to_string(format!(
+        "{}/mcp-metrics.yaml",
+        semconv_dir(env!("CARGO_MANIFEST_DIR"), 0)
+    ))
+    .unwrap();
+    for name in [
+        sc::METRIC_MCP_CLIENT_OPERATION_DURATION,
+        sc::METRIC_MCP_SERVER_OPERATION_DURATION,
+        sc::METRIC_MCP_CLIENT_SESSION_DURATION,
+        sc::METRIC_MCP_SERVER_SESSION_DURATION,
+    ] {
+        assert!(metrics.contains(&format!("name: {name}")), "{name}");
     }
 }
 

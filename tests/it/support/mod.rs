@@ -325,6 +325,16 @@ impl Harness {
         all.last().map(metrics::convert).unwrap_or_default()
     }
 
+    /// A meter of the harness's in-memory meter provider, for instruments recorded outside
+    /// the layer (the MCP wrappers' `with_meter`); needs `metrics(true)`.
+    pub fn meter(&self) -> opentelemetry::metrics::Meter {
+        self.meters
+            .as_ref()
+            .expect("the harness records no metrics: build it with metrics(true)")
+            .provider
+            .meter("tracing-genai")
+    }
+
     /// The metric called `name` (panics if absent); needs `metrics(true)`.
     pub fn metric(&self, name: &str) -> MetricInfo {
         self.collect_metrics()

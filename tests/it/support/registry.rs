@@ -27,6 +27,8 @@ pub fn shared_semconv_dir(manifest_dir: &str, levels: usize) -> String {
 pub const MIN_GEN_AI_ATTRIBUTES: usize = 50;
 /// The pinned snapshot declares 4 `openai.*` attributes.
 pub const MIN_OPENAI_ATTRIBUTES: usize = 4;
+/// The pinned MCP registry declares 4 `mcp.*` attributes.
+pub const MIN_MCP_ATTRIBUTES: usize = 4;
 
 /// One registry attribute: its declared type and, for enums, the member values.
 #[derive(Debug)]
@@ -38,11 +40,12 @@ pub struct Def {
 /// Attribute key -> definition.
 pub type Registry = HashMap<String, Def>;
 
-/// The GenAI and OpenAI registries.
+/// The GenAI, OpenAI and MCP registries.
 #[derive(Debug)]
 pub struct Registries {
     pub gen_ai: Registry,
     pub openai: Registry,
+    pub mcp: Registry,
 }
 
 /// Loads a registry file (panics if it is missing, malformed or has no attributes).
@@ -76,12 +79,18 @@ pub fn load(path: &str) -> Registry {
     out
 }
 
-/// Both registries from `dir`, each with at least its floor of attributes.
+/// The registries from `dir`, each with at least its floor of attributes.
 pub fn registries_in(dir: &str) -> Registries {
     let regs = Registries {
         gen_ai: load(&format!("{dir}/gen-ai-registry.yaml")),
         openai: load(&format!("{dir}/openai-registry.yaml")),
+        mcp: load(&format!("{dir}/mcp-registry.yaml")),
     };
+    assert!(
+        regs.mcp.len() >= MIN_MCP_ATTRIBUTES,
+        "{dir}/mcp-registry.yaml: only {} attributes",
+        regs.mcp.len()
+    );
     assert!(
         regs.gen_ai.len() >= MIN_GEN_AI_ATTRIBUTES,
         "{dir}/gen-ai-registry.yaml: only {} attributes",
@@ -95,7 +104,7 @@ pub fn registries_in(dir: &str) -> Registries {
     regs
 }
 
-/// Both vendored registries, seen from the main crate's tests.
+/// The vendored registries, seen from the main crate's tests.
 pub fn registries() -> Registries {
     registries_in(&semconv_dir(env!("CARGO_MANIFEST_DIR"), 0))
 }
@@ -119,9 +128,9 @@ pub fn type_matches(ty: &str, value: &Value) -> bool {
 }
 
 /// The declared type of an exported key: our extensions (`gen_ai.usage.cost`,
-/// `tracing_genai.*`) first, then the registries for `gen_ai.*` / `openai.*`. `None` for keys
-/// outside those namespaces; panics for a `gen_ai.*`/`openai.*`/`tracing_genai.*` key that is
-/// declared nowhere.
+/// `tracing_genai.*`) first, then the registries for `gen_ai.*` / `openai.*` / `mcp.*`. `None`
+/// for keys outside those namespaces; panics for a `gen_ai.*`/`openai.*`/`mcp.*`/
+/// `tracing_genai.*` key that is declared nowhere.
 pub fn declared_type<'a>(regs: &'a Registries, key: &str, span: &str) -> Option<&'a str> {
     if let Some((_, ty)) = tracing_genai::semconv::EXTENSIONS
         .iter()
@@ -136,6 +145,8 @@ pub fn declared_type<'a>(regs: &'a Registries, key: &str, span: &str) -> Option<
         &regs.gen_ai
     } else if key.starts_with("openai.") {
         &regs.openai
+    } else if key.starts_with("mcp.") {
+        &regs.mcp
     } else if key.starts_with("tracing_genai.") {
         panic!("{key} (span {span}) is not a declared extension")
     } else {
@@ -147,7 +158,7 @@ pub fn declared_type<'a>(regs: &'a Registries, key: &str, span: &str) -> Option<
     Some(def.ty.as_str())
 }
 
-/// Asserts every `gen_ai.*`, `openai.*` and `tracing_genai.*` attribute of every span exists
+/// Asserts every `gen_ai.*`, `openai.*`, `mcp.*` and `tracing_genai.*` attribute of every span exists
 /// with its declared type (doubles finite); returns how many attributes were checked.
 pub fn check_types(spans: &[SpanData], regs: &Registries) -> usize {
     let mut checked = 0;

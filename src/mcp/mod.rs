@@ -1,0 +1,57 @@
+//! MCP (Model Context Protocol) client and server spans, metrics and trace context for the
+//! official Rust SDK [`rmcp`] (feature `rmcp`).
+//!
+//! - [`TracedClient`] wraps a client [`Peer`](rmcp::service::Peer): each request it sends is
+//!   an `mcp.client` span named `{mcp.method.name} {target}` (`tools/call get_weather`), kind
+//!   `CLIENT`, a child of the current span (a tool call inside an `invoke_agent` span nests
+//!   under it), with the W3C trace context in `params._meta` and
+//!   `mcp.client.operation.duration`.
+//! - [`TracedServer`] wraps a server [`Service`](rmcp::Service) (any
+//!   [`ServerHandler`](rmcp::ServerHandler)): each handled request is an `mcp.server` span,
+//!   kind `SERVER`, a child of the client's span when the request carries its trace context,
+//!   with `mcp.server.operation.duration` and `mcp.server.session.duration`.
+//!
+//! A `tools/call` span is also an `execute_tool` GenAI span (`gen_ai.tool.name`, and the
+//! arguments and result as content when content capture is on), so the GenAI layer must be
+//! installed, as for every span of this crate. The names are in [`semconv`](crate::semconv)
+//! (`MCP_*`).
+//!
+//! ```no_run
+//! use rmcp::ServiceExt;
+//! use rmcp::model::CallToolRequestParams;
+//! use tracing_genai::mcp::{TracedClient, TracedServer};
+//!
+//! # #[derive(Clone)] struct Tools;
+//! # impl rmcp::ServerHandler for Tools {}
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+//! tokio::spawn(async move {
+//!     if let Ok(server) = TracedServer::new(Tools).serve(server_io).await {
+//!         let _ = server.waiting().await;
+//!     }
+//! });
+//! let running = ().serve(client_io).await?;
+//! let client = TracedClient::new(running.peer().clone());
+//! let agent = tracing::info_span!("agent", gen_ai.operation.name = "invoke_agent");
+//! let result = tracing::Instrument::instrument(
+//!     client.call_tool(CallToolRequestParams::new("now")),
+//!     agent,
+//! )
+//! .await?;
+//! # drop(result);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Not traced: the client's `initialize` (rmcp sends it inside `serve`), notifications, and
+//! requests sent on the peer directly.
+
+mod client;
+mod metrics;
+mod propagation;
+mod request;
+mod server;
+mod span;
+
+pub use client::TracedClient;
+pub use server::TracedServer;
