@@ -70,25 +70,7 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
         };
     }
     if let Some(v) = var("OTEL_TRACES_EXPORTER") {
-        // A list is allowed by the spec; the first entry is used.
-        let first = v
-            .split(',')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        out.exporter = Some(match first.as_str() {
-            "otlp" => ExporterKind::Otlp,
-            "console" | "logging" => ExporterKind::Console,
-            "none" => ExporterKind::None,
-            _ => {
-                return Err(invalid(
-                    "OTEL_TRACES_EXPORTER",
-                    &v,
-                    "expected otlp, console or none",
-                ));
-            }
-        });
+        out.exporter = Some(parse_exporter_kind("OTEL_TRACES_EXPORTER", &v)?);
     }
     if let Some(v) = var("OTEL_BSP_SCHEDULE_DELAY") {
         out.schedule_delay = Some(parse_millis("OTEL_BSP_SCHEDULE_DELAY", &v)?);
@@ -153,6 +135,22 @@ pub(crate) fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvSettings,
 /// A lookup over a map, for [`parse`].
 pub(crate) fn from_map(map: HashMap<String, String>) -> impl Fn(&str) -> Option<String> {
     move |name| map.get(name).cloned()
+}
+
+/// An `OTEL_*_EXPORTER` value: a list is allowed by the specification; the first entry is used.
+pub(super) fn parse_exporter_kind(var: &str, value: &str) -> Result<ExporterKind, SetupError> {
+    let first = value
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match first.as_str() {
+        "otlp" => Ok(ExporterKind::Otlp),
+        "console" | "logging" => Ok(ExporterKind::Console),
+        "none" => Ok(ExporterKind::None),
+        _ => Err(invalid(var, value, "expected otlp, console or none")),
+    }
 }
 
 pub(super) fn check_url(var: &str, value: &str) -> Result<String, SetupError> {

@@ -266,18 +266,7 @@ impl GrpcOptions {
     /// Checks the headers (valid gRPC metadata), the TLS files and the compression (compiled
     /// in).
     pub(super) fn new(transport: &Transport) -> Result<GrpcOptions, SetupError> {
-        let mut headers = http::HeaderMap::new();
-        for (k, v) in &transport.headers {
-            let invalid = |e: Box<dyn std::error::Error + Send + Sync>| SetupError::InvalidConfig {
-                setting: "headers",
-                reason: format!("{k}: {e}"),
-                source: Some(e),
-            };
-            let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
-                .map_err(|e| invalid(Box::new(e)))?;
-            let value = http::HeaderValue::from_str(v).map_err(|e| invalid(Box::new(e)))?;
-            headers.insert(name, value);
-        }
+        let headers = transport.header_map()?;
         let metadata =
             opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
         let material = TlsMaterial::load(transport)?;

@@ -69,18 +69,7 @@ impl OtlpHttpClient {
         transport: &Transport,
         errors: Arc<TransportError>,
     ) -> Result<OtlpHttpClient, SetupError> {
-        let mut headers = http::HeaderMap::new();
-        for (k, v) in &transport.headers {
-            let invalid = |e: Box<dyn std::error::Error + Send + Sync>| SetupError::InvalidConfig {
-                setting: "headers",
-                reason: format!("{k}: {e}"),
-                source: Some(e),
-            };
-            let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
-                .map_err(|e| invalid(Box::new(e)))?;
-            let value = http::HeaderValue::from_str(v).map_err(|e| invalid(Box::new(e)))?;
-            headers.insert(name, value);
-        }
+        let headers = transport.header_map()?;
         let material = TlsMaterial::load(transport)?;
         let mut builder = reqwest::blocking::Client::builder().timeout(transport.timeout);
         // Always our configuration (also for http://: a redirect could lead to https://).

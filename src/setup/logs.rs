@@ -50,25 +50,7 @@ pub(crate) fn parse_env(
 ) -> Result<(), SetupError> {
     const EXPORTER: &str = "OTEL_LOGS_EXPORTER";
     if let Some(v) = var(EXPORTER) {
-        // A list is allowed by the specification; the first entry is used.
-        let first = v
-            .split(',')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        out.exporter = Some(match first.as_str() {
-            "otlp" => ExporterKind::Otlp,
-            "console" | "logging" => ExporterKind::Console,
-            "none" => ExporterKind::None,
-            _ => {
-                return Err(SetupError::invalid_env(
-                    EXPORTER,
-                    &v,
-                    "expected otlp, console or none",
-                ));
-            }
-        });
+        out.exporter = Some(super::env::parse_exporter_kind(EXPORTER, &v)?);
     }
     Ok(())
 }

@@ -183,6 +183,24 @@ pub(crate) struct Transport {
     allow(dead_code)
 )]
 impl Transport {
+    /// The headers as an HTTP header map (valid names and values checked), for either transport.
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+    pub(crate) fn header_map(&self) -> Result<http::HeaderMap, SetupError> {
+        let mut headers = http::HeaderMap::new();
+        for (k, v) in &self.headers {
+            let invalid = |e: Box<dyn std::error::Error + Send + Sync>| SetupError::InvalidConfig {
+                setting: "headers",
+                reason: format!("{k}: {e}"),
+                source: Some(e),
+            };
+            let name = http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
+                .map_err(|e| invalid(Box::new(e)))?;
+            let value = http::HeaderValue::from_str(v).map_err(|e| invalid(Box::new(e)))?;
+            headers.insert(name, value);
+        }
+        Ok(headers)
+    }
+
     /// The variable that names `setting` for this signal (for messages: the signal form).
     pub(crate) fn var(&self, setting: &str) -> String {
         Signal::var(Some(self.signal), setting)
