@@ -61,9 +61,10 @@
 //!    target `tracing_genai::cost`, level WARN, with the fields `trace_id`, `span_id` (hex),
 //!    `span_name`, `gen_ai.operation.name`, `gen_ai.provider.name`, `model`,
 //!    `gen_ai.agent.name`, `gen_ai.usage.cost`, `threshold`, `currency` and `rolled_up`. It is
-//!    a root event (no parent span): it changes no exported span; a log bridge
+//!    a root event (no parent span): it changes no exported span. The span's OpenTelemetry
+//!    context is current while it is emitted, so a log bridge
 //!    (`opentelemetry-appender-tracing`'s `OpenTelemetryTracingBridge`) makes it a log
-//!    record, a `fmt` layer prints it. It is emitted after the span's attributes were written,
+//!    record with the event name and that span's trace and span ids; a `fmt` layer prints it. It is emitted after the span's attributes were written,
 //!    with no lock of the layer held;
 //! 2. then the alert's callback ([`OnCostExceeded`]) with a [`CostExceeded`] and the span's
 //!    typed state. `()` is the no-op callback, closures `Fn(&CostExceeded, &GenAiSpan)` are

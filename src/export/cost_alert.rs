@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use opentelemetry::trace::{SpanContext, SpanId, TraceId};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceId};
 use tracing::Level;
 
 use super::diagnostics::Diagnostics;
@@ -62,6 +62,8 @@ impl CostAlertSlot {
 #[derive(Debug)]
 pub(crate) struct Raised<'a> {
     alert: CostExceeded,
+    /// The span's OpenTelemetry context, current while the event is emitted.
+    span: Option<SpanContext>,
     /// Each alert raised, with the threshold it exceeded.
     slots: Vec<(&'a CostAlertSlot, f64)>,
 }
@@ -111,6 +113,7 @@ pub(crate) fn check<'a>(
             currency: prices.map(|p| p.currency().to_string()).unwrap_or_default(),
             rolled_up,
         },
+        span: None,
         slots: raised,
     })
 }
@@ -122,6 +125,7 @@ impl Raised<'_> {
         if let Some(cx) = span {
             self.alert.trace_id = cx.trace_id();
             self.alert.span_id = cx.span_id();
+            self.span = Some(cx.clone());
         }
     }
 
@@ -135,7 +139,7 @@ impl Raised<'_> {
                 ..self.alert.clone()
             };
             diagnostics.record_cost_alert();
-            event(&alert);
+            event(&alert, self.span.as_ref());
             if let Err((message, first)) = slot.call(&alert, span) {
                 diagnostics.record_cost_alert_panic();
                 if first {
@@ -153,8 +157,15 @@ impl Raised<'_> {
 }
 
 /// The `tracing_genai.cost.threshold_exceeded` event: a root event (no parent span), so it
-/// changes no exported span and is not re-captured by the GenAI layer.
-fn event(alert: &CostExceeded) {
+/// changes no exported span and is not re-captured by the GenAI layer. The span's
+/// OpenTelemetry context is current meanwhile, so a log bridge (which reads the current
+/// context) gives the log record that span's trace and span ids.
+fn event(alert: &CostExceeded, span: Option<&SpanContext>) {
+    let _cx = span.map(|cx| {
+        opentelemetry::Context::current()
+            .with_remote_span_context(cx.clone())
+            .attach()
+    });
     tracing::event!(
         name: sc::EVENT_COST_THRESHOLD_EXCEEDED,
         target: "tracing_genai::cost",

@@ -368,3 +368,56 @@ fn threshold_builders() {
     assert_eq!(CostThreshold::per_run(2.0).for_span(false), None);
     assert_eq!(CostThreshold::from(0.5), CostThreshold::new(0.5));
 }
+
+/// Through opentelemetry-appender-tracing the alert is a log record with the event name,
+/// WARN, and the trace and span ids of the span that cost too much (not of its parent).
+#[cfg(feature = "setup")]
+#[test]
+fn bridged_alert_is_a_log_record_in_the_spans_trace_context() {
+    use opentelemetry::logs::Severity;
+    use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
+    use opentelemetry_sdk::logs::{InMemoryLogExporter, SdkLoggerProvider};
+
+    let logs = InMemoryLogExporter::default();
+    let provider = SdkLoggerProvider::builder()
+        .with_simple_exporter(logs.clone())
+        .build();
+    let bridge = OpenTelemetryTracingBridge::new(&provider);
+    let h = Harness::builder()
+        .prices(prices())
+        .configure(|l| l.with_cost_alert(0.01, ()))
+        .build_with(move |layer| {
+            Dispatch::new(tracing_subscriber::registry().with(layer).with(bridge))
+        });
+    h.run(|| {
+        let agent = tracing_genai::agent_span!("planner");
+        let _a = agent.enter();
+        chat("gpt-4o", 1_000, 2_000);
+    });
+    let chat = h.span("chat gpt-4o");
+    let records = logs.get_emitted_logs().unwrap();
+    let alerts: Vec<_> = records
+        .iter()
+        .filter(|r| r.record.event_name() == Some(EVENT))
+        .collect();
+    // The call (0.0225) and the agent run (the same total) are both above 0.01.
+    assert_eq!(alerts.len(), 2, "{records:?}");
+    let call = alerts
+        .iter()
+        .find(|r| {
+            r.record
+                .attributes_iter()
+                .any(|(k, v)| k.as_str() == "span_name" && format!("{v:?}").contains("chat gpt-4o"))
+        })
+        .expect("the call's alert");
+    assert_eq!(call.record.severity_number(), Some(Severity::Warn));
+    assert_eq!(
+        call.record.target().map(|t| t.to_string()).as_deref(),
+        Some("tracing_genai::cost")
+    );
+    let cx = call.record.trace_context().expect("trace context");
+    assert_eq!(
+        (cx.trace_id, cx.span_id),
+        (chat.span_context.trace_id(), chat.span_context.span_id())
+    );
+}
