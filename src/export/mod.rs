@@ -12,6 +12,9 @@
 //!    then the events emitted as log records in that span's trace context (when a logger
 //!    provider is set; see [`EventTarget`](events::EventTarget)).
 //!
+//! 8. [`cost_alert`]: the cost alerts the span raised (checked before step 3, once its cost is
+//!    known), emitted last.
+//!
 //! [`diagnostics`] counts what went wrong on the way, so nothing is lost silently.
 
 pub(crate) mod attributes;
