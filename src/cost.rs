@@ -38,6 +38,69 @@
 //!
 //! TOML is not supported: no `toml` crate is in the dependency tree and one was not worth
 //! adding for a file users can write as JSON.
+//!
+//! # Cost alerts
+//!
+//! Act when one call, or one rolled-up agent or workflow run, costs more than a threshold.
+//!
+//! Give the layer a [`PriceTable`] and one or more alerts with
+//! [`GenAiLayer::with_cost_alert`](crate::GenAiLayer::with_cost_alert). When a GenAI span
+//! closes and its cost is known (the same number exported as `gen_ai.usage.cost`), each alert
+//! compares it with its [`CostThreshold`]:
+//!
+//! - a priced call (`chat`, `embeddings`, ...) with its [`per_call`](CostThreshold::per_call)
+//!   threshold;
+//! - an `invoke_agent` or `invoke_workflow` span, whose cost is the roll-up of everything under
+//!   it, with its [`per_run`](CostThreshold::per_run) threshold (nested runs are each checked
+//!   against their own total).
+//!
+//! A cost **strictly above** the threshold raises one alert per span and alert:
+//!
+//! 1. a `tracing` event named `tracing_genai.cost.threshold_exceeded`
+//!    ([`EVENT_COST_THRESHOLD_EXCEEDED`](crate::semconv::EVENT_COST_THRESHOLD_EXCEEDED)),
+//!    target `tracing_genai::cost`, level WARN, with the fields `trace_id`, `span_id` (hex),
+//!    `span_name`, `gen_ai.operation.name`, `gen_ai.provider.name`, `model`,
+//!    `gen_ai.agent.name`, `gen_ai.usage.cost`, `threshold`, `currency` and `rolled_up`. It is
+//!    a root event (no parent span): it changes no exported span. The span's OpenTelemetry
+//!    context is current while it is emitted, so a log bridge
+//!    (`opentelemetry-appender-tracing`'s `OpenTelemetryTracingBridge`) makes it a log
+//!    record with the event name and that span's trace and span ids; a `fmt` layer prints it. It is emitted after the span's attributes were written,
+//!    with no lock of the layer held;
+//! 2. then the alert's callback ([`OnCostExceeded`]) with a [`CostExceeded`] and the span's
+//!    typed state. `()` is the no-op callback, closures `Fn(&CostExceeded, &GenAiSpan)` are
+//!    callbacks. A panicking callback is isolated like a
+//!    mapper: nothing else changes, the panic is counted
+//!    ([`DiagnosticsSnapshot::cost_alert_panics`](crate::DiagnosticsSnapshot::cost_alert_panics))
+//!    and reported once per alert as a WARN event of target `tracing_genai`.
+//!
+//! Every alert raised is counted in
+//! [`DiagnosticsSnapshot::cost_alerts`](crate::DiagnosticsSnapshot::cost_alerts). A span
+//! without a cost (no price table, a model the table does not know, no usage) raises nothing.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use opentelemetry::trace::TracerProvider as _;
+//! use tracing_subscriber::layer::SubscriberExt;
+//! use tracing_genai::cost::{CostExceeded, CostThreshold, ModelPrice, PriceTable};
+//! use tracing_genai::{GenAiSpan, GenAiSpanExt};
+//!
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let sink = Arc::clone(&seen);
+//! let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+//! let layer = tracing_genai::layer()
+//!     .with_tracer(provider.tracer("app"))
+//!     .with_prices(PriceTable::new("USD").with_model("gpt-4o*", ModelPrice::new(2.5, 10.0)))
+//!     // one call above $0.01, or one agent/workflow run above $0.50
+//!     .with_cost_alert(
+//!         CostThreshold::per_call(0.01).with_per_run(0.50),
+//!         move |alert: &CostExceeded, _: &GenAiSpan| sink.lock().unwrap().push(alert.cost),
+//!     );
+//! tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+//!     let span = tracing_genai::genai_span!("chat", "openai", "gpt-4o");
+//!     span.record_token_usage(1_000, 2_000); // $0.0225
+//! });
+//! assert_eq!(seen.lock().unwrap().len(), 1);
+//! ```
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -46,6 +109,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Usage;
+
+mod alert;
+
+pub use alert::{CostExceeded, CostThreshold, OnCostExceeded};
 
 /// Prices of one model, per [`PriceTable::per_tokens`] tokens.
 ///

@@ -19,6 +19,8 @@ pub struct Diagnostics {
     spans_with_input_problems: AtomicU64,
     mapper_panics: AtomicU64,
     unwritten_spans: AtomicU64,
+    cost_alerts: AtomicU64,
+    cost_alert_panics: AtomicU64,
 }
 
 /// A point-in-time copy of [`Diagnostics`].
@@ -34,17 +36,25 @@ pub struct DiagnosticsSnapshot {
     /// GenAI spans whose attributes could not be written because no OpenTelemetry span was
     /// found (the wrapped layer is not tracing-opentelemetry, or filtered the span out).
     pub unwritten_spans: u64,
+    /// Cost alerts raised (spans above an alert's threshold; see
+    /// [cost alerts](crate::cost#cost-alerts)).
+    pub cost_alerts: u64,
+    /// Cost alert callbacks that panicked (nothing else changed).
+    pub cost_alert_panics: u64,
 }
 
 impl fmt::Display for DiagnosticsSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} GenAI spans, {} with input problems, {} mapper panics, {} unwritten",
+            "{} GenAI spans, {} with input problems, {} mapper panics, {} unwritten, \
+             {} cost alerts, {} cost alert panics",
             self.genai_spans,
             self.spans_with_input_problems,
             self.mapper_panics,
-            self.unwritten_spans
+            self.unwritten_spans,
+            self.cost_alerts,
+            self.cost_alert_panics
         )
     }
 }
@@ -57,6 +67,8 @@ impl Diagnostics {
             spans_with_input_problems: self.spans_with_input_problems.load(Ordering::Relaxed),
             mapper_panics: self.mapper_panics.load(Ordering::Relaxed),
             unwritten_spans: self.unwritten_spans.load(Ordering::Relaxed),
+            cost_alerts: self.cost_alerts.load(Ordering::Relaxed),
+            cost_alert_panics: self.cost_alert_panics.load(Ordering::Relaxed),
         }
     }
 
@@ -74,5 +86,13 @@ impl Diagnostics {
 
     pub(crate) fn record_unwritten(&self) {
         self.unwritten_spans.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_cost_alert(&self) {
+        self.cost_alerts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_cost_alert_panic(&self) {
+        self.cost_alert_panics.fetch_add(1, Ordering::Relaxed);
     }
 }

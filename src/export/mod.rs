@@ -12,10 +12,14 @@
 //!    then the events emitted as log records in that span's trace context (when a logger
 //!    provider is set; see [`EventTarget`](events::EventTarget)).
 //!
+//! 8. [`cost_alert`]: the cost alerts the span raised (checked before step 3, once its cost is
+//!    known), emitted last.
+//!
 //! [`diagnostics`] counts what went wrong on the way, so nothing is lost silently.
 
 pub(crate) mod attributes;
 mod content;
+pub(crate) mod cost_alert;
 pub(crate) mod diagnostics;
 pub(crate) mod events;
 pub(crate) mod metrics;
@@ -46,6 +50,7 @@ pub(crate) struct Exporter {
     pub(crate) prices: Option<Arc<PriceTable>>,
     pub(crate) conventions: ConventionsSetting,
     pub(crate) events: EventsConfig,
+    pub(crate) cost_alerts: Vec<cost_alert::CostAlertSlot>,
 }
 
 /// The conventions setting: chosen in code, else `OTEL_SEMCONV_STABILITY_OPT_IN` (read once,
@@ -121,7 +126,8 @@ impl Exporter {
         };
         // With no mapper and no content to export, nothing reads the state's strings after
         // this: they are moved into the attributes instead of copied.
-        let take = self.mappers.is_empty() && state.content.is_none();
+        let mut alerts = cost_alert::check(&self.cost_alerts, state, self.prices.as_deref());
+        let take = self.mappers.is_empty() && state.content.is_none() && alerts.is_none();
         let mut attrs = attributes::attributes_of_closing(state, take, conventions);
         if let Some(id) = state.accounting.ancestor_conversation_id.take() {
             attrs.push_unique(opentelemetry::KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
@@ -143,6 +149,9 @@ impl Exporter {
             conventions,
         );
         let exception_event = self.events.exception_span_event();
+        if let Some(alerts) = alerts.as_mut() {
+            alerts.identify(&name, span.as_ref().map(|s| s.span_context()));
+        }
         match span {
             Some(span) => {
                 let cx = span.span_context().clone();
@@ -156,6 +165,9 @@ impl Exporter {
         }
         if !mapper_failures.is_empty() {
             report(mapper_failures, diagnostics);
+        }
+        if let Some(alerts) = alerts {
+            alerts.emit(state, diagnostics);
         }
     }
 }

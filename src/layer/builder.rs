@@ -10,7 +10,8 @@ use tracing_opentelemetry::OpenTelemetryLayer;
 
 use super::{GenAiLayer, LayerConfig};
 use crate::content::{ContentCapture, ContentConfig};
-use crate::cost::PriceTable;
+use crate::cost::{CostThreshold, OnCostExceeded, PriceTable};
+use crate::export::cost_alert::CostAlertSlot;
 use crate::export::diagnostics::Diagnostics;
 use crate::export::events::EventTarget;
 use crate::export::metrics::MetricsConfig;
@@ -319,6 +320,43 @@ impl<L> GenAiLayer<L> {
     #[must_use]
     pub fn with_prices(mut self, table: impl Into<Arc<PriceTable>>) -> Self {
         self.config.export.prices = Some(table.into());
+        self
+    }
+
+    /// Adds a cost alert: when a call (a priced span) or a rolled-up `invoke_agent` /
+    /// `invoke_workflow` run costs more than `threshold` (in the price table's currency; a
+    /// plain number is the same threshold for both, [`CostThreshold`] sets them apart), the
+    /// layer emits a `tracing_genai.cost.threshold_exceeded` WARN event (target
+    /// `tracing_genai::cost`) with the span's ids, cost and threshold, then calls `callback`
+    /// (`()`: none; a panic is isolated and reported once). Alerts are checked when the span
+    /// closes, in the order they were added; each one exceeded raises its own alert. Needs
+    /// [`with_prices`](Self::with_prices). See [cost alerts](crate::cost#cost-alerts).
+    ///
+    /// ```
+    /// use tracing_genai::cost::{CostExceeded, CostThreshold, ModelPrice, PriceTable};
+    /// use tracing_genai::GenAiSpan;
+    ///
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_prices(PriceTable::new("USD").with_model("gpt-4o*", ModelPrice::new(2.5, 10.0)))
+    ///     // a WARN event for any call or run above $1
+    ///     .with_cost_alert(1.0, ())
+    ///     // and a callback for calls above $0.10 or runs above $5
+    ///     .with_cost_alert(
+    ///         CostThreshold::per_call(0.10).with_per_run(5.0),
+    ///         |alert: &CostExceeded, _: &GenAiSpan| eprintln!("{} cost {}", alert.span_name, alert.cost),
+    ///     );
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_cost_alert(
+        mut self,
+        threshold: impl Into<CostThreshold>,
+        callback: impl OnCostExceeded,
+    ) -> Self {
+        self.config
+            .export
+            .cost_alerts
+            .push(CostAlertSlot::new(threshold.into(), callback));
         self
     }
 

@@ -340,6 +340,13 @@ pub const EVENT_FIRST_CHUNK: &str = "tracing_genai.first_chunk";
 pub const EVENT_STREAM_CANCELLED: &str = "tracing_genai.stream.cancelled";
 /// Span event: an LLM call is retried (one per retry, inside the one logical span).
 pub const EVENT_RETRY: &str = "tracing_genai.retry";
+/// `tracing` event (WARN, target `tracing_genai::cost`): a call or a rolled-up run cost more
+/// than a [cost alert](crate::cost#cost-alerts)'s threshold.
+///
+/// ```
+/// assert_eq!(tracing_genai::semconv::EVENT_COST_THRESHOLD_EXCEEDED, "tracing_genai.cost.threshold_exceeded");
+/// ```
+pub const EVENT_COST_THRESHOLD_EXCEEDED: &str = "tracing_genai.cost.threshold_exceeded";
 
 /// Metric (counter, currency unit): cost of GenAI calls priced by the price table.
 pub const METRIC_TG_CLIENT_COST: &str = "tracing_genai.client.cost";

@@ -34,6 +34,7 @@ mod content_truncation;
 #[cfg(feature = "otlp-http")]
 mod content_wire;
 mod conventions;
+mod cost_alerts;
 #[cfg(feature = "ecosystem-tests")]
 mod ecosystem_genai;
 #[cfg(feature = "ecosystem-tests")]
