@@ -1,5 +1,7 @@
 //! Export: what a closing GenAI span becomes, in named steps.
 //!
+//! 0. [`start`], when the span starts: its name and the sampling-relevant attributes known
+//!    at creation, given to OpenTelemetry before the span starts (for head samplers);
 //! 1. [`rollup`]: price the call ([`PriceTable`]) and roll its usage and cost up into the
 //!    enclosing agent or workflow run (while the span is still in the registry);
 //! 2. [`metrics`]: record the GenAI metrics of the call;
@@ -24,6 +26,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod events;
 pub(crate) mod metrics;
 mod rollup;
+mod start;
 
 use std::sync::{Arc, OnceLock};
 
@@ -46,11 +49,24 @@ use metrics::MetricsConfig;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Exporter {
     pub(crate) mappers: Vec<MapperSlot>,
+    /// Give the sampling-relevant attributes to OpenTelemetry at span start (default on).
+    pub(crate) at_start: AtStart,
     pub(crate) metrics: MetricsConfig,
     pub(crate) prices: Option<Arc<PriceTable>>,
     pub(crate) conventions: ConventionsSetting,
     pub(crate) events: EventsConfig,
     pub(crate) cost_alerts: Vec<cost_alert::CostAlertSlot>,
+}
+
+/// Whether the sampling-relevant attributes known at creation are given to OpenTelemetry as
+/// the span starts (see [`GenAiLayer::with_sampling_attributes`](crate::GenAiLayer)).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AtStart(pub(crate) bool);
+
+impl Default for AtStart {
+    fn default() -> Self {
+        AtStart(true)
+    }
 }
 
 /// The conventions setting: chosen in code, else `OTEL_SEMCONV_STABILITY_OPT_IN` (read once,
@@ -75,6 +91,18 @@ impl ConventionsSetting {
 }
 
 impl Exporter {
+    /// Step 0: the name and sampling-relevant attributes to give OpenTelemetry as the span
+    /// starts, kept in `state.at_start` (the layer writes them).
+    #[inline]
+    pub(crate) fn start(&self, state: &mut SpanRecord, content: &ContentConfig) {
+        if !self.at_start.0 {
+            return;
+        }
+        let mut writes = std::mem::take(&mut state.at_start);
+        start::at_start(state, &content.scanner, &mut writes);
+        state.at_start = writes;
+    }
+
     /// Step 1: prices the call and rolls it up into its ancestors (`span` is the closing span,
     /// still in the registry).
     #[inline]
@@ -128,6 +156,8 @@ impl Exporter {
         // this: they are moved into the attributes instead of copied.
         let mut alerts = cost_alert::check(&self.cost_alerts, state, self.prices.as_deref());
         let take = self.mappers.is_empty() && state.content.is_none() && alerts.is_none();
+        let start_changed =
+            !state.at_start.is_empty() && start::changed_since_start(state, &state.at_start);
         let mut attrs = attributes::attributes_of_closing(state, take, conventions);
         if let Some(id) = state.accounting.ancestor_conversation_id.take() {
             attrs.push_unique(opentelemetry::KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
@@ -137,6 +167,11 @@ impl Exporter {
             if let Err(failure) = mapper.apply(state, &mut attrs) {
                 mapper_failures.push(failure);
             }
+        }
+        if start_changed || (!self.mappers.is_empty() && !state.at_start.is_empty()) {
+            let writes = std::mem::take(&mut state.at_start);
+            start::keep_start_values(&writes, &mut attrs, state);
+            state.at_start = writes;
         }
         let (name, details) = content::finish(content, state, &mut attrs, name, conventions);
         let events = Pending::collect(
@@ -181,8 +216,16 @@ fn write(
     attrs: Attributes,
     exception_event: bool,
 ) {
-    span.update_name(name);
-    span.set_attributes(attrs);
+    let at_start = &state.at_start;
+    if at_start.name() != Some(name.as_str()) {
+        span.update_name(name);
+    }
+    if at_start.is_empty() {
+        span.set_attributes(attrs);
+    } else {
+        // What the span was given at start with the same value is not written again.
+        span.set_attributes(attrs.into_iter().filter(|kv| !at_start.wrote(kv)));
+    }
     for event in std::mem::take(&mut state.events) {
         span.add_event_with_timestamp(event.name, event.time, event.attributes);
     }

@@ -247,6 +247,30 @@ impl<L> GenAiLayer<L> {
         self
     }
 
+    /// Whether the span name and the sampling-relevant attributes
+    /// ([`semconv::SAMPLING_RELEVANT`](crate::semconv::SAMPLING_RELEVANT)) declared with a value
+    /// when a GenAI span is created are given to OpenTelemetry as the span starts, so a head
+    /// sampler (`opentelemetry_sdk::trace::ShouldSample`, `OTEL_TRACES_SAMPLER`) can decide on
+    /// them. On by default.
+    ///
+    /// OpenTelemetry cannot replace or remove an attribute of a started span, so with this on
+    /// the values given at start are the exported ones: a later recording of another value,
+    /// or a mapper that changes, renames or removes one of those keys, leaves the start value
+    /// in place and says so in `tracing_genai.diagnostics` (the span name still follows the
+    /// final state). Turn it off when mappers must own those keys; every attribute is then
+    /// written when the span closes, as for fields recorded late.
+    ///
+    /// ```
+    /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
+    ///     .with_sampling_attributes(false);
+    /// # drop(layer);
+    /// ```
+    #[must_use]
+    pub fn with_sampling_attributes(mut self, enabled: bool) -> Self {
+        self.config.export.at_start = crate::export::AtStart(enabled);
+        self
+    }
+
     /// Chooses which GenAI conventions are emitted (overriding `OTEL_SEMCONV_STABILITY_OPT_IN`):
     /// the pinned ones (the default), the latest, or both. What differs is listed in
     /// [`semconv::DIFFERENCES`](crate::semconv::DIFFERENCES); the fields accepted and the

@@ -36,6 +36,7 @@ use crate::content::ContentConfig;
 use crate::export::diagnostics::Diagnostics;
 use crate::export::{Exporter, attributes};
 use crate::record::error_event::ErrorEventVisitor;
+use crate::record::start::PORT;
 use crate::record::{Recorder, SpanRecord};
 use crate::semconv as sc;
 
@@ -165,23 +166,38 @@ impl WithState {
     }
 }
 
-/// The callsite of the synthetic records the layer sends to the inner layer (span kind).
-struct KindCallsite;
-static KIND_CALLSITE: KindCallsite = KindCallsite;
-static KIND_META: Metadata<'static> = tracing_core::metadata! {
-    name: "tracing_genai::kind",
+/// The callsite of the synthetic records the layer sends to the inner layer: the span kind
+/// (later changes) and, at start, the kind, the name and the sampling-relevant attributes.
+struct StartCallsite;
+static START_CALLSITE: StartCallsite = StartCallsite;
+static START_META: Metadata<'static> = tracing_core::metadata! {
+    name: "tracing_genai::start",
     target: "tracing_genai",
     level: Level::TRACE,
-    fields: &[sc::OTEL_KIND],
-    callsite: &KIND_CALLSITE,
+    fields: &[
+        sc::OTEL_KIND,
+        sc::OTEL_NAME,
+        sc::SAMPLING_RELEVANT[0],
+        sc::SAMPLING_RELEVANT[1],
+        sc::SAMPLING_RELEVANT[2],
+        sc::SAMPLING_RELEVANT[3],
+        sc::SAMPLING_RELEVANT[4],
+        sc::SAMPLING_RELEVANT[5],
+        sc::SAMPLING_RELEVANT[6],
+        sc::SAMPLING_RELEVANT[7],
+    ],
+    callsite: &START_CALLSITE,
     kind: tracing_core::metadata::Kind::SPAN,
 };
-impl Callsite for KindCallsite {
+impl Callsite for StartCallsite {
     fn set_interest(&self, _: Interest) {}
     fn metadata(&self) -> &Metadata<'_> {
-        &KIND_META
+        &START_META
     }
 }
+
+/// The values of [`START_META`]'s fields, in order.
+const START_FIELDS: usize = 2 + sc::SAMPLING_RELEVANT.len();
 
 fn kind_str(kind: &opentelemetry::trace::SpanKind) -> &'static str {
     use opentelemetry::trace::SpanKind::*;
@@ -228,13 +244,41 @@ impl<L> GenAiLayer<L> {
         S: Subscriber + for<'a> LookupSpan<'a>,
         L: Layer<S>,
     {
-        let fields = KIND_META.fields();
-        let Some(field) = fields.field(sc::OTEL_KIND) else {
-            return;
-        };
         let value = kind_str(kind);
-        let values = [(&field, Some(&value as &dyn TracingValue))];
-        let set = fields.value_set(&values);
+        let mut values = [NONE; START_FIELDS];
+        values[0] = Some(&value as &dyn TracingValue);
+        let set = START_META.fields().value_set_all(&values);
+        self.otel.on_record(id, &Record::new(&set), ctx);
+    }
+
+    /// Gives the inner layer, before its span starts, the kind, the name and the
+    /// sampling-relevant attributes of a new GenAI span (`state.at_start`), so the sampler
+    /// sees them.
+    fn forward_start<S>(&self, id: &Id, state: &SpanRecord, ctx: Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+        L: Layer<S>,
+    {
+        let writes = &state.at_start;
+        let kind = kind_str(&state.kind());
+        let name = writes.name();
+        let mut strings: [&str; sc::SAMPLING_RELEVANT.len()] = [""; sc::SAMPLING_RELEVANT.len()];
+        let mut given = [false; sc::SAMPLING_RELEVANT.len()];
+        for (i, v) in writes.strings() {
+            strings[i] = v;
+            given[i] = true;
+        }
+        let port = writes.port();
+        let mut values = [NONE; START_FIELDS];
+        values[0] = Some(&kind as &dyn TracingValue);
+        values[1] = name.as_ref().map(|n| n as &dyn TracingValue);
+        for (i, s) in strings.iter().enumerate() {
+            if given[i] {
+                values[2 + i] = Some(s as &dyn TracingValue);
+            }
+        }
+        values[2 + PORT] = port.as_ref().map(|p| p as &dyn TracingValue);
+        let set = START_META.fields().value_set_all(&values);
         self.otel.on_record(id, &Record::new(&set), ctx);
     }
 
@@ -338,13 +382,7 @@ where
             &self.config.content,
             attributes::attribute_of,
         );
-        let kind = state.kind();
-        if let Some(span) = ctx.span(id) {
-            // Counted before the span's id is handed back to the application, so any later
-            // record/close of this span sees a non-zero count.
-            self.live.fetch_add(1, Ordering::Relaxed);
-            span.extensions_mut().insert(state);
-        }
+        self.config.export.start(&mut state, &self.config.content);
 
         // Forward the span with no field values: the GenAI layer owns this span's attributes.
         let fields = meta.fields();
@@ -365,7 +403,14 @@ where
             SpanAttributes::new(meta, &set)
         };
         self.otel.on_new_span(&forwarded, id, ctx.clone());
-        self.forward_kind(id, &kind, ctx);
+        // Then what a sampler decides on, while the OpenTelemetry span is still a builder.
+        self.forward_start(id, &state, ctx.clone());
+        if let Some(span) = ctx.span(id) {
+            // Counted before the span's id is handed back to the application, so any later
+            // record/close of this span sees a non-zero count.
+            self.live.fetch_add(1, Ordering::Relaxed);
+            span.extensions_mut().insert(state);
+        }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {

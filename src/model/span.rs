@@ -253,9 +253,26 @@ impl GenAiSpan {
     /// The OpenTelemetry span name the conventions give this span, e.g. `chat gpt-4o`,
     /// `execute_tool get_weather`, `invoke_agent`.
     pub fn otel_name(&self) -> String {
-        let Some(op) = &self.operation else {
+        let Some((op, detail)) = self.name_parts() else {
             return self.span_name.to_string();
         };
+        match detail {
+            Some(d) => {
+                let mut name = String::with_capacity(op.len() + 1 + d.len());
+                name.push_str(op);
+                name.push(' ');
+                name.push_str(d);
+                name
+            }
+            None => op.to_string(),
+        }
+    }
+
+    /// The two parts of the conventions' span name, `{operation} {detail}` (the detail is the
+    /// model, agent, tool, workflow or data source, when known and not empty); `None` while the
+    /// operation is unknown.
+    pub(crate) fn name_parts(&self) -> Option<(&str, Option<&str>)> {
+        let op = self.operation.as_ref()?;
         let detail = match op {
             Operation::ExecuteTool => self.tool.name.as_deref(),
             Operation::InvokeAgent | Operation::CreateAgent | Operation::Plan => {
@@ -266,17 +283,7 @@ impl GenAiSpan {
             Operation::FetchResponse | Operation::Memory(_) => None,
             _ => self.request.model.as_deref(),
         };
-        let op = op.as_str();
-        match detail {
-            Some(d) if !d.is_empty() => {
-                let mut name = String::with_capacity(op.len() + 1 + d.len());
-                name.push_str(op);
-                name.push(' ');
-                name.push_str(d);
-                name
-            }
-            _ => op.to_string(),
-        }
+        Some((op.as_str(), detail.filter(|d| !d.is_empty())))
     }
 
     /// The span kind: an explicit `otel.kind`, else the operation's default.

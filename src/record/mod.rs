@@ -10,6 +10,8 @@
 //!   messages (only when capture is on);
 //! - [`inherit`]: correlation fields copied from ancestor spans;
 //! - [`error_event`]: ERROR events that mark the span failed;
+//! - [`start`]: what was given to OpenTelemetry when the span started (name and
+//!   sampling-relevant attributes), so it is not written twice;
 //! - [`SpanRecord`]: the crate-private per-span record: the public [`GenAiSpan`] state plus the
 //!   bookkeeping later stages need (stream and roll-up accounting, content, the callsite).
 
@@ -22,6 +24,7 @@ pub(crate) mod inherit;
 pub(crate) mod legacy;
 pub(crate) mod raw;
 pub(crate) mod rule;
+pub(crate) mod start;
 
 use std::borrow::Cow;
 use std::ops::{Deref, DerefMut};
@@ -59,6 +62,8 @@ pub(crate) struct SpanRecord {
     pub(crate) end_at_close: bool,
     /// Evaluations recorded on the span, emitted when it closes.
     pub(crate) evaluations: Vec<crate::model::Evaluation>,
+    /// The name and sampling-relevant attributes given to OpenTelemetry at span start.
+    pub(crate) at_start: start::StartWrites,
 }
 
 impl SpanRecord {
@@ -71,6 +76,7 @@ impl SpanRecord {
             resolved: None,
             end_at_close: false,
             evaluations: Vec::new(),
+            at_start: start::StartWrites::default(),
         }
     }
 

@@ -395,6 +395,24 @@ pub const PASSTHROUGH_KEYS: &[(&str, &str)] = &[
     (GEN_AI_PROMPT_VERSION, "string"),
 ];
 
+/// The attributes the GenAI span conventions mark `sampling_relevant` (on the inference,
+/// embeddings, retrieval, agent and tool spans): the layer gives those declared with a value at
+/// span creation to OpenTelemetry when the span starts, so a head sampler sees them.
+///
+/// ```
+/// assert!(tracing_genai::semconv::SAMPLING_RELEVANT.contains(&"gen_ai.request.model"));
+/// ```
+pub const SAMPLING_RELEVANT: [&str; 8] = [
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_REQUEST_MODEL,
+    SERVER_ADDRESS,
+    SERVER_PORT,
+    GEN_AI_AGENT_NAME,
+    GEN_AI_TOOL_NAME,
+    GEN_AI_TOOL_TYPE,
+];
+
 // Names and values the layer spells beyond attribute keys: the `otel.*` fields tracing-opentelemetry
 // understands, the crate's own fields and attributes, legacy and newer input names, metric advice.
 

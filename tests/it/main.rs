@@ -62,6 +62,7 @@ mod operations;
 mod passthrough;
 mod recording;
 mod registry;
+mod sampling;
 mod semconv_versions;
 #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
 mod setup_e2e;

@@ -125,6 +125,8 @@ fn rename_and_drop_attributes_mappers() {
             ("gen_ai.request.model", "llm.model"),
         ]))
         .mapper(DropAttributes::new(["user_*", "tenant_id"]))
+        // Mappers that own a sampling-relevant key: the key is written at close only.
+        .configure(|l| l.with_sampling_attributes(false))
         .build()
         .collect(llm_span);
     let s = r.only();
@@ -142,12 +144,45 @@ fn mapper_can_retype_and_insert_keys_once() {
         .mapper(|_: &GenAiSpan, a: &mut Attributes| {
             a.insert("gen_ai.request.model", "overridden");
             a.insert("gen_ai.request.model", "overridden-again");
+            a.insert("gen_ai.usage.input_tokens", "retyped");
         })
+        .configure(|l| l.with_sampling_attributes(false))
         .build()
         .collect(llm_span);
     let s = r.only();
     assert_eq!(count(s, "gen_ai.request.model"), 1);
     assert_eq!(str_attr(s, "gen_ai.request.model"), "overridden-again");
+    assert_eq!(count(s, "gen_ai.usage.input_tokens"), 1);
+}
+
+#[test]
+fn mappers_cannot_change_what_the_sampler_saw() {
+    // By default the model declared at creation is given to OpenTelemetry at span start: a
+    // mapper's rename or override of it cannot take it back, and says so; other keys are
+    // the mapper's, each once.
+    let r = Harness::builder()
+        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+            a.insert("gen_ai.request.model", "overridden");
+            a.remove("gen_ai.operation.name");
+            a.insert("gen_ai.usage.input_tokens", "retyped");
+        })
+        .build()
+        .collect(llm_span);
+    let s = r.only();
+    assert_eq!(count(s, "gen_ai.request.model"), 1);
+    assert_eq!(str_attr(s, "gen_ai.request.model"), "gpt-4o");
+    assert_eq!(count(s, "gen_ai.operation.name"), 1);
+    assert_eq!(count(s, "gen_ai.usage.input_tokens"), 1);
+    assert_eq!(str_attr(s, "gen_ai.usage.input_tokens"), "retyped");
+    let diagnostics = format!("{:?}", s.attributes);
+    assert!(
+        diagnostics.contains("gen_ai.request.model was given at span start"),
+        "{diagnostics}"
+    );
+    assert!(
+        diagnostics.contains("gen_ai.operation.name was given at span start"),
+        "{diagnostics}"
+    );
 }
 
 struct Panicky;

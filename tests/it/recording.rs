@@ -53,7 +53,9 @@ fn recorded_while_entered_and_after_exit() {
 
 #[test]
 fn recorded_twice_last_wins_key_once() {
-    let spans = Harness::new().collect_spans(|| {
+    // With the sampling-relevant attributes given at start off, every attribute is written at
+    // close: the last value wins, each key once.
+    let record = || {
         let span = tracing::info_span!(
             "llm",
             gen_ai.operation.name = "chat",
@@ -66,7 +68,12 @@ fn recorded_twice_last_wins_key_once() {
         span.record("gen_ai.usage.output_tokens", 2_u64);
         span.record("gen_ai.usage.output_tokens", 3_u64);
         span.record("tenant_id", 2_u64);
-    });
+    };
+    let spans = Harness::builder()
+        .configure(|l| l.with_sampling_attributes(false))
+        .build()
+        .collect(record)
+        .spans;
     let s = &spans[0];
     assert_eq!(s.name, "chat second");
     assert_eq!(str_attr(s, "gen_ai.request.model"), "second");
@@ -75,6 +82,23 @@ fn recorded_twice_last_wins_key_once() {
     assert_eq!(count(s, "gen_ai.request.model"), 1);
     assert_eq!(count(s, "gen_ai.usage.output_tokens"), 1);
     assert_eq!(count(s, "tenant_id"), 1);
+
+    // By default the model given at creation went to the sampler with the span's start: it
+    // stays the exported value (once), the later one is named in the diagnostics; the other
+    // keys keep last-wins and the name follows the final state.
+    let spans = Harness::new().collect_spans(record);
+    let s = &spans[0];
+    assert_eq!(s.name, "chat second");
+    assert_eq!(str_attr(s, "gen_ai.request.model"), "first");
+    assert_eq!(count(s, "gen_ai.request.model"), 1);
+    assert_eq!(i64_attr(s, "gen_ai.usage.output_tokens"), 3);
+    assert_eq!(count(s, "gen_ai.usage.output_tokens"), 1);
+    assert_eq!(i64_attr(s, "tenant_id"), 2);
+    let diagnostics = format!("{:?}", s.attributes);
+    assert!(
+        diagnostics.contains("gen_ai.request.model was given at span start as first"),
+        "{diagnostics}"
+    );
 }
 
 #[test]

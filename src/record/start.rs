@@ -1,0 +1,165 @@
+//! What the layer gave OpenTelemetry when a GenAI span started: its name and the
+//! sampling-relevant attributes ([`SAMPLING_RELEVANT`](sc::SAMPLING_RELEVANT)) declared with a
+//! value at creation, so a head sampler decides on them. Kept in the span's record so the
+//! close-time write does not write the same key with the same value a second time.
+
+use opentelemetry::{KeyValue, Value};
+
+use crate::semconv as sc;
+
+/// Slot of the span name; slot `1 + i` holds `SAMPLING_RELEVANT[i]`.
+const NAME: usize = 0;
+const SLOTS: usize = 1 + sc::SAMPLING_RELEVANT.len();
+/// Index of `server.port` in [`sc::SAMPLING_RELEVANT`] (an int, kept apart from the text).
+pub(crate) const PORT: usize = 4;
+
+/// The values written at span start, back to back in one buffer (one allocation per span).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct StartWrites {
+    text: String,
+    /// `(start, end)` byte range in `text` of each written slot.
+    ranges: [(u16, u16); SLOTS],
+    /// Bit `slot` set: the slot was written.
+    written: u16,
+    port: Option<i64>,
+}
+
+impl StartWrites {
+    /// Whether nothing was written at start.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.written == 0 && self.port.is_none()
+    }
+
+    fn push_slot(&mut self, slot: usize, value: &str) -> bool {
+        self.push_parts(slot, value, None)
+    }
+
+    /// Appends `first` and, when given, a space and `second`, as the value of `slot`.
+    fn push_parts(&mut self, slot: usize, first: &str, second: Option<&str>) -> bool {
+        let start = self.text.len();
+        let end = start + first.len() + second.map_or(0, |s| 1 + s.len());
+        let (Ok(s), Ok(e)) = (u16::try_from(start), u16::try_from(end)) else {
+            // Longer than any name or model: left to the close-time write.
+            return false;
+        };
+        if self.text.capacity() == 0 {
+            // Room for a typical name and its attributes at once: one allocation.
+            self.text.reserve(96);
+        }
+        self.text.push_str(first);
+        if let Some(second) = second {
+            self.text.push(' ');
+            self.text.push_str(second);
+        }
+        self.ranges[slot] = (s, e);
+        self.written |= 1 << slot;
+        true
+    }
+
+    fn slot(&self, slot: usize) -> Option<&str> {
+        if self.written & (1 << slot) == 0 {
+            return None;
+        }
+        let (s, e) = self.ranges[slot];
+        self.text.get(usize::from(s)..usize::from(e))
+    }
+
+    /// Records the span name given at start (`false`: too long, not given).
+    pub(crate) fn push_name(&mut self, name: &str) -> bool {
+        self.push_slot(NAME, name)
+    }
+
+    /// Records the span name `{operation} {detail}` given at start.
+    pub(crate) fn push_name_parts(&mut self, operation: &str, detail: Option<&str>) -> bool {
+        self.push_parts(NAME, operation, detail)
+    }
+
+    /// Records the string value of `SAMPLING_RELEVANT[key]` (`false`: too long, not given).
+    pub(crate) fn push(&mut self, key: usize, value: &str) -> bool {
+        key != PORT && key < sc::SAMPLING_RELEVANT.len() && self.push_slot(1 + key, value)
+    }
+
+    /// Records `server.port`.
+    pub(crate) fn set_port(&mut self, port: i64) {
+        self.port = Some(port);
+    }
+
+    /// The span name given at start.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.slot(NAME)
+    }
+
+    /// The string values written, with their index in `SAMPLING_RELEVANT`.
+    pub(crate) fn strings(&self) -> impl Iterator<Item = (usize, &str)> {
+        (0..sc::SAMPLING_RELEVANT.len()).filter_map(|i| self.slot(1 + i).map(|v| (i, v)))
+    }
+
+    /// `server.port`, if written.
+    pub(crate) fn port(&self) -> Option<i64> {
+        self.port
+    }
+
+    /// Whether `kv` was written at start with this very value (so writing it again would
+    /// duplicate the key).
+    #[inline]
+    pub(crate) fn wrote(&self, kv: &KeyValue) -> bool {
+        let Some(i) = sampling_index(kv.key.as_str()) else {
+            return false;
+        };
+        match &kv.value {
+            Value::I64(p) if i == PORT => self.port == Some(*p),
+            Value::String(s) => self.slot(1 + i) == Some(s.as_str()),
+            _ => false,
+        }
+    }
+}
+
+/// The index of `key` in [`sc::SAMPLING_RELEVANT`].
+#[inline]
+fn sampling_index(key: &str) -> Option<usize> {
+    match key {
+        sc::GEN_AI_OPERATION_NAME => Some(0),
+        sc::GEN_AI_PROVIDER_NAME => Some(1),
+        sc::GEN_AI_REQUEST_MODEL => Some(2),
+        sc::SERVER_ADDRESS => Some(3),
+        sc::SERVER_PORT => Some(PORT),
+        sc::GEN_AI_AGENT_NAME => Some(5),
+        sc::GEN_AI_TOOL_NAME => Some(6),
+        sc::GEN_AI_TOOL_TYPE => Some(7),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_matches_the_vocabulary() {
+        for (i, key) in sc::SAMPLING_RELEVANT.iter().enumerate() {
+            assert_eq!(sampling_index(key), Some(i), "{key}");
+        }
+        assert_eq!(sc::SAMPLING_RELEVANT[PORT], sc::SERVER_PORT);
+        assert_eq!(sampling_index("gen_ai.response.model"), None);
+    }
+
+    #[test]
+    fn remembers_exact_values() {
+        let mut w = StartWrites::default();
+        assert!(w.is_empty());
+        assert!(w.push_name_parts("chat", Some("gpt-4o")));
+        assert!(w.push(2, "gpt-4o"));
+        assert!(!w.push(PORT, "443"));
+        w.set_port(443);
+        assert_eq!(w.name(), Some("chat gpt-4o"));
+        assert!(w.wrote(&KeyValue::new(sc::GEN_AI_REQUEST_MODEL, "gpt-4o")));
+        assert!(!w.wrote(&KeyValue::new(sc::GEN_AI_REQUEST_MODEL, "gpt-4o-mini")));
+        assert!(!w.wrote(&KeyValue::new(sc::GEN_AI_PROVIDER_NAME, "openai")));
+        assert!(w.wrote(&KeyValue::new(sc::SERVER_PORT, 443_i64)));
+        assert!(!w.wrote(&KeyValue::new(sc::SERVER_PORT, "443")));
+        assert_eq!(w.strings().collect::<Vec<_>>(), vec![(2, "gpt-4o")]);
+        assert!(!w.push(3, &"x".repeat(70_000)));
+        assert_eq!(w.strings().count(), 1);
+    }
+}
