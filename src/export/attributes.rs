@@ -7,6 +7,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use crate::mapper::Attributes;
 use crate::model::{GenAiSpan, Operation};
+use crate::record::start::StartWrites;
 use crate::semconv as sc;
 use crate::semconv::{Conventions, DIAGNOSTICS_ATTRIBUTE, Item};
 
@@ -66,7 +67,7 @@ pub(crate) fn operation_value(op: &Operation) -> Value {
 /// field inheritance reads from GenAI ancestors.
 pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
     // Both conventions: an inherited key is found under its pinned and its latest name.
-    build(&mut state.clone(), Strings::Share, Conventions::Both)
+    build(&mut state.clone(), Strings::Share, Conventions::Both, None)
         .get(key)
         .cloned()
 }
@@ -75,13 +76,44 @@ pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
 /// copy) when `take`: the caller then no longer reads the span's `gen_ai.*` string fields
 /// (no mapper and no content capture, which need them; moved strings are left empty).
 /// Otherwise the strings are shared.
+///
+/// `given`: what the span was given at start (see [`StartWrites`]); those keys are left out
+/// (the span has them already). A value recorded since under such a key is not exported
+/// either (OpenTelemetry cannot replace it): the span's diagnostics name it.
 pub(crate) fn attributes_of_closing(
     state: &mut GenAiSpan,
     take: bool,
     conventions: Conventions,
+    given: Option<&StartWrites>,
 ) -> Attributes {
     let mode = if take { Strings::Move } else { Strings::Share };
-    build(state, mode, conventions)
+    build(state, mode, conventions, given)
+}
+
+/// Whether a sampling-relevant attribute whose value is `now` must still be written at close
+/// (`slot`: its index in `SAMPLING_RELEVANT`); a value that differs from the one given at start
+/// is noted in `changed`.
+fn fresh(given: Option<&StartWrites>, slot: usize, now: &str, changed: &mut Vec<String>) -> bool {
+    match given.and_then(|g| g.get(slot)) {
+        None => true,
+        Some(was) if was == now => false,
+        Some(was) => {
+            changed.push(changed_note(sc::SAMPLING_RELEVANT[slot], was, now));
+            false
+        }
+    }
+}
+
+/// The diagnostic for a sampling-relevant value recorded again after the span started.
+pub(crate) fn changed_note(
+    key: &str,
+    was: impl std::fmt::Display,
+    now: impl std::fmt::Display,
+) -> String {
+    format!(
+        "{key} was given at span start as {was} (what the sampler saw) and is exported so; \
+         its later value {now} is not"
+    )
 }
 
 /// How many `error` entries `gen_ai.response.finish_reasons` needs: a failed inference whose
@@ -109,7 +141,13 @@ enum Strings {
     Move,
 }
 
-fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attributes {
+fn build(
+    state: &mut GenAiSpan,
+    mode: Strings,
+    conventions: Conventions,
+    given: Option<&StartWrites>,
+) -> Attributes {
+    let mut changed = Vec::new();
     let pad_reasons = missing_reasons(state, conventions);
     // The cache counts of an INTERNAL agent span, in the versions that have them there.
     let internal_agent = matches!(state.operation, Some(Operation::InvokeAgent))
@@ -135,14 +173,20 @@ fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attr
         )),
     };
 
-    if let Some(op) = &state.operation {
+    if let Some(op) = &state.operation
+        && fresh(given, 0, op.as_str(), &mut changed)
+    {
         put(sc::GEN_AI_OPERATION_NAME, operation_value(op));
     }
-    if let Some(v) = &mut state.provider {
+    if let Some(v) = &mut state.provider
+        && fresh(given, 1, v, &mut changed)
+    {
         put(sc::GEN_AI_PROVIDER_NAME, s(v));
     }
     let r = &mut state.request;
-    if let Some(v) = &mut r.model {
+    if let Some(v) = &mut r.model
+        && fresh(given, 2, v, &mut changed)
+    {
         put(sc::GEN_AI_REQUEST_MODEL, s(v));
     }
     if let Some(v) = r.max_tokens {
@@ -222,22 +266,33 @@ fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attr
             }
         }
     }
-    for (key, v) in [
-        (sc::GEN_AI_CONVERSATION_ID, &mut state.conversation_id),
-        (sc::GEN_AI_AGENT_ID, &mut state.agent.id),
-        (sc::GEN_AI_AGENT_NAME, &mut state.agent.name),
-        (sc::GEN_AI_AGENT_DESCRIPTION, &mut state.agent.description),
-        (sc::GEN_AI_AGENT_VERSION, &mut state.agent.version),
-        (sc::GEN_AI_TOOL_NAME, &mut state.tool.name),
-        (sc::GEN_AI_TOOL_CALL_ID, &mut state.tool.call_id),
-        (sc::GEN_AI_TOOL_TYPE, &mut state.tool.tool_type),
-        (sc::GEN_AI_TOOL_DESCRIPTION, &mut state.tool.description),
-        (sc::GEN_AI_WORKFLOW_NAME, &mut state.workflow_name),
-        (sc::GEN_AI_DATA_SOURCE_ID, &mut state.data_source_id),
-        (sc::GEN_AI_OUTPUT_TYPE, &mut state.output_type),
-        (sc::SERVER_ADDRESS, &mut state.server_address),
+    // (key, value, index in SAMPLING_RELEVANT)
+    for (key, v, slot) in [
+        (sc::GEN_AI_CONVERSATION_ID, &mut state.conversation_id, None),
+        (sc::GEN_AI_AGENT_ID, &mut state.agent.id, None),
+        (sc::GEN_AI_AGENT_NAME, &mut state.agent.name, Some(5)),
+        (
+            sc::GEN_AI_AGENT_DESCRIPTION,
+            &mut state.agent.description,
+            None,
+        ),
+        (sc::GEN_AI_AGENT_VERSION, &mut state.agent.version, None),
+        (sc::GEN_AI_TOOL_NAME, &mut state.tool.name, Some(6)),
+        (sc::GEN_AI_TOOL_CALL_ID, &mut state.tool.call_id, None),
+        (sc::GEN_AI_TOOL_TYPE, &mut state.tool.tool_type, Some(7)),
+        (
+            sc::GEN_AI_TOOL_DESCRIPTION,
+            &mut state.tool.description,
+            None,
+        ),
+        (sc::GEN_AI_WORKFLOW_NAME, &mut state.workflow_name, None),
+        (sc::GEN_AI_DATA_SOURCE_ID, &mut state.data_source_id, None),
+        (sc::GEN_AI_OUTPUT_TYPE, &mut state.output_type, None),
+        (sc::SERVER_ADDRESS, &mut state.server_address, Some(3)),
     ] {
-        if let Some(v) = v {
+        if let Some(v) = v
+            && slot.is_none_or(|slot| fresh(given, slot, v, &mut changed))
+        {
             put(key, s(v));
         }
     }
@@ -245,7 +300,11 @@ fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attr
         put(sc::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, Value::I64(v));
     }
     if let Some(v) = state.server_port {
-        put(sc::SERVER_PORT, Value::I64(v));
+        match given.and_then(StartWrites::port) {
+            None => put(sc::SERVER_PORT, Value::I64(v)),
+            Some(was) if was == v => {}
+            Some(was) => changed.push(changed_note(sc::SERVER_PORT, was, v)),
+        }
     }
     if let Some(e) = &state.error {
         put(sc::ERROR_TYPE, shared(&e.error_type));
@@ -260,6 +319,9 @@ fn build(state: &mut GenAiSpan, mode: Strings, conventions: Conventions) -> Attr
         if !a.contains_key(name) {
             a.insert(*name, value.to_otel());
         }
+    }
+    for note in changed {
+        state.add_diagnostic(note);
     }
     if !state.diagnostics.is_empty() {
         a.insert(DIAGNOSTICS_ATTRIBUTE, strings(&state.diagnostics));

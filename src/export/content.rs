@@ -12,6 +12,7 @@ use crate::content::{
 };
 use crate::mapper::Attributes;
 use crate::record::SpanRecord;
+use crate::record::start::StartWrites;
 use crate::semconv as sc;
 use crate::semconv::{Conventions, DIAGNOSTICS_ATTRIBUTE, Item};
 
@@ -68,6 +69,7 @@ pub(crate) fn finish(
     attrs: &mut Attributes,
     mut name: String,
     conventions: Conventions,
+    given: Option<&StartWrites>,
 ) -> (String, Option<Vec<KeyValue>>) {
     let scanner = &config.scanner;
     // 1. Always: secrets never leave in attributes, events, error text, status or name.
@@ -103,7 +105,7 @@ pub(crate) fn finish(
         return (name, None);
     }
     let details = mode.on_event().then(|| {
-        let mut event_attrs = super::events::call_attributes(attrs);
+        let mut event_attrs = super::events::call_attributes(attrs, given);
         for (key, v) in &values {
             event_attrs.push(KeyValue::new(*key, OtelValue::from(Arc::clone(v))));
         }

@@ -14,6 +14,7 @@ use crate::content::{ContentCapture, SecretScanner};
 use crate::mapper::Attributes;
 use crate::model::{Evaluation, SpanEvent};
 use crate::record::SpanRecord;
+use crate::record::start::StartWrites;
 use crate::semconv as sc;
 use crate::semconv::{Conventions, Item};
 
@@ -120,16 +121,23 @@ impl EventsConfig {
 /// The attributes of the span that describe the call in an event: `gen_ai.*` but the content
 /// keys (a span capturing content does not put it in events unless the mode says so),
 /// `server.*` and `error.type` (after mappers and scrubbing).
-pub(crate) fn call_attributes(attrs: &Attributes) -> Vec<KeyValue> {
-    attrs
-        .iter()
-        .filter(|kv| {
-            let k = kv.key.as_str();
-            (k.starts_with(sc::GEN_AI_PREFIX) && !sc::is_content_key(k))
-                || k.starts_with(sc::SERVER_PREFIX)
-                || k == sc::ERROR_TYPE
-        })
-        .cloned()
+///
+/// `given`: what the span was given at start when the close-time attributes leave it out.
+pub(crate) fn call_attributes(attrs: &Attributes, given: Option<&StartWrites>) -> Vec<KeyValue> {
+    given
+        .into_iter()
+        .flat_map(StartWrites::key_values)
+        .chain(
+            attrs
+                .iter()
+                .filter(|kv| {
+                    let k = kv.key.as_str();
+                    (k.starts_with(sc::GEN_AI_PREFIX) && !sc::is_content_key(k))
+                        || k.starts_with(sc::SERVER_PREFIX)
+                        || k == sc::ERROR_TYPE
+                })
+                .cloned(),
+        )
         .collect()
 }
 
@@ -150,6 +158,7 @@ impl Pending {
         config: &EventsConfig,
         state: &mut SpanRecord,
         attrs: &Attributes,
+        given: Option<&StartWrites>,
         details: Option<Vec<KeyValue>>,
         mode: ContentCapture,
         scanner: &SecretScanner,
@@ -158,7 +167,7 @@ impl Pending {
         let details = details.or_else(|| {
             config
                 .wants_details(state, mode, conventions)
-                .then(|| call_attributes(attrs))
+                .then(|| call_attributes(attrs, given))
         });
         let details_severity = Some(if conventions.has(Item::InferenceDetailsRecommended) {
             Severity::Debug
@@ -167,7 +176,7 @@ impl Pending {
         });
         let exception = if state.is_error() && config.logger().is_some() {
             super::attributes::exception_event(state).map(|mut e| {
-                e.extend(call_attributes(attrs).into_iter().filter(|kv| {
+                e.extend(call_attributes(attrs, given).into_iter().filter(|kv| {
                     let k = kv.key.as_str();
                     k == sc::ERROR_TYPE
                         || k == sc::GEN_AI_OPERATION_NAME
@@ -181,9 +190,13 @@ impl Pending {
             None
         };
         // The state's strings may have been moved into the attributes: read the id there.
-        let response_id = attrs
-            .get(sc::GEN_AI_RESPONSE_ID)
-            .map(|v| v.as_str().into_owned());
+        let response_id = if state.evaluations.is_empty() {
+            None
+        } else {
+            attrs
+                .get(sc::GEN_AI_RESPONSE_ID)
+                .map(|v| v.as_str().into_owned())
+        };
         let evaluations = std::mem::take(&mut state.evaluations)
             .into_iter()
             .map(|e| {

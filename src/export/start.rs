@@ -52,23 +52,6 @@ pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner, writes: &mut 
     }
 }
 
-/// Whether a fact written at start has another value in the state now (recorded again after
-/// the span started): read before the close-time mapping moves the state's strings.
-pub(crate) fn changed_since_start(state: &GenAiSpan, writes: &StartWrites) -> bool {
-    let now = [
-        state.operation.as_ref().map(|op| op.as_str()),
-        state.provider.as_deref(),
-        state.request.model.as_deref(),
-        state.server_address.as_deref(),
-        None,
-        state.agent.name.as_deref(),
-        state.tool.name.as_deref(),
-        state.tool.tool_type.as_deref(),
-    ];
-    writes.strings().any(|(i, v)| now[i] != Some(v))
-        || writes.port().is_some_and(|p| state.server_port != Some(p))
-}
-
 /// Puts back, in the close-time attributes, every value written at start that a later
 /// recording or a mapper changed or removed: the span already carries it (OpenTelemetry cannot
 /// replace or remove an attribute of a started span), so the attributes the events and the
@@ -90,10 +73,7 @@ pub(crate) fn keep_start_values(
     for (key, value) in given {
         let note = match attrs.get(key) {
             Some(now) if *now == value => continue,
-            Some(now) => format!(
-                "{key} was given at span start as {value} (what the sampler saw) and is \
-                 exported so; its later value {now} is not"
-            ),
+            Some(now) => super::attributes::changed_note(key, &value, now),
             None => format!(
                 "{key} was given at span start (what the sampler saw); a mapper cannot remove it"
             ),

@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::TraceContextExt;
-use tracing_core::callsite::Callsite;
 use tracing_core::dispatcher::WeakDispatch;
 use tracing_core::field::Value as TracingValue;
 use tracing_core::span::{Attributes as SpanAttributes, Id, Record};
@@ -36,6 +35,7 @@ use crate::content::ContentConfig;
 use crate::export::diagnostics::Diagnostics;
 use crate::export::{Exporter, attributes};
 use crate::record::error_event::ErrorEventVisitor;
+use crate::record::forward::{self, FALLBACK_META, FORWARD_FIELDS};
 use crate::record::start::PORT;
 use crate::record::{Recorder, SpanRecord};
 use crate::semconv as sc;
@@ -166,38 +166,8 @@ impl WithState {
     }
 }
 
-/// The callsite of the synthetic records the layer sends to the inner layer: the span kind
-/// (later changes) and, at start, the kind, the name and the sampling-relevant attributes.
-struct StartCallsite;
-static START_CALLSITE: StartCallsite = StartCallsite;
-static START_META: Metadata<'static> = tracing_core::metadata! {
-    name: "tracing_genai::start",
-    target: "tracing_genai",
-    level: Level::TRACE,
-    fields: &[
-        sc::OTEL_KIND,
-        sc::OTEL_NAME,
-        sc::SAMPLING_RELEVANT[0],
-        sc::SAMPLING_RELEVANT[1],
-        sc::SAMPLING_RELEVANT[2],
-        sc::SAMPLING_RELEVANT[3],
-        sc::SAMPLING_RELEVANT[4],
-        sc::SAMPLING_RELEVANT[5],
-        sc::SAMPLING_RELEVANT[6],
-        sc::SAMPLING_RELEVANT[7],
-    ],
-    callsite: &START_CALLSITE,
-    kind: tracing_core::metadata::Kind::SPAN,
-};
-impl Callsite for StartCallsite {
-    fn set_interest(&self, _: Interest) {}
-    fn metadata(&self) -> &Metadata<'_> {
-        &START_META
-    }
-}
-
-/// The values of [`START_META`]'s fields, in order.
-const START_FIELDS: usize = 2 + sc::SAMPLING_RELEVANT.len();
+/// The values of a forwarded span's fields ([`FORWARD_FIELDS`]), in order.
+const START_FIELDS: usize = FORWARD_FIELDS.len();
 
 fn kind_str(kind: &opentelemetry::trace::SpanKind) -> &'static str {
     use opentelemetry::trace::SpanKind::*;
@@ -246,23 +216,33 @@ impl<L> GenAiLayer<L> {
     {
         let value = kind_str(kind);
         let mut values = [NONE; START_FIELDS];
-        values[0] = Some(&value as &dyn TracingValue);
-        let set = START_META.fields().value_set_all(&values);
+        values[forward::KIND] = Some(&value as &dyn TracingValue);
+        let set = FALLBACK_META.fields().value_set_all(&values);
         self.otel.on_record(id, &Record::new(&set), ctx);
     }
 
-    /// Gives the inner layer, before its span starts, the kind, the name and the
-    /// sampling-relevant attributes of a new GenAI span (`state.at_start`), so the sampler
-    /// sees them.
-    fn forward_start<S>(&self, id: &Id, state: &SpanRecord, ctx: Context<'_, S>)
-    where
+    /// Hands a new GenAI span to the inner layer under its forwarded callsite (see
+    /// [`forward`]): none of its own field values, but its kind, the conventions' name and
+    /// the sampling-relevant attributes known at creation (`state.at_start`), so the
+    /// OpenTelemetry span's sampler sees them when it starts.
+    fn forward_new_span<S>(
+        &self,
+        attrs: &SpanAttributes<'_>,
+        id: &Id,
+        state: &SpanRecord,
+        ctx: Context<'_, S>,
+    ) where
         S: Subscriber + for<'a> LookupSpan<'a>,
         L: Layer<S>,
     {
+        let meta = state
+            .resolved
+            .as_ref()
+            .map_or(&FALLBACK_META, |r| r.forward);
         let writes = &state.at_start;
         let kind = kind_str(&state.kind());
         let name = writes.name();
-        let mut strings: [&str; sc::SAMPLING_RELEVANT.len()] = [""; sc::SAMPLING_RELEVANT.len()];
+        let mut strings = [""; sc::SAMPLING_RELEVANT.len()];
         let mut given = [false; sc::SAMPLING_RELEVANT.len()];
         for (i, v) in writes.strings() {
             strings[i] = v;
@@ -270,16 +250,23 @@ impl<L> GenAiLayer<L> {
         }
         let port = writes.port();
         let mut values = [NONE; START_FIELDS];
-        values[0] = Some(&kind as &dyn TracingValue);
-        values[1] = name.as_ref().map(|n| n as &dyn TracingValue);
+        values[forward::KIND] = Some(&kind as &dyn TracingValue);
+        values[forward::NAME] = name.as_ref().map(|n| n as &dyn TracingValue);
         for (i, s) in strings.iter().enumerate() {
             if given[i] {
-                values[2 + i] = Some(s as &dyn TracingValue);
+                values[forward::FIRST_ATTRIBUTE + i] = Some(s as &dyn TracingValue);
             }
         }
-        values[2 + PORT] = port.as_ref().map(|p| p as &dyn TracingValue);
-        let set = START_META.fields().value_set_all(&values);
-        self.otel.on_record(id, &Record::new(&set), ctx);
+        values[forward::FIRST_ATTRIBUTE + PORT] = port.as_ref().map(|p| p as &dyn TracingValue);
+        let set = meta.fields().value_set_all(&values);
+        let forwarded = if let Some(parent) = attrs.parent() {
+            SpanAttributes::child_of(parent.clone(), meta, &set)
+        } else if attrs.is_root() {
+            SpanAttributes::new_root(meta, &set)
+        } else {
+            SpanAttributes::new(meta, &set)
+        };
+        self.otel.on_new_span(&forwarded, id, ctx);
     }
 
     /// Exports a closing GenAI span: its final name, attributes, events and status.
@@ -383,28 +370,9 @@ where
             attributes::attribute_of,
         );
         self.config.export.start(&mut state, &self.config.content);
-
-        // Forward the span with no field values: the GenAI layer owns this span's attributes.
-        let fields = meta.fields();
-        let nones = [NONE; 32];
-        let heap;
-        let values: &[Option<&dyn TracingValue>] = if fields.len() <= nones.len() {
-            &nones[..fields.len()]
-        } else {
-            heap = vec![NONE; fields.len()];
-            &heap
-        };
-        let set = fields.value_set_all(values);
-        let forwarded = if let Some(parent) = attrs.parent() {
-            SpanAttributes::child_of(parent.clone(), meta, &set)
-        } else if attrs.is_root() {
-            SpanAttributes::new_root(meta, &set)
-        } else {
-            SpanAttributes::new(meta, &set)
-        };
-        self.otel.on_new_span(&forwarded, id, ctx.clone());
-        // Then what a sampler decides on, while the OpenTelemetry span is still a builder.
-        self.forward_start(id, &state, ctx.clone());
+        // The span goes to the inner layer with what a sampler decides on, and without its
+        // own field values: the GenAI layer owns this span's attributes.
+        self.forward_new_span(attrs, id, &state, ctx.clone());
         if let Some(span) = ctx.span(id) {
             // Counted before the span's id is handed back to the application, so any later
             // record/close of this span sees a non-zero count.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use tracing_core::Metadata;
 use tracing_core::callsite::Identifier;
@@ -106,13 +106,20 @@ pub(crate) fn is_legacy_indexed(name: &str) -> bool {
 pub(crate) struct CallsiteFields {
     callsite: Identifier,
     slots: Box<[Slot]>,
+    /// The callsite the span is forwarded to the inner layer under (see [`super::forward`]).
+    pub(crate) forward: &'static Metadata<'static>,
 }
 
 impl CallsiteFields {
     /// Resolves the fields of `meta`: through the aliases of the rule that matched it first,
     /// then the layer's table.
-    fn new(meta: &Metadata<'_>, aliases: &AliasTable, rule: Option<&SpanRule>) -> Self {
+    fn new(
+        meta: &'static Metadata<'static>,
+        aliases: &AliasTable,
+        rule: Option<&SpanRule>,
+    ) -> Self {
         CallsiteFields {
+            forward: super::forward::forward_metadata(meta),
             callsite: meta.callsite(),
             slots: meta
                 .fields()
@@ -165,22 +172,26 @@ impl CallsiteCache {
     /// The resolved fields of `meta`'s callsite, resolved on first use.
     pub(crate) fn get(
         &self,
-        meta: &Metadata<'_>,
+        meta: &'static Metadata<'static>,
         aliases: &AliasTable,
         rule: Option<&SpanRule>,
     ) -> Arc<CallsiteFields> {
         let id = meta.callsite();
-        if let Ok(map) = self.map.read()
-            && let Some(found) = map.get(&id)
+        // A poisoned lock (a panic while inserting) leaves a usable map: recovered, so a
+        // callsite is still resolved (and its forwarded callsite made) once.
+        if let Some(found) = self
+            .map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
         {
             return Arc::clone(found);
         }
-        let fields = Arc::new(CallsiteFields::new(meta, aliases, rule));
-        match self.map.write() {
-            Ok(mut map) => Arc::clone(map.entry(id).or_insert(fields)),
-            // A poisoned lock only loses the cache, never the span.
-            Err(_) => fields,
-        }
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        let entry = map
+            .entry(id)
+            .or_insert_with(|| Arc::new(CallsiteFields::new(meta, aliases, rule)));
+        Arc::clone(entry)
     }
 
     /// Forgets every resolved callsite (the alias table changed).

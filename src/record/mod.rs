@@ -10,6 +10,7 @@
 //!   messages (only when capture is on);
 //! - [`inherit`]: correlation fields copied from ancestor spans;
 //! - [`error_event`]: ERROR events that mark the span failed;
+//! - [`forward`]: the synthetic callsite a GenAI span is forwarded to the inner layer under;
 //! - [`start`]: what was given to OpenTelemetry when the span started (name and
 //!   sampling-relevant attributes), so it is not written twice;
 //! - [`SpanRecord`]: the crate-private per-span record: the public [`GenAiSpan`] state plus the
@@ -20,6 +21,7 @@ pub(crate) mod callsite;
 pub(crate) mod capture;
 pub(crate) mod content;
 pub(crate) mod error_event;
+pub(crate) mod forward;
 pub(crate) mod inherit;
 pub(crate) mod legacy;
 pub(crate) mod raw;

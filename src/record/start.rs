@@ -57,6 +57,7 @@ impl StartWrites {
         true
     }
 
+    #[inline]
     fn slot(&self, slot: usize) -> Option<&str> {
         if self.written & (1 << slot) == 0 {
             return None;
@@ -90,6 +91,15 @@ impl StartWrites {
         self.slot(NAME)
     }
 
+    /// The string value written for `SAMPLING_RELEVANT[key]`.
+    #[inline]
+    pub(crate) fn get(&self, key: usize) -> Option<&str> {
+        if key == PORT {
+            return None;
+        }
+        self.slot(1 + key)
+    }
+
     /// The string values written, with their index in `SAMPLING_RELEVANT`.
     pub(crate) fn strings(&self) -> impl Iterator<Item = (usize, &str)> {
         (0..sc::SAMPLING_RELEVANT.len()).filter_map(|i| self.slot(1 + i).map(|v| (i, v)))
@@ -98,6 +108,17 @@ impl StartWrites {
     /// `server.port`, if written.
     pub(crate) fn port(&self) -> Option<i64> {
         self.port
+    }
+
+    /// What was written, as attributes (for the events of a span whose close-time
+    /// attributes leave them out).
+    pub(crate) fn key_values(&self) -> impl Iterator<Item = KeyValue> + '_ {
+        self.strings()
+            .map(|(i, v)| KeyValue::new(sc::SAMPLING_RELEVANT[i], v.to_string()))
+            .chain(
+                self.port
+                    .map(|p| KeyValue::new(sc::SAMPLING_RELEVANT[PORT], p)),
+            )
     }
 
     /// Whether `kv` was written at start with this very value (so writing it again would
