@@ -15,7 +15,7 @@ use tracing::Instrument;
 use super::metrics::DurationMetric;
 use super::propagation;
 use super::request::RequestFacts;
-use super::span::{self, Context, Outcome, Side};
+use super::span::{self, Context, Network, Outcome, Side};
 use crate::semconv as sc;
 
 /// An rmcp client [`Peer`] whose every request is an `mcp.client` span (kind `CLIENT`), a
@@ -64,7 +64,7 @@ use crate::semconv as sc;
 pub struct TracedClient {
     peer: Peer<RoleClient>,
     trace_context: bool,
-    transport: Option<&'static str>,
+    network: Network,
     session_id: Option<String>,
     metric: DurationMetric,
 }
@@ -83,7 +83,7 @@ impl TracedClient {
         TracedClient {
             peer,
             trace_context: true,
-            transport: Some(sc::NETWORK_TRANSPORT_PIPE),
+            network: Network::PIPE,
             session_id: None,
             metric: client_metric(&DurationMetric::global_meter()),
         }
@@ -115,7 +115,7 @@ impl TracedClient {
     /// # }
     /// ```
     pub fn with_network_transport(mut self, transport: Option<&'static str>) -> Self {
-        self.transport = transport;
+        self.network.transport = transport;
         self
     }
 
@@ -184,7 +184,7 @@ impl TracedClient {
                 .peer
                 .peer_info()
                 .map(|info| info.protocol_version.to_string()),
-            transport: self.transport,
+            network: self.network,
         };
         let span = span::start(Side::Client, &facts, &cx);
         let mut options = PeerRequestOptions::no_options();

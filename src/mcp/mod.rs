@@ -47,6 +47,8 @@
 //! requests sent on the peer directly.
 
 mod client;
+mod handler;
+mod http;
 mod metrics;
 mod propagation;
 mod request;
