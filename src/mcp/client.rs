@@ -13,6 +13,7 @@ use rmcp::service::{Peer, PeerRequestOptions, RoleClient, ServiceError};
 use tracing::Instrument;
 
 use super::metrics::DurationMetric;
+use super::client_session::SharedSession;
 use super::propagation;
 use super::request::RequestFacts;
 use super::span::{self, Context, Network, Outcome, Side};
@@ -66,6 +67,7 @@ pub struct TracedClient {
     trace_context: bool,
     network: Network,
     session_id: Option<String>,
+    session: Option<SharedSession>,
     metric: DurationMetric,
 }
 
@@ -85,6 +87,7 @@ impl TracedClient {
             trace_context: true,
             network: Network::PIPE,
             session_id: None,
+            session: None,
             metric: client_metric(&DurationMetric::global_meter()),
         }
     }
@@ -116,6 +119,33 @@ impl TracedClient {
     /// ```
     pub fn with_network_transport(mut self, transport: Option<&'static str>) -> Self {
         self.network.transport = transport;
+        self
+    }
+
+    /// The session runs over streamable HTTP: `network.transport = tcp` and
+    /// `network.protocol.name = http` (what [`TracedClientService::over_streamable_http`]
+    /// sets on the clients it makes).
+    ///
+    /// [`TracedClientService::over_streamable_http`]: super::TracedClientService::over_streamable_http
+    ///
+    /// ```no_run
+    /// # fn f(client: tracing_genai::mcp::TracedClient) {
+    /// let client = client.over_streamable_http();
+    /// # drop(client);
+    /// # }
+    /// ```
+    pub fn over_streamable_http(self) -> Self {
+        self.with_network(Network::HTTP)
+    }
+
+    pub(super) fn with_network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// Shares the session state of a [`TracedClientService`](super::TracedClientService).
+    pub(super) fn with_session(mut self, session: SharedSession) -> Self {
+        self.session = Some(session);
         self
     }
 
@@ -177,13 +207,26 @@ impl TracedClient {
         let facts = serde_json::to_value(&request)
             .map(|v| RequestFacts::from_json(&v))
             .unwrap_or_default();
+        let mut protocol_version = self
+            .peer
+            .peer_info()
+            .map(|info| info.protocol_version.to_string());
+        let mut session_id = self.session_id.clone();
+        if let Some(session) = &self.session {
+            let mut state = session.lock();
+            if protocol_version.is_some() {
+                state.protocol_version.clone_from(&protocol_version);
+            } else {
+                protocol_version.clone_from(&state.protocol_version);
+            }
+            if session_id.is_none() {
+                session_id.clone_from(&state.session_id);
+            }
+        }
         let cx = Context {
             request_id: None,
-            session_id: self.session_id.clone(),
-            protocol_version: self
-                .peer
-                .peer_info()
-                .map(|info| info.protocol_version.to_string()),
+            session_id,
+            protocol_version,
             network: self.network,
         };
         let span = span::start(Side::Client, &facts, &cx);

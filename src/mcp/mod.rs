@@ -47,6 +47,7 @@
 //! requests sent on the peer directly.
 
 mod client;
+mod client_session;
 mod handler;
 mod http;
 mod metrics;
@@ -56,4 +57,5 @@ mod server;
 mod span;
 
 pub use client::TracedClient;
+pub use client_session::TracedClientService;
 pub use server::TracedServer;

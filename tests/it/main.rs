@@ -53,6 +53,8 @@ mod http_streaming;
 mod mapper;
 #[cfg(feature = "rmcp")]
 mod mcp;
+#[cfg(feature = "rmcp")]
+mod mcp_http;
 #[cfg(feature = "otlp-http")]
 mod memory_bounded;
 mod metrics;

@@ -26,7 +26,7 @@ use crate::support::*;
 /// The server under test: tools `add` (sums `a` and `b`) and `fail` (a tool error), and one
 /// text resource.
 #[derive(Clone)]
-struct Tools;
+pub(crate) struct Tools;
 
 fn tool(name: &'static str) -> Tool {
     let schema: serde_json::Map<String, serde_json::Value> =
@@ -91,7 +91,7 @@ impl ServerHandler for Tools {
     }
 }
 
-fn args(a: i64, b: i64) -> serde_json::Map<String, serde_json::Value> {
+pub(crate) fn args(a: i64, b: i64) -> serde_json::Map<String, serde_json::Value> {
     serde_json::from_value(serde_json::json!({"a": a, "b": b})).unwrap()
 }
 
