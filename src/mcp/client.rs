@@ -12,8 +12,8 @@ use rmcp::model::{
 use rmcp::service::{Peer, PeerRequestOptions, RoleClient, ServiceError};
 use tracing::Instrument;
 
-use super::metrics::DurationMetric;
 use super::client_session::SharedSession;
+use super::metrics::DurationMetric;
 use super::propagation;
 use super::request::RequestFacts;
 use super::span::{self, Context, Network, Outcome, Side};

@@ -133,6 +133,28 @@ impl<S> TracedClientService<S> {
         self
     }
 
+    /// Wraps the HTTP client of rmcp's streamable HTTP client transport (a `reqwest::Client`,
+    /// ...) so that this session learns its `Mcp-Session-Id`: `mcp.session.id` of its
+    /// clients' spans (feature `rmcp-streamable-http`).
+    ///
+    /// ```no_run
+    /// # fn f(http: impl rmcp::transport::streamable_http_client::StreamableHttpClient) {
+    /// use rmcp::transport::StreamableHttpClientTransport;
+    /// use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    ///
+    /// let service = tracing_genai::mcp::TracedClientService::new(()).over_streamable_http();
+    /// let transport = StreamableHttpClientTransport::with_client(
+    ///     service.streamable_http_client(http),
+    ///     StreamableHttpClientTransportConfig::with_uri("http://127.0.0.1:8000/mcp"),
+    /// );
+    /// # drop((service, transport));
+    /// # }
+    /// ```
+    #[cfg(feature = "rmcp-streamable-http")]
+    pub fn streamable_http_client<C>(&self, client: C) -> super::SessionIdClient<C> {
+        super::SessionIdClient::new(client, self.shared.clone())
+    }
+
     /// A [`TracedClient`] for the running session's peer (`running.peer().clone()`), sharing
     /// this session's network attributes, meter, protocol version and session id.
     ///

@@ -50,6 +50,8 @@ mod client;
 mod client_session;
 mod handler;
 mod http;
+#[cfg(feature = "rmcp-streamable-http")]
+mod http_client;
 mod metrics;
 mod propagation;
 mod request;
@@ -58,4 +60,6 @@ mod span;
 
 pub use client::TracedClient;
 pub use client_session::TracedClientService;
+#[cfg(feature = "rmcp-streamable-http")]
+pub use http_client::SessionIdClient;
 pub use server::TracedServer;

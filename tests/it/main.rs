@@ -53,7 +53,7 @@ mod http_streaming;
 mod mapper;
 #[cfg(feature = "rmcp")]
 mod mcp;
-#[cfg(feature = "rmcp")]
+#[cfg(feature = "rmcp-streamable-http")]
 mod mcp_http;
 #[cfg(feature = "otlp-http")]
 mod memory_bounded;

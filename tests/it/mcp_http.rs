@@ -11,6 +11,7 @@ use opentelemetry_sdk::trace::SpanData;
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, ReadResourceRequestParams};
 use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tracing::Instrument;
@@ -63,13 +64,14 @@ fn mcp_over_streamable_http_one_trace_session_id_and_session_durations() {
                 .await;
         });
 
-        let transport = StreamableHttpClientTransport::from_uri(format!("http://{addr}/mcp"));
-        let running = TracedClientService::new(())
+        let service = TracedClientService::new(())
             .with_meter(&meter)
-            .over_streamable_http()
-            .serve(transport)
-            .await
-            .unwrap();
+            .over_streamable_http();
+        let transport = StreamableHttpClientTransport::with_client(
+            service.streamable_http_client(reqwest::Client::new()),
+            StreamableHttpClientTransportConfig::with_uri(format!("http://{addr}/mcp")),
+        );
+        let running = service.serve(transport).await.unwrap();
         let client = running.service().client(running.peer().clone());
         let agent = tracing::info_span!(
             "agent",
@@ -103,8 +105,7 @@ fn mcp_over_streamable_http_one_trace_session_id_and_session_durations() {
         // the session is dropped when its serving task ends.
         running.cancel().await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while total(&h, sc::METRIC_MCP_SERVER_SESSION_DURATION) == 0 && Instant::now() < deadline
-        {
+        while total(&h, sc::METRIC_MCP_SERVER_SESSION_DURATION) == 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let _ = stop.send(());
@@ -120,7 +121,12 @@ fn mcp_over_streamable_http_one_trace_session_id_and_session_durations() {
     let trace = agent.span_context.trace_id();
     let clients = spans_named(&spans, "tools/call add", SpanKind::Client);
     let servers = spans_named(&spans, "tools/call add", SpanKind::Server);
-    assert_eq!((clients.len(), servers.len()), (2, 2), "{:?}", names(&spans));
+    assert_eq!(
+        (clients.len(), servers.len()),
+        (2, 2),
+        "{:?}",
+        names(&spans)
+    );
     let mut pairs = Vec::new();
     for server in servers {
         // Each server span is the child of exactly one client span, all in the agent's trace.
@@ -172,7 +178,10 @@ fn mcp_over_streamable_http_one_trace_session_id_and_session_durations() {
         (sc::NETWORK_PROTOCOL_NAME, "http"),
     ]);
     assert_eq!(add.count, 2);
-    assert!(!add.attrs.contains_key(sc::MCP_SESSION_ID), "high cardinality");
+    assert!(
+        !add.attrs.contains_key(sc::MCP_SESSION_ID),
+        "high cardinality"
+    );
 
     // One session on each side, ended by the client's cancel.
     for name in [
@@ -192,7 +201,10 @@ fn mcp_over_streamable_http_one_trace_session_id_and_session_durations() {
             "{name}"
         );
         assert_eq!(
-            point.attrs.get(sc::NETWORK_PROTOCOL_NAME).map(String::as_str),
+            point
+                .attrs
+                .get(sc::NETWORK_PROTOCOL_NAME)
+                .map(String::as_str),
             Some("http"),
             "{name}"
         );
