@@ -138,7 +138,7 @@ impl<S> TracedClientService<S> {
     /// clients' spans (feature `rmcp-streamable-http`).
     ///
     /// ```no_run
-    /// # fn f(http: impl rmcp::transport::streamable_http_client::StreamableHttpClient) {
+    /// # fn f(http: impl rmcp::transport::streamable_http_client::StreamableHttpClient + Sync) {
     /// use rmcp::transport::StreamableHttpClientTransport;
     /// use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
     ///

@@ -51,6 +51,7 @@ fn protocol_version(version: http::Version) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::semconv as sc;
 
@@ -63,7 +64,7 @@ mod tests {
             .header("Mcp-Session-Id", "abc")
             .body(())
             .map(http::Request::into_parts)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         extensions.insert(parts);
         let facts = request_facts(&extensions);
         assert_eq!(

@@ -33,7 +33,7 @@ type PostResult<E> = Result<StreamableHttpPostResponse, StreamableHttpError<E>>;
 /// use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 /// use tracing_genai::mcp::TracedClientService;
 ///
-/// # async fn run(http: impl rmcp::transport::streamable_http_client::StreamableHttpClient) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run(http: impl rmcp::transport::streamable_http_client::StreamableHttpClient + Sync) -> Result<(), Box<dyn std::error::Error>> {
 /// let service = TracedClientService::new(()).over_streamable_http();
 /// let transport = StreamableHttpClientTransport::with_client(
 ///     service.streamable_http_client(http), // e.g. a `reqwest::Client`
