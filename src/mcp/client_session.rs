@@ -3,10 +3,9 @@
 //!
 //! A [`TracedClient`] wraps a [`Peer`], which is a cloneable handle and does not end with the
 //! session. What does end with it is the client's service (the `()` or
-//! [`ClientHandler`](rmcp::ClientHandler) given to `serve`): rmcp drops it when the running
-//! service's task ends (`cancel()`, `close()`, dropping the `RunningService`, or the server
-//! closing the transport). This wrapper records the session histogram at that point, and
-//! hands out [`TracedClient`]s that share its session state.
+//! [`ClientHandler`](rmcp::ClientHandler) given to `serve`), shared by the `RunningService`
+//! and its serving task and dropped when both are gone. This wrapper records the session
+//! histogram at that point, and hands out [`TracedClient`]s that share its session state.
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -42,11 +41,13 @@ impl SharedSession {
 }
 
 /// A client [`Service`] (the `()` or [`ClientHandler`](rmcp::ClientHandler) given to
-/// `serve`) that records `mcp.client.session.duration` (s) when the session ends: when rmcp
-/// drops the service, that is when the running service's task ends (`cancel()`, `close()`,
-/// dropping the `RunningService`, or a closed transport). The duration runs from the
-/// wrapping (just before `serve`, which sends `initialize`) to that point; the attributes are
-/// `mcp.protocol.version` (as learnt by its clients) and `network.*`.
+/// `serve`) that records `mcp.client.session.duration` (s) when the session ends, that is
+/// when rmcp drops the service: the `RunningService` and its serving task share it, so on
+/// `cancel()` or when `waiting()` returns (both consume the `RunningService`), or when the
+/// `RunningService` is dropped (after `close()`, or anytime: the task is then cancelled). The
+/// duration runs from the wrapping (just before `serve`, which sends `initialize`) to that
+/// point; the attributes are `mcp.protocol.version` (as learnt by its clients) and
+/// `network.*`. Not `error.type`: rmcp does not tell the service why the session ended.
 ///
 /// Its [`client`](Self::client) method makes a [`TracedClient`] for the running session's
 /// peer, with the same network attributes and meter and the session's protocol version and

@@ -55,6 +55,8 @@ mod mapper;
 mod mcp;
 #[cfg(feature = "rmcp-streamable-http")]
 mod mcp_http;
+#[cfg(feature = "rmcp")]
+mod mcp_session;
 #[cfg(feature = "otlp-http")]
 mod memory_bounded;
 mod metrics;
