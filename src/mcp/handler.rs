@@ -1,6 +1,6 @@
-//! [`TracedServer`] as an rmcp [`ServerHandler`]: every request method of the wrapped
-//! handler runs in an `mcp.server` span; the other methods (server info, negotiation, tool
-//! lookup, notifications) are forwarded unchanged.
+//! [`TracedServer`] as an rmcp [`ServerHandler`]: every request and notification method of
+//! the wrapped handler runs in an `mcp.server` span; the other methods (server info,
+//! negotiation, tool lookup, `subscriptions/listen`) are forwarded unchanged.
 //!
 //! Being a `ServerHandler` (rather than a plain `Service`) is what rmcp's streamable HTTP
 //! server requires of the handlers its factory builds; rmcp's own `Service` implementation
@@ -168,7 +168,10 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         notification: CancelledNotificationParam,
         context: NotificationContext<RoleServer>,
     ) {
-        self.inner.on_cancelled(notification, context).await
+        let params = serde_json::to_value(&notification).ok();
+        let call = self.begin_notification("notifications/cancelled", params, &context);
+        self.finish_notification(call, self.inner.on_cancelled(notification, context))
+            .await
     }
 
     async fn on_progress(
@@ -176,15 +179,22 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         notification: ProgressNotificationParam,
         context: NotificationContext<RoleServer>,
     ) {
-        self.inner.on_progress(notification, context).await
+        let params = serde_json::to_value(&notification).ok();
+        let call = self.begin_notification("notifications/progress", params, &context);
+        self.finish_notification(call, self.inner.on_progress(notification, context))
+            .await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        self.inner.on_initialized(context).await
+        let call = self.begin_notification("notifications/initialized", None, &context);
+        self.finish_notification(call, self.inner.on_initialized(context))
+            .await
     }
 
     async fn on_roots_list_changed(&self, context: NotificationContext<RoleServer>) {
-        self.inner.on_roots_list_changed(context).await
+        let call = self.begin_notification("notifications/roots/list_changed", None, &context);
+        self.finish_notification(call, self.inner.on_roots_list_changed(context))
+            .await
     }
 
     async fn on_custom_notification(
@@ -192,8 +202,12 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         notification: CustomNotification,
         context: NotificationContext<RoleServer>,
     ) {
-        self.inner
-            .on_custom_notification(notification, context)
-            .await
+        let method = notification.method.clone();
+        let call = self.begin_notification(&method, notification.params.clone(), &context);
+        self.finish_notification(
+            call,
+            self.inner.on_custom_notification(notification, context),
+        )
+        .await
     }
 }

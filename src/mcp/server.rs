@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use opentelemetry::metrics::Meter;
 use rmcp::ErrorData;
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::model::{Extensions, NotificationMetaObject};
+use rmcp::service::{NotificationContext, Peer, RequestContext, RoleServer};
 use serde_json::Value;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -158,12 +159,46 @@ impl<S> TracedServer<S> {
         params: Option<Value>,
         context: &RequestContext<RoleServer>,
     ) -> Call {
+        let incoming = Incoming {
+            request_id: Some(context.id.to_string()),
+            meta: &context.meta,
+            extension_meta: None,
+            extensions: &context.extensions,
+            peer: &context.peer,
+        };
+        self.begin_incoming(method, params, incoming)
+    }
+
+    /// Starts the span of one notification (no `jsonrpc.request.id`). Its trace context is in
+    /// the context's `meta`, or where rmcp 3.11 leaves it: in the context's extensions (its
+    /// notification loop moves the extensions out before taking the meta from them).
+    pub(super) fn begin_notification(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        context: &NotificationContext<RoleServer>,
+    ) -> Call {
+        let extension_meta = context
+            .extensions
+            .get::<NotificationMetaObject>()
+            .map(|m| &***m);
+        let incoming = Incoming {
+            request_id: None,
+            meta: &context.meta,
+            extension_meta,
+            extensions: &context.extensions,
+            peer: &context.peer,
+        };
+        self.begin_incoming(method, params, incoming)
+    }
+
+    fn begin_incoming(&self, method: &str, params: Option<Value>, context: Incoming<'_>) -> Call {
         let started = Instant::now();
         let facts = RequestFacts::from_json(&serde_json::json!({
             "method": method,
             "params": params,
         }));
-        let http = http::request_facts(&context.extensions);
+        let http = http::request_facts(context.extensions);
         let network = http.as_ref().map_or(self.network, |h| h.network);
         let mut state = self.state();
         state.network = Some(network);
@@ -183,13 +218,15 @@ impl<S> TracedServer<S> {
         };
         drop(state);
         let cx = Context {
-            request_id: Some(context.id.to_string()),
+            request_id: context.request_id,
             session_id: http.and_then(|h| h.session_id),
             protocol_version,
             network,
         };
         let span = span::start(Side::Server, &facts, &cx);
-        if let Some(parent) = propagation::extract(&context.meta) {
+        let parent = propagation::extract(context.meta)
+            .or_else(|| context.extension_meta.and_then(propagation::extract));
+        if let Some(parent) = parent {
             // Fails only for a span without OpenTelemetry state (no layer): nothing to do.
             let _ = span.set_parent(parent);
         }
@@ -237,6 +274,30 @@ impl<S> TracedServer<S> {
             .record_operation(started.elapsed(), &facts, &cx, &outcome);
         response
     }
+
+    /// Runs a notification handler in the span of `call` (no outcome: notifications have no
+    /// response), then records the operation histogram.
+    pub(super) async fn finish_notification(&self, call: Call, future: impl Future<Output = ()>) {
+        let Call {
+            started,
+            facts,
+            cx,
+            span,
+        } = call;
+        future.instrument(span.clone()).await;
+        drop(span);
+        self.operation
+            .record_operation(started.elapsed(), &facts, &cx, &Outcome::default());
+    }
+}
+
+/// What a request and a notification context have in common.
+struct Incoming<'a> {
+    request_id: Option<String>,
+    meta: &'a serde_json::Map<String, Value>,
+    extension_meta: Option<&'a serde_json::Map<String, Value>>,
+    extensions: &'a Extensions,
+    peer: &'a Peer<RoleServer>,
 }
 
 /// One request in flight: its span and what the histogram needs.
