@@ -1,7 +1,8 @@
 //! Run with: cargo run --example mcp_tools --features rmcp
 //!
 //! An agent calls a tool over the Model Context Protocol: an `invoke_agent` span, inside it
-//! `tools/list` and `tools/call get_weather` as `mcp.client` spans ([`TracedClient`]), each
+//! `tools/list` and `tools/call get_weather` as `mcp.client` spans ([`TracedClient`](tracing_genai::mcp::TracedClient), made by
+//! [`TracedClientService`]), each
 //! with its `mcp.server` span from the in-process rmcp server ([`TracedServer`]) as a child,
 //! in one trace: the client puts the W3C trace context into `params._meta`, the server takes
 //! it out. Offline: the server runs on a duplex stream in the same process.
@@ -22,7 +23,7 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler, ServiceExt};
 use tracing::Instrument;
-use tracing_genai::mcp::{TracedClient, TracedServer};
+use tracing_genai::mcp::{TracedClientService, TracedServer};
 
 /// The MCP server: one tool, `get_weather`.
 #[derive(Clone)]
@@ -78,8 +79,9 @@ async fn main() {
         let running = TracedServer::new(Weather).serve(server_io).await.unwrap();
         running.waiting().await.unwrap();
     });
-    let running = ().serve(client_io).await.unwrap();
-    let client = TracedClient::new(running.peer().clone());
+    // The client's service records `mcp.client.session.duration` when the session ends.
+    let running = TracedClientService::new(()).serve(client_io).await.unwrap();
+    let client = running.service().client(running.peer().clone());
 
     let agent = tracing_genai::agent_span!("travel_planner");
     async {

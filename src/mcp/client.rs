@@ -4,18 +4,19 @@ use std::time::Instant;
 
 use opentelemetry::metrics::Meter;
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, CallToolResult, ClientRequest, GetPromptRequest,
-    GetPromptRequestParams, GetPromptResult, ListToolsRequest, ListToolsResult,
-    PaginatedRequestParams, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResult,
-    RequestMetaObject, ServerResult,
+    CallToolRequest, CallToolRequestParams, CallToolResult, ClientNotification, ClientRequest,
+    GetMeta, GetPromptRequest, GetPromptRequestParams, GetPromptResult, ListToolsRequest,
+    ListToolsResult, PaginatedRequestParams, ReadResourceRequest, ReadResourceRequestParams,
+    ReadResourceResult, RequestMetaObject, ServerResult,
 };
 use rmcp::service::{Peer, PeerRequestOptions, RoleClient, ServiceError};
 use tracing::Instrument;
 
+use super::client_session::SharedSession;
 use super::metrics::DurationMetric;
 use super::propagation;
 use super::request::RequestFacts;
-use super::span::{self, Context, Outcome, Side};
+use super::span::{self, Context, Network, Outcome, Side};
 use crate::semconv as sc;
 
 /// An rmcp client [`Peer`] whose every request is an `mcp.client` span (kind `CLIENT`), a
@@ -64,8 +65,9 @@ use crate::semconv as sc;
 pub struct TracedClient {
     peer: Peer<RoleClient>,
     trace_context: bool,
-    transport: Option<&'static str>,
+    network: Network,
     session_id: Option<String>,
+    session: Option<SharedSession>,
     metric: DurationMetric,
 }
 
@@ -83,8 +85,9 @@ impl TracedClient {
         TracedClient {
             peer,
             trace_context: true,
-            transport: Some(sc::NETWORK_TRANSPORT_PIPE),
+            network: Network::PIPE,
             session_id: None,
+            session: None,
             metric: client_metric(&DurationMetric::global_meter()),
         }
     }
@@ -115,7 +118,34 @@ impl TracedClient {
     /// # }
     /// ```
     pub fn with_network_transport(mut self, transport: Option<&'static str>) -> Self {
-        self.transport = transport;
+        self.network.transport = transport;
+        self
+    }
+
+    /// The session runs over streamable HTTP: `network.transport = tcp` and
+    /// `network.protocol.name = http` (what [`TracedClientService::over_streamable_http`]
+    /// sets on the clients it makes).
+    ///
+    /// [`TracedClientService::over_streamable_http`]: super::TracedClientService::over_streamable_http
+    ///
+    /// ```no_run
+    /// # fn f(client: tracing_genai::mcp::TracedClient) {
+    /// let client = client.over_streamable_http();
+    /// # drop(client);
+    /// # }
+    /// ```
+    pub fn over_streamable_http(self) -> Self {
+        self.with_network(Network::HTTP)
+    }
+
+    pub(super) fn with_network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// Shares the session state of a [`TracedClientService`](super::TracedClientService).
+    pub(super) fn with_session(mut self, session: SharedSession) -> Self {
+        self.session = Some(session);
         self
     }
 
@@ -177,15 +207,7 @@ impl TracedClient {
         let facts = serde_json::to_value(&request)
             .map(|v| RequestFacts::from_json(&v))
             .unwrap_or_default();
-        let cx = Context {
-            request_id: None,
-            session_id: self.session_id.clone(),
-            protocol_version: self
-                .peer
-                .peer_info()
-                .map(|info| info.protocol_version.to_string()),
-            transport: self.transport,
-        };
+        let cx = self.context();
         let span = span::start(Side::Client, &facts, &cx);
         let mut options = PeerRequestOptions::no_options();
         if self.trace_context {
@@ -209,6 +231,79 @@ impl TracedClient {
             Err(ServiceError::McpError(error)) => {
                 span::record_rpc_error(&span, error.code.0, &error.message)
             }
+            Err(error) => span::record_failure(&span, service_error_type(error), error),
+        };
+        drop(span);
+        self.metric
+            .record_operation(started.elapsed(), &facts, &cx, &outcome);
+        result
+    }
+
+    /// The per-request facts of the session: protocol version (learnt from the peer, shared
+    /// with the session), session id, network.
+    fn context(&self) -> Context {
+        let mut protocol_version = self
+            .peer
+            .peer_info()
+            .map(|info| info.protocol_version.to_string());
+        let mut session_id = self.session_id.clone();
+        if let Some(session) = &self.session {
+            let mut state = session.lock();
+            if protocol_version.is_some() {
+                state.protocol_version.clone_from(&protocol_version);
+            } else {
+                protocol_version.clone_from(&state.protocol_version);
+            }
+            if session_id.is_none() {
+                session_id.clone_from(&state.session_id);
+            }
+        }
+        Context {
+            request_id: None,
+            session_id,
+            protocol_version,
+            network: self.network,
+        }
+    }
+
+    /// Sends a notification (`notifications/cancelled`, `notifications/progress`, ...) in an
+    /// `mcp.client` span, with the W3C trace context in its `params._meta` (unless turned off
+    /// with [`with_trace_context`](Self::with_trace_context)), and the operation histogram.
+    ///
+    /// # Errors
+    ///
+    /// The peer's [`ServiceError`]: a closed transport.
+    ///
+    /// ```no_run
+    /// use rmcp::model::{CancelledNotification, CancelledNotificationParam, ClientNotification, RequestId};
+    /// # async fn f(client: tracing_genai::mcp::TracedClient) -> Result<(), rmcp::ServiceError> {
+    /// let params = CancelledNotificationParam::new(Some(RequestId::Number(7)), None);
+    /// let cancelled = ClientNotification::CancelledNotification(CancelledNotification::new(params));
+    /// client.send_notification(cancelled).await?; // span `notifications/cancelled`
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_notification(
+        &self,
+        mut notification: ClientNotification,
+    ) -> Result<(), ServiceError> {
+        let started = Instant::now();
+        let facts = serde_json::to_value(&notification)
+            .map(|v| RequestFacts::from_json(&v))
+            .unwrap_or_default();
+        let cx = self.context();
+        let span = span::start(Side::Client, &facts, &cx);
+        if self.trace_context {
+            let meta: &mut serde_json::Map<String, serde_json::Value> = notification.get_meta_mut();
+            meta.extend(propagation::inject(&span));
+        }
+        let result = self
+            .peer
+            .send_notification(notification)
+            .instrument(span.clone())
+            .await;
+        let outcome = match &result {
+            Ok(()) => Outcome::default(),
             Err(error) => span::record_failure(&span, service_error_type(error), error),
         };
         drop(span);

@@ -1,5 +1,6 @@
 //! The MCP duration histograms (`mcp.client.operation.duration`,
-//! `mcp.server.operation.duration`, `mcp.server.session.duration`, unit `s`).
+//! `mcp.server.operation.duration`, `mcp.client.session.duration`,
+//! `mcp.server.session.duration`, unit `s`).
 //!
 //! The GenAI layer's metrics are derived from spans; the MCP histograms are recorded here on
 //! an [`opentelemetry::metrics::Meter`]: by default the global meter
@@ -12,7 +13,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Histogram, Meter};
 
 use super::request::RequestFacts;
-use super::span::{Context, Outcome};
+use super::span::{Context, Network, Outcome};
 use crate::semconv as sc;
 
 /// One duration histogram.
@@ -40,7 +41,7 @@ impl DurationMetric {
 
     /// Records one operation: `mcp.method.name`, `error.type`, `gen_ai.tool.name` /
     /// `gen_ai.operation.name` for tool calls, `gen_ai.prompt.name`, `mcp.protocol.version`,
-    /// `network.transport`.
+    /// `network.*`.
     pub(crate) fn record_operation(
         &self,
         elapsed: Duration,
@@ -62,8 +63,8 @@ impl DurationMetric {
         if let Some(version) = &cx.protocol_version {
             attrs.push(KeyValue::new(sc::MCP_PROTOCOL_VERSION, version.clone()));
         }
-        if let Some(transport) = cx.transport {
-            attrs.push(KeyValue::new(sc::NETWORK_TRANSPORT, transport));
+        for (key, value) in cx.network.key_values() {
+            attrs.push(KeyValue::new(key, value));
         }
         if let Some(error) = &outcome.error_type {
             attrs.push(KeyValue::new(sc::ERROR_TYPE, error.clone()));
@@ -71,20 +72,20 @@ impl DurationMetric {
         self.histogram.record(elapsed.as_secs_f64(), &attrs);
     }
 
-    /// Records one session: `mcp.protocol.version`, `network.transport`, `error.type`.
+    /// Records one session: `mcp.protocol.version`, `network.*`, `error.type`.
     pub(crate) fn record_session(
         &self,
         elapsed: Duration,
         protocol_version: Option<String>,
-        transport: Option<&'static str>,
+        network: Network,
         error_type: Option<String>,
     ) {
-        let mut attrs = Vec::with_capacity(3);
+        let mut attrs = Vec::with_capacity(5);
         if let Some(v) = protocol_version {
             attrs.push(KeyValue::new(sc::MCP_PROTOCOL_VERSION, v));
         }
-        if let Some(t) = transport {
-            attrs.push(KeyValue::new(sc::NETWORK_TRANSPORT, t));
+        for (key, value) in network.key_values() {
+            attrs.push(KeyValue::new(key, value));
         }
         if let Some(e) = error_type {
             attrs.push(KeyValue::new(sc::ERROR_TYPE, e));

@@ -35,8 +35,46 @@ pub(crate) struct Context {
     pub(crate) session_id: Option<String>,
     /// `mcp.protocol.version`.
     pub(crate) protocol_version: Option<String>,
-    /// `network.transport`.
+    /// `network.transport`, `network.protocol.name`, `network.protocol.version`.
+    pub(crate) network: Network,
+}
+
+/// The `network.*` attributes of a transport (`mcp.network.protocol.attributes`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Network {
+    /// `network.transport`: `pipe` (stdio) or `tcp` (HTTP).
     pub(crate) transport: Option<&'static str>,
+    /// `network.protocol.name`: `http` over streamable HTTP.
+    pub(crate) protocol: Option<&'static str>,
+    /// `network.protocol.version`: `1.1`, `2`, ... (known on the server from the request).
+    pub(crate) version: Option<&'static str>,
+}
+
+impl Network {
+    /// stdio (or any byte stream): `network.transport = pipe`.
+    pub(crate) const PIPE: Network = Network {
+        transport: Some(sc::NETWORK_TRANSPORT_PIPE),
+        protocol: None,
+        version: None,
+    };
+
+    /// Streamable HTTP: `network.transport = tcp`, `network.protocol.name = http`.
+    pub(crate) const HTTP: Network = Network {
+        transport: Some(sc::NETWORK_TRANSPORT_TCP),
+        protocol: Some(sc::NETWORK_PROTOCOL_NAME_HTTP),
+        version: None,
+    };
+
+    /// The attributes as key-value pairs, for the histograms.
+    pub(crate) fn key_values(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        [
+            (sc::NETWORK_TRANSPORT, self.transport),
+            (sc::NETWORK_PROTOCOL_NAME, self.protocol),
+            (sc::NETWORK_PROTOCOL_VERSION, self.version),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+    }
 }
 
 /// Creates the span of a request, a child of the current span (call
@@ -65,6 +103,8 @@ pub(crate) fn start(side: Side, facts: &RequestFacts, cx: &Context) -> tracing::
             mcp.session.id = Empty,
             mcp.protocol.version = Empty,
             network.transport = Empty,
+            network.protocol.name = Empty,
+            network.protocol.version = Empty,
             rpc.response.status_code = Empty,
         )
     } else {
@@ -80,6 +120,8 @@ pub(crate) fn start(side: Side, facts: &RequestFacts, cx: &Context) -> tracing::
             mcp.session.id = Empty,
             mcp.protocol.version = Empty,
             network.transport = Empty,
+            network.protocol.name = Empty,
+            network.protocol.version = Empty,
             rpc.response.status_code = Empty,
             error.type = Empty,
             otel.status_code = Empty,
@@ -95,7 +137,9 @@ pub(crate) fn start(side: Side, facts: &RequestFacts, cx: &Context) -> tracing::
         sc::MCP_PROTOCOL_VERSION,
         cx.protocol_version.as_deref(),
     );
-    set(&span, sc::NETWORK_TRANSPORT, cx.transport);
+    for (key, value) in cx.network.key_values() {
+        span.record(key, value);
+    }
     if let Some(arguments) = &facts.arguments {
         span.record_tool_call_arguments(arguments);
     }

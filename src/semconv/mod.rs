@@ -561,6 +561,12 @@ pub const NETWORK_TRANSPORT: &str = "network.transport";
 pub const NETWORK_TRANSPORT_PIPE: &str = "pipe";
 /// `network.transport` value for streamable HTTP.
 pub const NETWORK_TRANSPORT_TCP: &str = "tcp";
+/// `network.protocol.name` (string): `http` for streamable HTTP.
+pub const NETWORK_PROTOCOL_NAME: &str = "network.protocol.name";
+/// `network.protocol.name` value for streamable HTTP.
+pub const NETWORK_PROTOCOL_NAME_HTTP: &str = "http";
+/// `network.protocol.version` (string): the HTTP version (`1.1`, `2`).
+pub const NETWORK_PROTOCOL_VERSION: &str = "network.protocol.version";
 /// `error.type` of a `tools/call` whose result has `isError: true`.
 pub const ERROR_TYPE_TOOL_ERROR: &str = "tool_error";
 /// `mcp.method.name` of a tool call.

@@ -54,6 +54,12 @@ mod http_streaming;
 mod mapper;
 #[cfg(feature = "rmcp")]
 mod mcp;
+#[cfg(feature = "rmcp-streamable-http")]
+mod mcp_http;
+#[cfg(feature = "rmcp")]
+mod mcp_notifications;
+#[cfg(feature = "rmcp")]
+mod mcp_session;
 #[cfg(feature = "otlp-http")]
 mod memory_bounded;
 mod metrics;

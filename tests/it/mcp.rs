@@ -26,7 +26,7 @@ use crate::support::*;
 /// The server under test: tools `add` (sums `a` and `b`) and `fail` (a tool error), and one
 /// text resource.
 #[derive(Clone)]
-struct Tools;
+pub(crate) struct Tools;
 
 fn tool(name: &'static str) -> Tool {
     let schema: serde_json::Map<String, serde_json::Value> =
@@ -91,7 +91,7 @@ impl ServerHandler for Tools {
     }
 }
 
-fn args(a: i64, b: i64) -> serde_json::Map<String, serde_json::Value> {
+pub(crate) fn args(a: i64, b: i64) -> serde_json::Map<String, serde_json::Value> {
     serde_json::from_value(serde_json::json!({"a": a, "b": b})).unwrap()
 }
 
@@ -214,8 +214,9 @@ fn mcp_client_and_server_spans_share_one_trace_under_the_agent() {
     let clients = mcp_spans(&spans, SpanKind::Client);
     let servers = mcp_spans(&spans, SpanKind::Server);
     assert_eq!(clients.len(), 6, "{:?}", names(&spans));
-    // The server also handled `initialize` (sent by rmcp inside `serve`, outside the agent).
-    assert_eq!(servers.len(), 7, "{:?}", names(&spans));
+    // The server also handled `initialize` and `notifications/initialized` (sent by rmcp
+    // inside `serve`, outside the agent).
+    assert_eq!(servers.len(), 8, "{:?}", names(&spans));
     for client in &clients {
         assert_eq!(client.span_context.trace_id(), trace, "{}", client.name);
         assert_eq!(
@@ -362,7 +363,7 @@ fn mcp_client_and_server_spans_share_one_trace_under_the_agent() {
     );
     assert_eq!(client.points.iter().map(|p| p.count).sum::<u64>(), 6);
     let server = h.metric(sc::METRIC_MCP_SERVER_OPERATION_DURATION);
-    assert_eq!(server.points.iter().map(|p| p.count).sum::<u64>(), 7);
+    assert_eq!(server.points.iter().map(|p| p.count).sum::<u64>(), 8);
     server.point(&[(sc::MCP_METHOD_NAME, "resources/read")]);
     let session = h.metric(sc::METRIC_MCP_SERVER_SESSION_DURATION);
     assert_eq!(session.unit, "s");
