@@ -9,7 +9,8 @@
 //!
 //! All three run under the same global subscriber: the GenAI layer around tracing-opentelemetry,
 //! SDK tracer provider with a simple processor to an exporter that drops spans (so span end and
-//! export are paid on the request's thread, as with the ladder in benches/layer.rs). The client
+//! export are paid on the request's thread, as with the ladder in benches/layer.rs), behind the
+//! filter `tracing_genai::setup` uses (`INFO`, the HTTP stack's targets off). The client
 //! POSTs the same 874-byte chat request body each time and reads the response body to its end
 //! (`bytes_stream()`, chunk by chunk).
 //!
@@ -21,7 +22,8 @@
 //!
 //! Run with: cargo bench --bench middleware --features reqwest -- --warm-up-time 1 --measurement-time 3
 //! (`MIDDLEWARE_ROUNDS=N` interleaved rounds, default 31; `MIDDLEWARE_SKIP_CRITERION=1` for the
-//! interleaved part only)
+//! interleaved part only; `MIDDLEWARE_PROFILE=json|sse` for 20,000 GenAiMiddleware requests only,
+//! under `perf record`)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(unreachable_pub)]
 
@@ -35,6 +37,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 const REQUEST: &str = include_str!("../tests/data/http/openai_chat_request.json");
@@ -257,13 +260,59 @@ impl Clients {
     }
 }
 
+/// The filter `tracing_genai::setup` puts on its layer: `INFO` and above, the HTTP stack's and
+/// the SDK's own targets off. Without it hyper's and reqwest's `TRACE` events inside the
+/// request span become span events (and go through the GenAI layer's secret scrubbing), which
+/// no configured application exports.
+fn filter() -> tracing_subscriber::filter::Targets {
+    const OFF: &[&str] = &[
+        "tonic",
+        "hyper",
+        "hyper_util",
+        "h2",
+        "reqwest",
+        "tower",
+        "tower_http",
+        "opentelemetry",
+        "opentelemetry_sdk",
+    ];
+    OFF.iter().fold(
+        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO),
+        |t, target| t.with_target(*target, tracing::level_filters::LevelFilter::OFF),
+    )
+}
+
 fn install_subscriber() -> SdkTracerProvider {
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(DropExporter)
         .build();
-    let layer = tracing_genai::layer().with_tracer(provider.tracer("middleware-bench"));
+    let layer = tracing_genai::layer()
+        .with_tracer(provider.tracer("middleware-bench"))
+        .with_filter(filter());
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
     provider
+}
+
+/// CPU time (ns, schedstat) of this thread (`"self"`) or of the thread named `name`.
+fn thread_cpu_ns(name: &str) -> u64 {
+    let read = |path: std::path::PathBuf| {
+        std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    if name == "self" {
+        return read("/proc/thread-self".into());
+    }
+    std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name)
+        })
+        .map(|t| read(t.path()))
+        .sum()
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -289,6 +338,23 @@ fn main() {
         }
     });
 
+    // Profiling aid: `MIDDLEWARE_PROFILE=json|sse[:bare|:genai|:reqwest-tracing]` runs 20,000
+    // requests of one variant (default genai) and prints wall and CPU time per request.
+    if let Ok(spec) = std::env::var("MIDDLEWARE_PROFILE") {
+        let (kind, variant) = spec.split_once(':').unwrap_or((spec.as_str(), "genai"));
+        let v = VARIANTS.into_iter().find(|v| v.name() == variant).unwrap();
+        let n = 20_000;
+        let (client0, server0) = (thread_cpu_ns("self"), thread_cpu_ns("mock-llm"));
+        let t = rt.block_on(clients.batch(v, kind == "sse", n));
+        let (client1, server1) = (thread_cpu_ns("self"), thread_cpu_ns("mock-llm"));
+        println!(
+            "{kind} {variant}: {:.1} µs/request wall, client thread CPU {:.1} µs, server CPU {:.1} µs",
+            t.as_secs_f64() / n as f64 * 1e6,
+            (client1 - client0) as f64 / n as f64 / 1e3,
+            (server1 - server0) as f64 / n as f64 / 1e3,
+        );
+        return;
+    }
     let skip_criterion = std::env::var_os("MIDDLEWARE_SKIP_CRITERION").is_some();
     if !skip_criterion {
         let mut c = Criterion::default().configure_from_args();

@@ -144,7 +144,10 @@ fn thread_cpu() -> BTreeMap<String, u64> {
         let name = match name.trim() {
             n if n.starts_with("throughput") || n == "main" => "producer".to_owned(),
             n if n.starts_with("OpenTelemetry.T") => "batch thread".to_owned(),
-            n if n.starts_with("tracing-genai-o") || n.starts_with("tokio-runtime-w") => {
+            n if n.starts_with("tracing-genai-o")
+                || n.starts_with("tokio-runtime-w")
+                || n.starts_with("tokio-rt-worker") =>
+            {
                 "exporter runtime".to_owned()
             }
             n if n.starts_with("otlp-receiver") => "receiver".to_owned(),
@@ -195,12 +198,17 @@ fn run(pipe: Pipe, tuning: Option<Tuning>, produce: impl FnOnce() -> u64) -> Run
     };
     let total = started.elapsed();
     drop(guard);
-    let per = received_window.max(1) as f64;
+    // The producer per span produced, every other thread per span received in the window.
     let cpu_per_span = cpu_after
         .iter()
         .map(|(name, after)| {
             let before = cpu_before.get(name).copied().unwrap_or(0);
-            (name.clone(), after.saturating_sub(before) as f64 / per)
+            let per = if name == "producer" {
+                produced.max(1)
+            } else {
+                received_window.max(1)
+            };
+            (name.clone(), after.saturating_sub(before) as f64 / per as f64)
         })
         .collect();
     Run {
@@ -213,8 +221,26 @@ fn run(pipe: Pipe, tuning: Option<Tuning>, produce: impl FnOnce() -> u64) -> Run
     }
 }
 
+/// The span emitter of each pipeline: ours records usage and finish reasons through
+/// `GenAiSpanExt` (faults::llm_span); the stock pipeline has no GenAI layer for those to reach,
+/// so it records the same values raw with `span.record` on the fields `genai_span!` declares,
+/// as a user of plain tracing-opentelemetry would: both export the same 23 attributes.
+fn emitter(pipe: Pipe) -> fn(u64) {
+    match pipe {
+        Pipe::Ours => |i| faults::llm_span(i, ""),
+        Pipe::Stock => stock_llm_span,
+    }
+}
+
+fn stock_llm_span(input_tokens: u64) {
+    let span = faults::chat_span(input_tokens, "");
+    span.record("gen_ai.usage.input_tokens", input_tokens);
+    span.record("gen_ai.usage.output_tokens", 256_u64);
+    span.record("gen_ai.response.finish_reasons", "stop");
+}
+
 /// Emits for `duration` at `rate` spans/s (`None`: as fast as possible).
-fn paced(rate: Option<f64>, duration: Duration) -> u64 {
+fn paced(emit: fn(u64), rate: Option<f64>, duration: Duration) -> u64 {
     let started = Instant::now();
     let mut sent = 0u64;
     loop {
@@ -227,7 +253,7 @@ fn paced(rate: Option<f64>, duration: Duration) -> u64 {
             None => sent + 256,
         };
         while sent < target {
-            faults::llm_span(sent, "");
+            emit(sent);
             sent += 1;
         }
         if rate.is_some() {
@@ -236,9 +262,9 @@ fn paced(rate: Option<f64>, duration: Duration) -> u64 {
     }
 }
 
-fn burst(n: u64) -> u64 {
+fn burst(emit: fn(u64), n: u64) -> u64 {
     for i in 0..n {
-        faults::llm_span(i, "");
+        emit(i);
     }
     n
 }
@@ -265,20 +291,27 @@ fn row(mode: &str, pipe: Pipe, r: &Run) {
 
 const TABLE_HEAD: &str = "| mode | pipeline | produced spans/s | exported spans/s (to end of shutdown) | produced | received | dropped |\n|---|---|---|---|---|---|---|";
 
-/// Saturated runs, alternating (ours, stock, stock, ours): returns the mean exported rate of
+/// Saturated runs, alternating (ours, stock, stock, ours, ours, stock): returns the mean exported rate of
 /// each and prints the CPU profile.
 fn saturated(label: &str, tuning: Option<Tuning>, duration: Duration) -> (f64, f64) {
     println!("\n{TABLE_HEAD}");
     let mut rates = [Vec::new(), Vec::new()];
     let mut cpu: [Vec<BTreeMap<String, f64>>; 2] = [Vec::new(), Vec::new()];
-    for pipe in [Pipe::Ours, Pipe::Stock, Pipe::Stock, Pipe::Ours] {
-        let r = run(pipe, tuning, || paced(None, duration));
+    for pipe in [
+        Pipe::Ours,
+        Pipe::Stock,
+        Pipe::Stock,
+        Pipe::Ours,
+        Pipe::Ours,
+        Pipe::Stock,
+    ] {
+        let r = run(pipe, tuning, || paced(emitter(pipe), None, duration));
         row(&format!("saturated, {label}"), pipe, &r);
         rates[pipe as usize].push(r.exported_per_sec);
         cpu[pipe as usize].push(r.cpu_per_span);
     }
     println!(
-        "\nCPU per span exported during the producing window (µs, mean of the two runs), {label}:\n"
+        "\nCPU per span during the producing window (µs; producer: per span produced, other threads: per span received; mean of the runs), {label}:\n"
     );
     println!("| thread | ours | stock | ours/stock |\n|---|---|---|---|");
     let mut names: Vec<&String> = cpu.iter().flatten().flat_map(|m| m.keys()).collect();
@@ -312,14 +345,12 @@ fn saturated(label: &str, tuning: Option<Tuning>, duration: Duration) -> (f64, f
 fn ramp(
     label: &str,
     tuning: Option<Tuning>,
-    start: f64,
+    rates: &[f64],
     duration: Duration,
 ) -> [(Option<f64>, Option<f64>); 2] {
     println!("\n{TABLE_HEAD}");
     let mut out = [(None, None), (None, None)];
-    let mut rate = start;
-    let mut step = 0;
-    while rate <= 400_000.0 {
+    for (step, &rate) in rates.iter().enumerate() {
         let order = if step % 2 == 0 {
             [Pipe::Ours, Pipe::Stock]
         } else {
@@ -331,7 +362,7 @@ fn ramp(
             if slot.1.is_some() {
                 continue;
             }
-            let r = run(pipe, tuning, || paced(Some(rate), duration));
+            let r = run(pipe, tuning, || paced(emitter(pipe), Some(rate), duration));
             row(&format!("rate {rate:.0}/s, {label}"), pipe, &r);
             if r.dropped > 0 {
                 slot.1 = Some(rate);
@@ -343,10 +374,38 @@ fn ramp(
         if out.iter().all(|s| s.1.is_some()) || !keep_up {
             break;
         }
-        rate *= 1.25;
-        step += 1;
     }
     out
+}
+
+/// What one span looks like at the receiver for each pipeline: attribute count, events and
+/// encoded size (protobuf `Span` message, without resource and scope).
+fn wire() {
+    println!("\n| pipeline | attributes | events | encoded span bytes | attribute keys |\n|---|---|---|---|---|");
+    for pipe in [Pipe::Ours, Pipe::Stock] {
+        let receiver = otlp::start_grpc(otlp::Behavior::Accept);
+        let (dispatch, guard) = build(pipe, receiver.http_base(), None);
+        tracing::dispatcher::with_default(&dispatch, || emitter(pipe)(7));
+        match &guard {
+            Guard::Ours(g) => {
+                let _ = g.shutdown();
+            }
+            Guard::Stock(p, _) => p.shutdown().unwrap(),
+        }
+        let spans = receiver.wait_for_spans(1, Duration::from_secs(5));
+        let span = &spans[0].span;
+        let mut keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+        keys.sort_unstable();
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            pipe.name(),
+            span.attributes.len(),
+            span.events.len(),
+            prost::Message::encoded_len(span),
+            keys.join(", ")
+        );
+        drop(guard);
+    }
 }
 
 fn fmt_rate(r: Option<f64>) -> String {
@@ -361,6 +420,14 @@ fn main() {
     let only = std::env::var("THROUGHPUT_ONLY").unwrap_or_default();
     let duration = Duration::from_secs(secs);
     let mut summary = Vec::new();
+    wire();
+    if only == "wire" {
+        return;
+    }
+    if only == "saturated" {
+        saturated("default", None, duration);
+        return;
+    }
     if only.is_empty() || only == "default" {
         println!(
             "\nOTLP/gRPC over loopback, default batch settings (queue 2048, batch 512, delay 5 s), one producer thread, {secs} s per row; ours = tracing_genai::Config, stock = tracing-opentelemetry + opentelemetry-otlp tonic + BatchSpanProcessor"
@@ -371,7 +438,8 @@ fn main() {
             ratio(o, s),
             if o >= s { "PASS" } else { "MISS" }
         ));
-        let [ours, stock] = ramp("default", None, 5_000.0, duration);
+        let rates: Vec<f64> = (0..24).map(|i| 5_000.0 * 1.25f64.powi(i)).collect();
+        let [ours, stock] = ramp("default", None, &rates, duration);
         let (o, s) = (ours.0.unwrap_or(0.0), stock.0.unwrap_or(0.0));
         summary.push(format!(
             "| sustained drop-free rate, default (first rate with drops: ours {}, stock {}) | {o:.0} | {s:.0} | {} | ≥ 1.00 | {} |",
@@ -388,7 +456,7 @@ fn main() {
         let mut first_drop: [Option<u64>; 2] = [None, None];
         for n in [1024u64, 2048, 2560, 3072, 4096, 6144, 8192, 16384] {
             for pipe in [Pipe::Ours, Pipe::Stock] {
-                let r = run(pipe, None, || burst(n));
+                let r = run(pipe, None, || burst(emitter(pipe), n));
                 println!("| {n} | {} | {} | {} |", pipe.name(), r.received, r.dropped);
                 let i = pipe as usize;
                 if r.dropped > 0 {
@@ -411,8 +479,8 @@ fn main() {
     if only.is_empty() || only == "tuned" {
         let tuning = Tuning {
             queue: env_usize("TUNED_QUEUE", 65_536),
-            batch: env_usize("TUNED_BATCH", 4_096),
-            delay: Duration::from_millis(env_usize("TUNED_DELAY_MS", 200) as u64),
+            batch: env_usize("TUNED_BATCH", 2_048),
+            delay: Duration::from_millis(env_usize("TUNED_DELAY_MS", 100) as u64),
         };
         let label = format!(
             "queue {}, batch {}, delay {} ms",
@@ -426,7 +494,10 @@ fn main() {
             "| saturated export rate, {label} | {o:.0} | {s:.0} | {} | | |",
             ratio(o, s)
         ));
-        let [ours, stock] = ramp(&label, Some(tuning), 40_000.0, duration);
+        let rates = [
+            40_000.0, 60_000.0, 80_000.0, 100_000.0, 120_000.0, 150_000.0, 200_000.0,
+        ];
+        let [ours, stock] = ramp(&label, Some(tuning), &rates, duration);
         let (o, s) = (ours.0.unwrap_or(0.0), stock.0.unwrap_or(0.0));
         summary.push(format!(
             "| sustained drop-free rate, {label} (first with drops: ours {}, stock {}) | {o:.0} | {s:.0} | {} | ours ≥ 100,000 | {} |",
