@@ -29,8 +29,8 @@ mod faults;
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::TracerProvider as _;
-use tracing::Dispatch;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+use tracing::Dispatch;
 use tracing_genai::content::ContentCapture;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -219,7 +219,9 @@ fn open_span_heap(genai: bool) -> (f64, f64) {
 fn state() {
     let (genai_open, genai_allocs) = open_span_heap(true);
     let (otel_open, otel_allocs) = open_span_heap(false);
-    println!("\nper-span state (one open LLM span, 15 GenAI attributes, 4,096 spans open at once)\n");
+    println!(
+        "\nper-span state (one open LLM span, 15 GenAI attributes, 4,096 spans open at once)\n"
+    );
     println!("| measure | GenAI layer + otel | otel alone | GenAI layer's share |");
     println!("|---|---|---|---|");
     println!(

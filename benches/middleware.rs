@@ -45,6 +45,9 @@ const JSON_FIXTURE: &str = include_str!("../tests/data/http/openai_chat.json");
 const SSE_EVENTS: usize = 100;
 const BATCH: u64 = 50;
 
+/// Connections the mock server accepted (keep-alive check).
+static CONNECTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 #[derive(Debug)]
 struct DropExporter;
 
@@ -105,7 +108,9 @@ fn responses() -> Responses {
     )
     .into_bytes();
     json_response.extend_from_slice(json.as_bytes());
-    let mut sse = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    let mut sse =
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec();
     let mut sse_len = 0;
     for event in sse_events() {
         sse_len += event.len();
@@ -141,7 +146,10 @@ async fn connection(mut stream: tokio::net::TcpStream, responses: Arc<Responses>
             }
         };
         let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
-        let sse = head.split_whitespace().nth(1).is_some_and(|p| p.starts_with("/sse"));
+        let sse = head
+            .split_whitespace()
+            .nth(1)
+            .is_some_and(|p| p.starts_with("/sse"));
         let length: usize = head
             .lines()
             .find_map(|l| l.strip_prefix("content-length:"))
@@ -177,6 +185,7 @@ fn start_server(responses: Arc<Responses>) -> String {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 loop {
                     let (stream, _) = listener.accept().await.unwrap();
+                    CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tokio::spawn(connection(stream, Arc::clone(&responses)));
                 }
             });
@@ -308,9 +317,7 @@ fn thread_cpu_ns(name: &str) -> u64 {
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name)
-        })
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
         .map(|t| read(t.path()))
         .sum()
 }
@@ -382,7 +389,10 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|");
     let mut summary = Vec::new();
-    for (kind, sse, len) in [("JSON ≈1 KB", false, json_len), ("SSE 100 events", true, sse_len)] {
+    for (kind, sse, len) in [
+        ("JSON ≈1 KB", false, json_len),
+        ("SSE 100 events", true, sse_len),
+    ] {
         // Warm-up: connections, callsite caches.
         rt.block_on(async {
             for v in VARIANTS {
@@ -437,6 +447,10 @@ fn main() {
             ));
         }
     }
+    println!(
+        "\nconnections accepted by the mock server: {}",
+        CONNECTIONS.load(std::sync::atomic::Ordering::Relaxed)
+    );
     println!("\n| comparison | measured | target | result |\n|---|---|---|---|");
     for line in summary {
         println!("{line}");

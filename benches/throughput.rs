@@ -73,9 +73,14 @@ struct Tuning {
     delay: Duration,
 }
 
+// Built once per run: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Guard {
     Ours(TelemetryGuard),
-    Stock(SdkTracerProvider, #[allow(dead_code)] tokio::runtime::Runtime),
+    Stock(
+        SdkTracerProvider,
+        #[allow(dead_code)] tokio::runtime::Runtime,
+    ),
 }
 
 fn build(pipe: Pipe, endpoint: String, tuning: Option<Tuning>) -> (Dispatch, Guard) {
@@ -208,7 +213,10 @@ fn run(pipe: Pipe, tuning: Option<Tuning>, produce: impl FnOnce() -> u64) -> Run
             } else {
                 received_window.max(1)
             };
-            (name.clone(), after.saturating_sub(before) as f64 / per as f64)
+            (
+                name.clone(),
+                after.saturating_sub(before) as f64 / per as f64,
+            )
         })
         .collect();
     Run {
@@ -318,7 +326,11 @@ fn saturated(label: &str, tuning: Option<Tuning>, duration: Duration) -> (f64, f
     names.sort();
     names.dedup();
     let mean = |v: &Vec<BTreeMap<String, f64>>, name: &str| {
-        v.iter().map(|m| m.get(name).copied().unwrap_or(0.0)).sum::<f64>() / v.len() as f64 / 1e3
+        v.iter()
+            .map(|m| m.get(name).copied().unwrap_or(0.0))
+            .sum::<f64>()
+            / v.len() as f64
+            / 1e3
     };
     let mut totals = [0.0, 0.0];
     for name in names {
@@ -381,7 +393,9 @@ fn ramp(
 /// What one span looks like at the receiver for each pipeline: attribute count, events and
 /// encoded size (protobuf `Span` message, without resource and scope).
 fn wire() {
-    println!("\n| pipeline | attributes | events | encoded span bytes | attribute keys |\n|---|---|---|---|---|");
+    println!(
+        "\n| pipeline | attributes | events | encoded span bytes | attribute keys |\n|---|---|---|---|---|"
+    );
     for pipe in [Pipe::Ours, Pipe::Stock] {
         let receiver = otlp::start_grpc(otlp::Behavior::Accept);
         let (dispatch, guard) = build(pipe, receiver.http_base(), None);
