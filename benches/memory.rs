@@ -3,6 +3,12 @@
 //! same with 4 KiB of captured message content per span. Each pass runs in its own process so
 //! that the first cannot inflate the second's RSS.
 //!
+//! Then the per-span state: `size_of::<GenAiSpan>()` (the public part of the crate-private
+//! per-span record, which the layer keeps boxed in the span's extensions), the heap one *open*
+//! LLM span holds with the GenAI layer against tracing-opentelemetry alone (the difference is
+//! the GenAI layer's per-span state as allocated), and allocations per span lifecycle on the
+//! producing thread.
+//!
 //! Run with: cargo bench --bench memory
 //! (`MEMORY_SPANS=200000 cargo bench --bench memory` for a shorter run)
 //!
@@ -24,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+use tracing::Dispatch;
 use tracing_genai::content::ContentCapture;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -88,6 +95,7 @@ fn pass(name: &str, spans: u64, content: Option<&str>) {
             .with_shutdown_timeout(timeout)
             .with_layer(move |l| l.with_content_capture(mode)),
     );
+    alloc::reset_peak();
     let started = Instant::now();
     let mut warm: Option<(u64, u64)> = None;
     let mut last = (0, 0);
@@ -112,11 +120,13 @@ fn pass(name: &str, spans: u64, content: Option<&str>) {
     let out = faults::shutdown(&guard, timeout);
     let (warm_rss, warm_live) = warm.unwrap_or_default();
     let peak = alloc::rss().map(|(_, hwm)| hwm).unwrap_or_default();
+    let peak_live = alloc::peak_live_bytes();
     let r = &out.report;
     println!(
-        "| {name} | {spans} | {:.0} | {} | {} | {} | {:+.1} MiB | {} | {} | {:+.1} MiB | {} B | {} | {}/{}/{} |",
+        "| {name} | {spans} | {:.0} | {} | {} | {} | {} | {:+.1} MiB | {} | {} | {:+.1} MiB | {} B | {} | {}/{}/{} |",
         spans as f64 / elapsed.as_secs_f64(),
         alloc::mib(peak),
+        alloc::mib(peak_live),
         alloc::mib(warm_rss),
         alloc::mib(last.0),
         (last.0 as f64 - warm_rss as f64) / 1048576.0,
@@ -144,9 +154,9 @@ fn main() {
                 "\ncollector down (closed loopback port, OTLP/HTTP), queue {QUEUE}, {spans} spans per pass\n"
             );
             println!(
-                "| pass | spans | spans/s | peak RSS | RSS after 50k | RSS at end | RSS growth | heap after 50k | heap at end | heap growth | bytes/span | queue × bytes/span | exported/failed/dropped |"
+                "| pass | spans | spans/s | peak RSS | peak live heap | RSS after 50k | RSS at end | RSS growth | heap after 50k | heap at end | heap growth | bytes/span | queue × bytes/span | exported/failed/dropped |"
             );
-            println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             let exe = std::env::current_exe().unwrap();
             for which in ["plain", "content"] {
                 let status = std::process::Command::new(&exe)
@@ -156,6 +166,74 @@ fn main() {
                     .unwrap();
                 assert!(status.success(), "pass {which} failed");
             }
+            state();
         }
     }
+}
+
+/// A subscriber with tracing-opentelemetry (an in-memory exporter), with or without the
+/// GenAI layer around it (metrics off, no content).
+fn state_dispatch(genai: bool) -> (Dispatch, InMemorySpanExporter) {
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let tracer = provider.tracer("memory");
+    let dispatch = if genai {
+        let layer = tracing_genai::layer()
+            .with_tracer(tracer)
+            .with_metrics(false);
+        Dispatch::new(tracing_subscriber::registry().with(layer))
+    } else {
+        Dispatch::new(
+            tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer)),
+        )
+    };
+    (dispatch, exporter)
+}
+
+/// Heap bytes one open LLM span holds (created, all fields recorded, not ended), and
+/// allocations on this thread for one whole span (create, record, end).
+fn open_span_heap(genai: bool) -> (f64, f64) {
+    const N: usize = 4096;
+    let (dispatch, exporter) = state_dispatch(genai);
+    tracing::dispatcher::with_default(&dispatch, || {
+        // Warm-up: registry slab pages, callsite caches, exporter buffers.
+        let warm: Vec<_> = (0..N as u64).map(|i| faults::chat_span(i, "")).collect();
+        drop(warm);
+        exporter.reset();
+        let before = alloc::live_bytes();
+        let open: Vec<_> = (0..N as u64).map(|i| faults::chat_span(i, "")).collect();
+        let after = alloc::live_bytes();
+        drop(open);
+        exporter.reset();
+        let per_open =
+            (after as f64 - before as f64 - (N * std::mem::size_of::<tracing::Span>()) as f64)
+                / N as f64;
+        let allocs = alloc::allocations(|| emit(N as u64, 0, None)) as f64 / N as f64;
+        exporter.reset();
+        (per_open, allocs)
+    })
+}
+
+fn state() {
+    let (genai_open, genai_allocs) = open_span_heap(true);
+    let (otel_open, otel_allocs) = open_span_heap(false);
+    println!(
+        "\nper-span state (one open LLM span, 15 GenAI attributes, 4,096 spans open at once)\n"
+    );
+    println!("| measure | GenAI layer + otel | otel alone | GenAI layer's share |");
+    println!("|---|---|---|---|");
+    println!(
+        "| `size_of::<tracing_genai::GenAiSpan>()` (public state inside the per-span record) | {} B | | |",
+        std::mem::size_of::<tracing_genai::GenAiSpan>()
+    );
+    println!(
+        "| heap held per open span (counting allocator) | {genai_open:.0} B | {otel_open:.0} B | {:.0} B |",
+        genai_open - otel_open
+    );
+    println!(
+        "| allocations per span, create to end (producing thread) | {genai_allocs:.1} | {otel_allocs:.1} | {:+.1} |",
+        genai_allocs - otel_allocs
+    );
 }
