@@ -49,9 +49,40 @@ use crate::model::GenAiSpan;
 /// assert!(attrs.rename("a", "b"));
 /// assert_eq!(attrs.get("b"), Some(&opentelemetry::Value::I64(2)));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Attributes {
     items: Vec<KeyValue>,
+    /// While a mapper runs: how to undo each change it made, so a panicking mapper changes
+    /// nothing without the set being copied for every mapper call.
+    journal: Journal,
+}
+
+impl PartialEq for Attributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items
+    }
+}
+
+/// One change to undo.
+#[derive(Debug)]
+enum Undo {
+    /// An item was pushed at the end.
+    Pushed,
+    /// The value at this index was replaced; this was it.
+    Replaced(usize, Value),
+    /// This item was removed from this index.
+    Removed(usize, KeyValue),
+}
+
+/// The undo log of the mapper running on a set (`None`: no mapper is running).
+#[derive(Debug, Default)]
+struct Journal(Option<Vec<Undo>>);
+
+impl Clone for Journal {
+    /// A copy records nothing: the journal belongs to the set a mapper is changing.
+    fn clone(&self) -> Self {
+        Journal(None)
+    }
 }
 
 impl Attributes {
@@ -72,6 +103,46 @@ impl Attributes {
     pub fn with_capacity(n: usize) -> Self {
         Self {
             items: Vec::with_capacity(n),
+            journal: Journal(None),
+        }
+    }
+
+    fn log(&mut self, undo: Undo) {
+        if let Some(journal) = &mut self.journal.0 {
+            journal.push(undo);
+        }
+    }
+
+    /// Starts recording changes (a mapper is about to run).
+    fn begin(&mut self) {
+        self.journal.0 = Some(Vec::new());
+    }
+
+    /// Keeps the changes made since [`begin`](Self::begin).
+    fn commit(&mut self) {
+        self.journal.0 = None;
+    }
+
+    /// Undoes every change made since [`begin`](Self::begin), latest first.
+    fn rollback(&mut self) {
+        let Some(journal) = self.journal.0.take() else {
+            return;
+        };
+        for undo in journal.into_iter().rev() {
+            match undo {
+                Undo::Pushed => {
+                    self.items.pop();
+                }
+                Undo::Replaced(i, old) => {
+                    if let Some(kv) = self.items.get_mut(i) {
+                        kv.value = old;
+                    }
+                }
+                Undo::Removed(i, kv) => {
+                    let i = i.min(self.items.len());
+                    self.items.insert(i, kv);
+                }
+            }
         }
     }
 
@@ -110,10 +181,17 @@ impl Attributes {
     pub fn insert(&mut self, key: impl Into<Key>, value: impl Into<Value>) -> Option<Value> {
         let key = key.into();
         let value = value.into();
-        match self.items.iter_mut().find(|kv| kv.key == key) {
-            Some(kv) => Some(std::mem::replace(&mut kv.value, value)),
+        match self.items.iter().position(|kv| kv.key == key) {
+            Some(i) => {
+                let old = std::mem::replace(&mut self.items[i].value, value);
+                if self.journal.0.is_some() {
+                    self.log(Undo::Replaced(i, old.clone()));
+                }
+                Some(old)
+            }
             None => {
                 self.items.push(KeyValue::new(key, value));
+                self.log(Undo::Pushed);
                 None
             }
         }
@@ -129,7 +207,11 @@ impl Attributes {
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let pos = self.items.iter().position(|kv| kv.key.as_str() == key)?;
-        Some(self.items.remove(pos).value)
+        let kv = self.items.remove(pos);
+        if self.journal.0.is_some() {
+            self.log(Undo::Removed(pos, kv.clone()));
+        }
+        Some(kv.value)
     }
 
     /// Moves the value of `from` to `to` (replacing any value `to` had). Returns whether `from`
@@ -161,7 +243,18 @@ impl Attributes {
     /// assert_eq!(attrs.len(), 1);
     /// ```
     pub fn retain(&mut self, mut f: impl FnMut(&str, &Value) -> bool) {
-        self.items.retain(|kv| f(kv.key.as_str(), &kv.value));
+        if self.journal.0.is_none() {
+            return self.items.retain(|kv| f(kv.key.as_str(), &kv.value));
+        }
+        let mut i = 0;
+        while i < self.items.len() {
+            if f(self.items[i].key.as_str(), &self.items[i].value) {
+                i += 1;
+            } else {
+                let kv = self.items.remove(i);
+                self.log(Undo::Removed(i, kv));
+            }
+        }
     }
 
     /// Iterates over the attributes in order.
@@ -191,6 +284,19 @@ impl Attributes {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// Removes the items at `positions` (any order; out-of-range entries are ignored).
+    pub(crate) fn remove_positions(&mut self, positions: &[usize]) {
+        if positions.iter().all(|&p| p >= self.items.len()) {
+            return;
+        }
+        let mut i = 0;
+        self.items.retain(|_| {
+            let keep = !positions.contains(&i);
+            i += 1;
+            keep
+        });
     }
 
     /// Pushes without checking for an existing key; only for the layer, which builds the set from
@@ -382,19 +488,22 @@ impl MapperSlot {
         }
     }
 
-    /// Runs the mapper on a copy of `attributes`; keeps the copy only if it did not panic.
+    /// Runs the mapper on `attributes`; undoes its changes if it panicked.
     pub(crate) fn apply(
         &self,
         span: &GenAiSpan,
         attributes: &mut Attributes,
     ) -> Result<(), MapperFailure> {
-        let mut scratch = attributes.clone();
-        match catch_unwind(AssertUnwindSafe(|| self.mapper.map(span, &mut scratch))) {
+        // Each change is journaled while the mapper runs (no copy of the set): a panic rolls
+        // them back, so a panicking mapper changes nothing.
+        attributes.begin();
+        match catch_unwind(AssertUnwindSafe(|| self.mapper.map(span, attributes))) {
             Ok(()) => {
-                *attributes = scratch;
+                attributes.commit();
                 Ok(())
             }
             Err(payload) => {
+                attributes.rollback();
                 self.panics.fetch_add(1, Ordering::Relaxed);
                 let message = payload
                     .downcast_ref::<&str>()

@@ -157,11 +157,10 @@ impl Exporter {
         let mut alerts = cost_alert::check(&self.cost_alerts, state, self.prices.as_deref());
         let take = self.mappers.is_empty() && state.content.is_none() && alerts.is_none();
         // What the span was given at start is left out of the close-time attributes (it is
-        // on the span already); with mappers, they see every key, and the start values are
-        // put back over their changes, then filtered out at the write.
+        // on the span already); mappers see every key, then those are taken out again.
         let at_start = std::mem::take(&mut state.at_start);
-        let given = (self.mappers.is_empty() && !at_start.is_empty()).then_some(&at_start);
-        let mut attrs = attributes::attributes_of_closing(state, take, conventions, given);
+        let skip = (self.mappers.is_empty() && !at_start.is_empty()).then_some(&at_start);
+        let mut attrs = attributes::attributes_of_closing(state, take, conventions, skip);
         if let Some(id) = state.accounting.ancestor_conversation_id.take() {
             attrs.push_unique(opentelemetry::KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
         }
@@ -171,11 +170,12 @@ impl Exporter {
                 mapper_failures.push(failure);
             }
         }
-        let filter = given.is_none() && !at_start.is_empty();
-        if filter {
-            start::keep_start_values(&at_start, &mut attrs, state);
+        if skip.is_none() && !at_start.is_empty() {
+            start::settle(&at_start, &mut attrs, state);
         }
-        let (name, details) = content::finish(content, state, &mut attrs, name, conventions, given);
+        let given = (!at_start.is_empty()).then_some(&at_start);
+        let (name, details) =
+            content::finish(content, state, &mut attrs, name, conventions, given);
         let events = Pending::collect(
             &self.events,
             state,
@@ -193,11 +193,7 @@ impl Exporter {
         match span {
             Some(span) => {
                 let cx = span.span_context().clone();
-                let given = Given {
-                    at_start: &at_start,
-                    filter,
-                };
-                write(state, span, name, attrs, given, exception_event);
+                write(state, span, name, attrs, &at_start, exception_event);
                 events.emit(&self.events, Some(&cx));
             }
             None => {
@@ -214,12 +210,6 @@ impl Exporter {
     }
 }
 
-/// What the span was given at start, and whether the close-time attributes still hold it.
-struct Given<'a> {
-    at_start: &'a crate::record::start::StartWrites,
-    filter: bool,
-}
-
 /// Step 7: writes the span's name, attributes, events and status (the `exception` span event
 /// only when `exception_event`: the events go to spans).
 fn write(
@@ -227,20 +217,14 @@ fn write(
     span: SpanRef<'_>,
     name: String,
     attrs: Attributes,
-    given: Given<'_>,
+    at_start: &crate::record::start::StartWrites,
     exception_event: bool,
 ) {
-    if given.at_start.name() != Some(name.as_str()) {
+    if at_start.name() != Some(name.as_str()) {
         span.update_name(name);
     }
-    if given.filter {
-        // Mappers saw (and may have re-inserted) what the span was given at start: not
-        // written again.
-        let at_start = given.at_start;
-        span.set_attributes(attrs.into_iter().filter(|kv| !at_start.wrote(kv)));
-    } else {
-        span.set_attributes(attrs);
-    }
+    // (`attrs` leaves out what the span was given at start.)
+    span.set_attributes(attrs);
     for event in std::mem::take(&mut state.events) {
         span.add_event_with_timestamp(event.name, event.time, event.attributes);
     }

@@ -4,7 +4,7 @@
 //! it starts, so a head sampler (`ShouldSample`) decides on them. Each value is the one the
 //! close-time mapping would export (same key, same type); a value the secret scanner would
 //! change is left to the close-time write, which scrubs it. The close-time write skips what
-//! was written here with the same value (see [`StartWrites::wrote`]).
+//! was written here (its attributes leave those keys out).
 
 use opentelemetry::{Array, StringValue, Value};
 
@@ -25,7 +25,8 @@ pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner, writes: &mut 
             }
         }
         (None, Some((op, detail))) => {
-            if clean(op) && detail.is_none_or(clean) {
+            let constant = state.operation.as_ref().is_some_and(|o| o.static_str().is_some());
+            if (constant || clean(op)) && detail.is_none_or(clean) {
                 writes.push_name_parts(op, detail);
             }
         }
@@ -41,8 +42,11 @@ pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner, writes: &mut 
         state.tool.name.as_deref(),
         state.tool.tool_type.as_deref(),
     ];
+    // A well-known operation name is a constant: nothing to scrub.
+    let known_operation = state.operation.as_ref().and_then(|op| op.static_str());
     for (key, value) in strings.into_iter().enumerate() {
-        if let Some(v) = value.filter(|v| clean(v)) {
+        let constant = key == 0 && known_operation.is_some();
+        if let Some(v) = value.filter(|v| constant || clean(v)) {
             writes.push(key, v);
         }
     }
@@ -52,41 +56,55 @@ pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner, writes: &mut 
     }
 }
 
-/// Puts back, in the close-time attributes, every value written at start that a later
-/// recording or a mapper changed or removed: the span already carries it (OpenTelemetry cannot
-/// replace or remove an attribute of a started span), so the attributes the events and the
-/// write see stay what the span exports. Each such change is named in the diagnostics.
-pub(crate) fn keep_start_values(
-    writes: &StartWrites,
-    attrs: &mut Attributes,
-    state: &mut GenAiSpan,
-) {
-    let mut changed = false;
-    let given = writes
-        .strings()
-        .map(|(i, v)| (sc::SAMPLING_RELEVANT[i], Value::from(v.to_string())))
-        .chain(
-            writes
-                .port()
-                .map(|p| (sc::SAMPLING_RELEVANT[PORT], Value::I64(p))),
-        );
-    for (key, value) in given {
-        let note = match attrs.get(key) {
-            Some(now) if *now == value => continue,
-            Some(now) => super::attributes::changed_note(key, &value, now),
-            None => format!(
-                "{key} was given at span start (what the sampler saw); a mapper cannot remove it"
-            ),
+/// After the mappers ran on the full attributes: takes out of them every key the span was
+/// given at start (it carries those already, and OpenTelemetry cannot replace or remove an
+/// attribute of a started span), naming in the diagnostics each one a mapper changed or
+/// removed. The caller then treats the attributes as leaving out `writes`, like those built
+/// without mappers.
+pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut GenAiSpan) {
+    let mut positions = [usize::MAX; sc::SAMPLING_RELEVANT.len()];
+    let mut notes = Vec::new();
+    for (slot, key) in sc::SAMPLING_RELEVANT.iter().enumerate() {
+        let was: Option<Value> = if slot == PORT {
+            writes.port().map(Value::I64)
+        } else {
+            None
         };
-        attrs.insert(key, value);
-        state.add_diagnostic(note);
-        changed = true;
+        let given_str = writes.get(slot);
+        if given_str.is_none() && was.is_none() {
+            continue;
+        }
+        let found = attrs.iter().position(|kv| kv.key.as_str() == *key);
+        let now = found.and_then(|i| attrs.iter().nth(i)).map(|kv| &kv.value);
+        let same = match (now, given_str, &was) {
+            (Some(Value::String(s)), Some(g), _) => s.as_str() == g,
+            (Some(v), None, Some(w)) => v == w,
+            _ => false,
+        };
+        if !same {
+            let given: &dyn std::fmt::Display = match (given_str, &was) {
+                (Some(g), _) => &g.to_owned(),
+                (None, Some(w)) => w,
+                (None, None) => continue,
+            };
+            notes.push(match now {
+                Some(now) => super::attributes::changed_note(key, given, now),
+                None => format!(
+                    "{key} was given at span start (what the sampler saw); a mapper cannot \
+                     remove it"
+                ),
+            });
+        }
+        if let Some(i) = found {
+            positions[slot] = i;
+        }
     }
-    if changed {
-        let list = state
-            .diagnostics
-            .iter()
-            .map(|d| StringValue::from(d.clone()));
+    attrs.remove_positions(&positions);
+    if !notes.is_empty() {
+        for note in notes {
+            state.add_diagnostic(note);
+        }
+        let list = state.diagnostics.iter().map(|d| StringValue::from(d.clone()));
         attrs.insert(
             DIAGNOSTICS_ATTRIBUTE,
             Value::Array(Array::String(list.collect())),

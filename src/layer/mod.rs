@@ -166,8 +166,8 @@ impl WithState {
     }
 }
 
-/// The values of a forwarded span's fields ([`FORWARD_FIELDS`]), in order.
-const START_FIELDS: usize = FORWARD_FIELDS.len();
+/// The values of a forwarded span's fields ([`FORWARD_FIELDS`], then unnamed ones), in order.
+const START_FIELDS: usize = forward::MAX_FORWARD_FIELDS;
 
 fn kind_str(kind: &opentelemetry::trace::SpanKind) -> &'static str {
     use opentelemetry::trace::SpanKind::*;
@@ -215,7 +215,7 @@ impl<L> GenAiLayer<L> {
         L: Layer<S>,
     {
         let value = kind_str(kind);
-        let mut values = [NONE; START_FIELDS];
+        let mut values = [NONE; FORWARD_FIELDS.len()];
         values[forward::KIND] = Some(&value as &dyn TracingValue);
         let set = FALLBACK_META.fields().value_set_all(&values);
         self.otel.on_record(id, &Record::new(&set), ctx);
@@ -258,7 +258,8 @@ impl<L> GenAiLayer<L> {
             }
         }
         values[forward::FIRST_ATTRIBUTE + PORT] = port.as_ref().map(|p| p as &dyn TracingValue);
-        let set = meta.fields().value_set_all(&values);
+        let fields = meta.fields();
+        let set = fields.value_set_all(&values[..fields.len().min(START_FIELDS)]);
         let forwarded = if let Some(parent) = attrs.parent() {
             SpanAttributes::child_of(parent.clone(), meta, &set)
         } else if attrs.is_root() {

@@ -32,6 +32,23 @@ pub(crate) static FORWARD_FIELDS: [&str; 2 + sc::SAMPLING_RELEVANT.len()] = [
     sc::SAMPLING_RELEVANT[7],
 ];
 
+/// Most fields a forwarded callsite has: [`FORWARD_FIELDS`] and up to 32 unnamed ones.
+pub(crate) const MAX_FORWARD_FIELDS: usize = FORWARD_FIELDS.len() + 32;
+
+/// [`FORWARD_FIELDS`] then unnamed fields that never get a value. tracing-opentelemetry sizes
+/// the span's attribute list by the field count, and the close-time attributes land in that
+/// list too: a forwarded callsite has as many unnamed fields as the GenAI callsite has fields,
+/// so the list is allocated once, at its final size.
+static FORWARD_NAMES: [&str; MAX_FORWARD_FIELDS] = {
+    let mut names = [""; MAX_FORWARD_FIELDS];
+    let mut i = 0;
+    while i < FORWARD_FIELDS.len() {
+        names[i] = FORWARD_FIELDS[i];
+        i += 1;
+    }
+    names
+};
+
 /// Index of `otel.kind` in [`FORWARD_FIELDS`].
 pub(crate) const KIND: usize = 0;
 /// Index of `otel.name` in [`FORWARD_FIELDS`].
@@ -69,6 +86,8 @@ pub(crate) static FALLBACK_META: Metadata<'static> = Metadata::new(
 
 /// The forwarded callsite of `meta` (made once per GenAI callsite, then kept).
 pub(crate) fn forward_metadata(meta: &'static Metadata<'static>) -> &'static Metadata<'static> {
+    let len = (FORWARD_FIELDS.len() + meta.fields().len()).min(MAX_FORWARD_FIELDS);
+    let names = FORWARD_NAMES.get(..len).unwrap_or(&FORWARD_FIELDS);
     let callsite: &'static ForwardCallsite = Box::leak(Box::new(ForwardCallsite {
         meta: OnceLock::new(),
     }));
@@ -79,7 +98,7 @@ pub(crate) fn forward_metadata(meta: &'static Metadata<'static>) -> &'static Met
         meta.file(),
         meta.line(),
         meta.module_path(),
-        FieldSet::new(&FORWARD_FIELDS, Identifier(callsite)),
+        FieldSet::new(names, Identifier(callsite)),
         tracing_core::metadata::Kind::SPAN,
     );
     callsite.meta.get_or_init(|| forwarded)
@@ -108,7 +127,10 @@ mod tests {
         assert_eq!(f.file(), META.file());
         assert_eq!(f.line(), META.line());
         let names: Vec<&str> = f.fields().iter().map(|x| x.name()).collect();
-        assert_eq!(names, FORWARD_FIELDS);
+        assert_eq!(names[..FORWARD_FIELDS.len()], FORWARD_FIELDS);
+        // Room for the callsite's own two fields' attributes at close.
+        assert_eq!(names.len(), FORWARD_FIELDS.len() + 2);
+        assert!(names[FORWARD_FIELDS.len()..].iter().all(|n| n.is_empty()));
         assert_eq!(names[KIND], sc::OTEL_KIND);
         assert_eq!(names[NAME], sc::OTEL_NAME);
         assert_eq!(names[FIRST_ATTRIBUTE], sc::SAMPLING_RELEVANT[0]);

@@ -1,9 +1,9 @@
 //! What the layer gave OpenTelemetry when a GenAI span started: its name and the
 //! sampling-relevant attributes ([`SAMPLING_RELEVANT`](sc::SAMPLING_RELEVANT)) declared with a
 //! value at creation, so a head sampler decides on them. Kept in the span's record so the
-//! close-time write does not write the same key with the same value a second time.
+//! close-time write leaves those keys out (the span has them already).
 
-use opentelemetry::{KeyValue, Value};
+use opentelemetry::KeyValue;
 
 use crate::semconv as sc;
 
@@ -120,50 +120,11 @@ impl StartWrites {
                     .map(|p| KeyValue::new(sc::SAMPLING_RELEVANT[PORT], p)),
             )
     }
-
-    /// Whether `kv` was written at start with this very value (so writing it again would
-    /// duplicate the key).
-    #[inline]
-    pub(crate) fn wrote(&self, kv: &KeyValue) -> bool {
-        let Some(i) = sampling_index(kv.key.as_str()) else {
-            return false;
-        };
-        match &kv.value {
-            Value::I64(p) if i == PORT => self.port == Some(*p),
-            Value::String(s) => self.slot(1 + i) == Some(s.as_str()),
-            _ => false,
-        }
-    }
-}
-
-/// The index of `key` in [`sc::SAMPLING_RELEVANT`].
-#[inline]
-fn sampling_index(key: &str) -> Option<usize> {
-    match key {
-        sc::GEN_AI_OPERATION_NAME => Some(0),
-        sc::GEN_AI_PROVIDER_NAME => Some(1),
-        sc::GEN_AI_REQUEST_MODEL => Some(2),
-        sc::SERVER_ADDRESS => Some(3),
-        sc::SERVER_PORT => Some(PORT),
-        sc::GEN_AI_AGENT_NAME => Some(5),
-        sc::GEN_AI_TOOL_NAME => Some(6),
-        sc::GEN_AI_TOOL_TYPE => Some(7),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn index_matches_the_vocabulary() {
-        for (i, key) in sc::SAMPLING_RELEVANT.iter().enumerate() {
-            assert_eq!(sampling_index(key), Some(i), "{key}");
-        }
-        assert_eq!(sc::SAMPLING_RELEVANT[PORT], sc::SERVER_PORT);
-        assert_eq!(sampling_index("gen_ai.response.model"), None);
-    }
 
     #[test]
     fn remembers_exact_values() {
@@ -174,11 +135,12 @@ mod tests {
         assert!(!w.push(PORT, "443"));
         w.set_port(443);
         assert_eq!(w.name(), Some("chat gpt-4o"));
-        assert!(w.wrote(&KeyValue::new(sc::GEN_AI_REQUEST_MODEL, "gpt-4o")));
-        assert!(!w.wrote(&KeyValue::new(sc::GEN_AI_REQUEST_MODEL, "gpt-4o-mini")));
-        assert!(!w.wrote(&KeyValue::new(sc::GEN_AI_PROVIDER_NAME, "openai")));
-        assert!(w.wrote(&KeyValue::new(sc::SERVER_PORT, 443_i64)));
-        assert!(!w.wrote(&KeyValue::new(sc::SERVER_PORT, "443")));
+        assert_eq!(w.get(2), Some("gpt-4o"));
+        assert_eq!(w.get(1), None);
+        assert_eq!(w.get(PORT), None);
+        assert_eq!(w.port(), Some(443));
+        assert_eq!(w.key_values().count(), 2);
+        assert_eq!(sc::SAMPLING_RELEVANT[PORT], sc::SERVER_PORT);
         assert_eq!(w.strings().collect::<Vec<_>>(), vec![(2, "gpt-4o")]);
         assert!(!w.push(3, &"x".repeat(70_000)));
         assert_eq!(w.strings().count(), 1);

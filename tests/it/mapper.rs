@@ -188,8 +188,13 @@ fn mappers_cannot_change_what_the_sampler_saw() {
 struct Panicky;
 impl AttributeMapper for Panicky {
     fn map(&self, _: &GenAiSpan, attrs: &mut Attributes) {
+        // Every kind of change before the panic: all of them must be undone.
         attrs.insert("panicky.partial", true);
         attrs.remove("gen_ai.request.model");
+        attrs.insert("feature", "overwritten");
+        attrs.rename("tenant_id", "app.tenant");
+        attrs.retain(|k, _| !k.starts_with("user_"));
+        attrs.insert("panicky.partial", false);
         panic!("mapper bug");
     }
     fn name(&self) -> &str {
@@ -303,4 +308,26 @@ fn attributes_api() {
     assert!(!a.rename("missing", "z"));
     a.retain(|_, _| false);
     assert!(a.is_empty());
+}
+
+#[test]
+fn a_panicking_mapper_leaves_the_attributes_exactly_as_they_were() {
+    let attributes = |panicky: bool| {
+        let mut b = Harness::builder().mapper(|_: &GenAiSpan, a: &mut Attributes| {
+            a.insert("before", "ok");
+        });
+        if panicky {
+            b = b.mapper(Panicky);
+        }
+        let r = b.build().collect(llm_span);
+        let timing = |k: &str| matches!(k, "busy_ns" | "idle_ns") || k.starts_with("thread.");
+        r.only()
+            .attributes
+            .iter()
+            .filter(|kv| !timing(kv.key.as_str()))
+            .map(|kv| format!("{}={:?}", kv.key, kv.value))
+            .collect::<Vec<_>>()
+    };
+    // Same keys, same values, same order: every change was undone.
+    assert_eq!(attributes(true), attributes(false));
 }
