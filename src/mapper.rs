@@ -286,17 +286,15 @@ impl Attributes {
         self.items.is_empty()
     }
 
-    /// Removes the items at `positions` (any order; out-of-range entries are ignored).
-    pub(crate) fn remove_positions(&mut self, positions: &[usize]) {
-        if positions.iter().all(|&p| p >= self.items.len()) {
-            return;
+    /// Removes the items at `positions` (any order, each at most once; out-of-range entries are
+    /// ignored).
+    pub(crate) fn remove_positions(&mut self, positions: &mut [usize]) {
+        positions.sort_unstable();
+        for &p in positions.iter().rev() {
+            if p < self.items.len() {
+                self.items.remove(p);
+            }
         }
-        let mut i = 0;
-        self.items.retain(|_| {
-            let keep = !positions.contains(&i);
-            i += 1;
-            keep
-        });
     }
 
     /// Pushes without checking for an existing key; only for the layer, which builds the set from

@@ -99,7 +99,7 @@ pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut G
             positions[slot] = i;
         }
     }
-    attrs.remove_positions(&positions);
+    attrs.remove_positions(&mut positions);
     if !notes.is_empty() {
         for note in notes {
             state.add_diagnostic(note);
