@@ -10,6 +10,7 @@
 //! | r2 | + GenAI layer around it | non-LLM |
 //! | r3 | tracing-opentelemetry only | LLM span, 16 GenAI fields recorded raw |
 //! | r4 | GenAI layer (metrics off) | same LLM span, typed mapping |
+//! | r4s | r4 without the sampling-relevant attributes given at span start | same |
 //! | r5 | r4 + one closure mapper inserting one constant attribute | same |
 //! | r6 | r4 + content capture (span attributes) | same + ~4 KB of input messages |
 //! | r7 | r4 + metrics (SDK meter provider, periodic reader that never fires) | same |
@@ -91,6 +92,8 @@ enum Stack {
         mapper: bool,
         content: bool,
         metrics: bool,
+        /// Sampling-relevant attributes given at span start (the default).
+        sampling: bool,
     },
 }
 
@@ -106,6 +109,7 @@ const GENAI: Stack = Stack::GenAi {
     mapper: false,
     content: false,
     metrics: false,
+    sampling: true,
 };
 
 fn rungs() -> Vec<Rung> {
@@ -141,6 +145,18 @@ fn rungs() -> Vec<Rung> {
             work: llm_span,
         },
         Rung {
+            id: "r4s",
+            what: "r4 without the sampling attributes at start",
+            stack: Stack::GenAi {
+                export: Export::None,
+                mapper: false,
+                content: false,
+                metrics: false,
+                sampling: false,
+            },
+            work: llm_span,
+        },
+        Rung {
             id: "r5",
             what: "r4 + one closure mapper",
             stack: Stack::GenAi {
@@ -148,6 +164,7 @@ fn rungs() -> Vec<Rung> {
                 mapper: true,
                 content: false,
                 metrics: false,
+                sampling: true,
             },
             work: llm_span,
         },
@@ -159,6 +176,7 @@ fn rungs() -> Vec<Rung> {
                 mapper: false,
                 content: true,
                 metrics: false,
+                sampling: true,
             },
             work: llm_span_with_content,
         },
@@ -170,6 +188,7 @@ fn rungs() -> Vec<Rung> {
                 mapper: false,
                 content: false,
                 metrics: true,
+                sampling: true,
             },
             work: llm_span,
         },
@@ -187,6 +206,7 @@ fn rungs() -> Vec<Rung> {
                 mapper: false,
                 content: false,
                 metrics: false,
+                sampling: true,
             },
             work: llm_span,
         },
@@ -246,11 +266,13 @@ fn build(stack: Stack, exported: &Arc<AtomicU64>) -> Built {
             mapper,
             content,
             metrics,
+            sampling,
         } => {
             let provider = tracer_provider(exported, export);
             let mut layer = tracing_genai::layer::<tracing_subscriber::Registry>()
                 .with_otel_layer(lean_otel(provider.tracer("bench")))
                 .with_metrics(false)
+                .with_sampling_attributes(sampling)
                 .with_content_capture(if content {
                     ContentCapture::SpanOnly
                 } else {
@@ -490,13 +512,13 @@ fn main() {
             "r1" => Some(("r1/r0", "r0")),
             "r2" => Some(("r2/r1", "r1")),
             "r4" => Some(("r4/r3", "r3")),
-            "r5" | "r6" | "r7" => None,
+            "r4s" | "r5" | "r6" | "r7" => None,
             "r8b" => Some(("r8b/r8a", "r8a")),
             _ => None,
         }
     };
     let lead = |id: &str| match id {
-        "r5" | "r6" | "r7" => Some("r4"),
+        "r4s" | "r5" | "r6" | "r7" => Some("r4"),
         _ => None,
     };
 
