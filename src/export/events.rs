@@ -141,6 +141,13 @@ pub(crate) fn call_attributes(attrs: &Attributes, given: Option<&StartWrites>) -
         .collect()
 }
 
+/// The close-time attributes of a span and what it was given at start (which they leave out).
+#[derive(Clone, Copy)]
+pub(crate) struct Call<'a> {
+    pub(crate) attrs: &'a Attributes,
+    pub(crate) given: Option<&'a StartWrites>,
+}
+
 /// The events of one closing span, built after scrubbing, emitted after the span is written.
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
@@ -157,8 +164,7 @@ impl Pending {
     pub(crate) fn collect(
         config: &EventsConfig,
         state: &mut SpanRecord,
-        attrs: &Attributes,
-        given: Option<&StartWrites>,
+        call: Call<'_>,
         details: Option<Vec<KeyValue>>,
         mode: ContentCapture,
         scanner: &SecretScanner,
@@ -167,7 +173,7 @@ impl Pending {
         let details = details.or_else(|| {
             config
                 .wants_details(state, mode, conventions)
-                .then(|| call_attributes(attrs, given))
+                .then(|| call_attributes(call.attrs, call.given))
         });
         let details_severity = Some(if conventions.has(Item::InferenceDetailsRecommended) {
             Severity::Debug
@@ -176,14 +182,18 @@ impl Pending {
         });
         let exception = if state.is_error() && config.logger().is_some() {
             super::attributes::exception_event(state).map(|mut e| {
-                e.extend(call_attributes(attrs, given).into_iter().filter(|kv| {
-                    let k = kv.key.as_str();
-                    k == sc::ERROR_TYPE
-                        || k == sc::GEN_AI_OPERATION_NAME
-                        || k == sc::GEN_AI_PROVIDER_NAME
-                        || k == sc::GEN_AI_REQUEST_MODEL
-                        || k.starts_with(sc::SERVER_PREFIX)
-                }));
+                e.extend(
+                    call_attributes(call.attrs, call.given)
+                        .into_iter()
+                        .filter(|kv| {
+                            let k = kv.key.as_str();
+                            k == sc::ERROR_TYPE
+                                || k == sc::GEN_AI_OPERATION_NAME
+                                || k == sc::GEN_AI_PROVIDER_NAME
+                                || k == sc::GEN_AI_REQUEST_MODEL
+                                || k.starts_with(sc::SERVER_PREFIX)
+                        }),
+                );
                 e
             })
         } else {
@@ -193,7 +203,7 @@ impl Pending {
         let response_id = if state.evaluations.is_empty() {
             None
         } else {
-            attrs
+            call.attrs
                 .get(sc::GEN_AI_RESPONSE_ID)
                 .map(|v| v.as_str().into_owned())
         };

@@ -174,13 +174,14 @@ impl Exporter {
             start::settle(&at_start, &mut attrs, state);
         }
         let given = (!at_start.is_empty()).then_some(&at_start);
-        let (name, details) =
-            content::finish(content, state, &mut attrs, name, conventions, given);
+        let (name, details) = content::finish(content, state, &mut attrs, name, conventions, given);
         let events = Pending::collect(
             &self.events,
             state,
-            &attrs,
-            given,
+            events::Call {
+                attrs: &attrs,
+                given,
+            },
             details,
             content.mode(),
             &content.scanner,

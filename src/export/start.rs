@@ -25,7 +25,10 @@ pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner, writes: &mut 
             }
         }
         (None, Some((op, detail))) => {
-            let constant = state.operation.as_ref().is_some_and(|o| o.static_str().is_some());
+            let constant = state
+                .operation
+                .as_ref()
+                .is_some_and(|o| o.static_str().is_some());
             if (constant || clean(op)) && detail.is_none_or(clean) {
                 writes.push_name_parts(op, detail);
             }
@@ -104,7 +107,10 @@ pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut G
         for note in notes {
             state.add_diagnostic(note);
         }
-        let list = state.diagnostics.iter().map(|d| StringValue::from(d.clone()));
+        let list = state
+            .diagnostics
+            .iter()
+            .map(|d| StringValue::from(d.clone()));
         attrs.insert(
             DIAGNOSTICS_ATTRIBUTE,
             Value::Array(Array::String(list.collect())),
