@@ -29,7 +29,7 @@ use crate::semconv as sc;
 /// rmcp sends requests from its own task, so the span must be made on the caller's side:
 /// that is what makes a tool call nest under the caller's `invoke_agent` span.
 ///
-/// - **The span** (`tools/call get_weather`, `resources/read file:///a.txt`, `tools/list`):
+/// - **The span** (`tools/call get_weather`, `resources/read`, `tools/list`):
 ///   `mcp.method.name`, `jsonrpc.request.id`, `mcp.protocol.version` (negotiated at
 ///   `initialize`), `mcp.session.id` ([`with_session_id`](Self::with_session_id)),
 ///   `network.transport` ([`with_network_transport`](Self::with_network_transport)),

@@ -56,12 +56,12 @@ impl RequestFacts {
         self.method == sc::MCP_METHOD_TOOLS_CALL
     }
 
-    /// The span name `{mcp.method.name} {target}`: the tool name, resource URI or prompt
-    /// name when there is one, else the method.
+    /// The span name `{mcp.method.name} {target}`: the tool name or prompt name when there is
+    /// one, else the method. Never the resource URI: the conventions say a span name SHOULD
+    /// NOT include it by default (high cardinality); it is in `mcp.resource.uri`.
     pub(crate) fn span_name(&self) -> String {
         let target = match self.method.as_str() {
             sc::MCP_METHOD_TOOLS_CALL => self.tool.as_deref(),
-            sc::MCP_METHOD_RESOURCES_READ => self.resource_uri.as_deref(),
             sc::MCP_METHOD_PROMPTS_GET => self.prompt.as_deref(),
             _ => None,
         };
@@ -92,7 +92,8 @@ mod tests {
         let read = RequestFacts::from_json(&serde_json::json!({
             "method": "resources/read", "params": {"uri": "file:///a.txt"}
         }));
-        assert_eq!(read.span_name(), "resources/read file:///a.txt");
+        assert_eq!(read.span_name(), "resources/read");
+        assert_eq!(read.resource_uri.as_deref(), Some("file:///a.txt"));
         let list = RequestFacts::from_json(&serde_json::json!({"method": "tools/list"}));
         assert_eq!(list.span_name(), "tools/list");
         assert!(is_tool_error(&serde_json::json!({"isError": true})));

@@ -232,7 +232,7 @@ fn mcp_client_and_server_spans_share_one_trace_under_the_agent() {
         "tools/call fail",
         "tools/call nope",
         "x/unknown",
-        "resources/read file:///notes.txt",
+        "resources/read",
     ] {
         let (client, server) = pair(&spans, name);
         assert_eq!(server.span_context.trace_id(), trace, "{name}");
@@ -302,7 +302,7 @@ fn mcp_client_and_server_spans_share_one_trace_under_the_agent() {
         }
     }
     // Other methods are no GenAI operation.
-    let (client, server) = pair(&spans, "resources/read file:///notes.txt");
+    let (client, server) = pair(&spans, "resources/read");
     for span in [client, server] {
         assert_eq!(str_attr(span, sc::MCP_RESOURCE_URI), "file:///notes.txt");
         assert!(!has(span, sc::GEN_AI_OPERATION_NAME));

@@ -137,8 +137,8 @@ fn mcp_over_streamable_http_one_trace_session_id_and_session_durations() {
         pairs.push((*client, server));
     }
     let read = (
-        find_kind(&spans, "resources/read file:///notes.txt", SpanKind::Client),
-        find_kind(&spans, "resources/read file:///notes.txt", SpanKind::Server),
+        find_kind(&spans, "resources/read", SpanKind::Client),
+        find_kind(&spans, "resources/read", SpanKind::Server),
     );
     assert_eq!(read.1.parent_span_id, read.0.span_context.span_id());
     pairs.push(read);
