@@ -7,7 +7,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use crate::mapper::Attributes;
 use crate::model::{GenAiSpan, Operation};
-use crate::record::start::StartWrites;
+use crate::record::start::{self, StartWrites};
 use crate::semconv as sc;
 use crate::semconv::{Conventions, DIAGNOSTICS_ATTRIBUTE, Item};
 
@@ -174,18 +174,18 @@ fn build(
     };
 
     if let Some(op) = &state.operation
-        && fresh(given, 0, op.as_str(), &mut changed)
+        && fresh(given, start::OPERATION, op.as_str(), &mut changed)
     {
         put(sc::GEN_AI_OPERATION_NAME, operation_value(op));
     }
     if let Some(v) = &mut state.provider
-        && fresh(given, 1, v, &mut changed)
+        && fresh(given, start::PROVIDER, v, &mut changed)
     {
         put(sc::GEN_AI_PROVIDER_NAME, s(v));
     }
     let r = &mut state.request;
     if let Some(v) = &mut r.model
-        && fresh(given, 2, v, &mut changed)
+        && fresh(given, start::MODEL, v, &mut changed)
     {
         put(sc::GEN_AI_REQUEST_MODEL, s(v));
     }
@@ -270,16 +270,28 @@ fn build(
     for (key, v, slot) in [
         (sc::GEN_AI_CONVERSATION_ID, &mut state.conversation_id, None),
         (sc::GEN_AI_AGENT_ID, &mut state.agent.id, None),
-        (sc::GEN_AI_AGENT_NAME, &mut state.agent.name, Some(5)),
+        (
+            sc::GEN_AI_AGENT_NAME,
+            &mut state.agent.name,
+            Some(start::AGENT_NAME),
+        ),
         (
             sc::GEN_AI_AGENT_DESCRIPTION,
             &mut state.agent.description,
             None,
         ),
         (sc::GEN_AI_AGENT_VERSION, &mut state.agent.version, None),
-        (sc::GEN_AI_TOOL_NAME, &mut state.tool.name, Some(6)),
+        (
+            sc::GEN_AI_TOOL_NAME,
+            &mut state.tool.name,
+            Some(start::TOOL_NAME),
+        ),
         (sc::GEN_AI_TOOL_CALL_ID, &mut state.tool.call_id, None),
-        (sc::GEN_AI_TOOL_TYPE, &mut state.tool.tool_type, Some(7)),
+        (
+            sc::GEN_AI_TOOL_TYPE,
+            &mut state.tool.tool_type,
+            Some(start::TOOL_TYPE),
+        ),
         (
             sc::GEN_AI_TOOL_DESCRIPTION,
             &mut state.tool.description,
@@ -288,7 +300,11 @@ fn build(
         (sc::GEN_AI_WORKFLOW_NAME, &mut state.workflow_name, None),
         (sc::GEN_AI_DATA_SOURCE_ID, &mut state.data_source_id, None),
         (sc::GEN_AI_OUTPUT_TYPE, &mut state.output_type, None),
-        (sc::SERVER_ADDRESS, &mut state.server_address, Some(3)),
+        (
+            sc::SERVER_ADDRESS,
+            &mut state.server_address,
+            Some(start::ADDRESS),
+        ),
     ] {
         if let Some(v) = v
             && slot.is_none_or(|slot| fresh(given, slot, v, &mut changed))

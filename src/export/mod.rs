@@ -95,12 +95,9 @@ impl Exporter {
     /// starts, kept in `state.at_start` (the layer writes them).
     #[inline]
     pub(crate) fn start(&self, state: &mut SpanRecord, content: &ContentConfig) {
-        if !self.at_start.0 {
-            return;
+        if self.at_start.0 {
+            state.at_start = start::at_start(state, &content.scanner);
         }
-        let mut writes = std::mem::take(&mut state.at_start);
-        start::at_start(state, &content.scanner, &mut writes);
-        state.at_start = writes;
     }
 
     /// Step 1: prices the call and rolls it up into its ancestors (`span` is the closing span,

@@ -11,13 +11,21 @@ use opentelemetry::{Array, StringValue, Value};
 use crate::content::SecretScanner;
 use crate::mapper::Attributes;
 use crate::model::GenAiSpan;
-use crate::record::start::{PORT, StartWrites};
+use crate::record::start::{
+    ADDRESS, AGENT_NAME, MODEL, OPERATION, PORT, PROVIDER, StartWrites, TOOL_NAME, TOOL_TYPE,
+};
 use crate::semconv as sc;
 use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
 
-/// Fills `writes` from the state of a span that is starting.
-pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner, writes: &mut StartWrites) {
+/// What to give OpenTelemetry as a span with this state starts.
+pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner) -> StartWrites {
     let clean = |s: &str| matches!(scanner.scrub(s), std::borrow::Cow::Borrowed(_));
+    // A well-known operation name is a constant: nothing to scrub.
+    let constant_op = state
+        .operation
+        .as_ref()
+        .is_some_and(|o| o.static_str().is_some());
+    let mut writes = StartWrites::default();
     match (state.otel.name.as_deref(), state.name_parts()) {
         (Some(explicit), _) => {
             if clean(explicit) {
@@ -25,38 +33,30 @@ pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner, writes: &mut 
             }
         }
         (None, Some((op, detail))) => {
-            let constant = state
-                .operation
-                .as_ref()
-                .is_some_and(|o| o.static_str().is_some());
-            if (constant || clean(op)) && detail.is_none_or(clean) {
+            if (constant_op || clean(op)) && detail.is_none_or(clean) {
                 writes.push_name_parts(op, detail);
             }
         }
         (None, None) => {}
     }
-    let strings = [
-        state.operation.as_ref().map(|op| op.as_str()),
-        state.provider.as_deref(),
-        state.request.model.as_deref(),
-        state.server_address.as_deref(),
-        None, // server.port: an int
-        state.agent.name.as_deref(),
-        state.tool.name.as_deref(),
-        state.tool.tool_type.as_deref(),
-    ];
-    // A well-known operation name is a constant: nothing to scrub.
-    let known_operation = state.operation.as_ref().and_then(|op| op.static_str());
+    let mut strings = [None; sc::SAMPLING_RELEVANT.len()];
+    strings[OPERATION] = state.operation.as_ref().map(|op| op.as_str());
+    strings[PROVIDER] = state.provider.as_deref();
+    strings[MODEL] = state.request.model.as_deref();
+    strings[ADDRESS] = state.server_address.as_deref();
+    strings[AGENT_NAME] = state.agent.name.as_deref();
+    strings[TOOL_NAME] = state.tool.name.as_deref();
+    strings[TOOL_TYPE] = state.tool.tool_type.as_deref();
     for (key, value) in strings.into_iter().enumerate() {
-        let constant = key == 0 && known_operation.is_some();
+        let constant = key == OPERATION && constant_op;
         if let Some(v) = value.filter(|v| constant || clean(v)) {
             writes.push(key, v);
         }
     }
-    debug_assert!(strings[PORT].is_none());
     if let Some(port) = state.server_port {
         writes.set_port(port);
     }
+    writes
 }
 
 /// After the mappers ran on the full attributes: takes out of them every key the span was
@@ -68,35 +68,19 @@ pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut G
     let mut positions = [usize::MAX; sc::SAMPLING_RELEVANT.len()];
     let mut notes = Vec::new();
     for (slot, key) in sc::SAMPLING_RELEVANT.iter().enumerate() {
-        let was: Option<Value> = if slot == PORT {
-            writes.port().map(Value::I64)
-        } else {
-            None
+        let given = match (writes.get(slot), writes.port()) {
+            (Some(text), _) => Value::from(text.to_owned()),
+            (None, Some(port)) if slot == PORT => Value::I64(port),
+            _ => continue,
         };
-        let given_str = writes.get(slot);
-        if given_str.is_none() && was.is_none() {
-            continue;
-        }
         let found = attrs.iter().position(|kv| kv.key.as_str() == *key);
         let now = found.and_then(|i| attrs.iter().nth(i)).map(|kv| &kv.value);
-        let same = match (now, given_str, &was) {
-            (Some(Value::String(s)), Some(g), _) => s.as_str() == g,
-            (Some(v), None, Some(w)) => v == w,
-            _ => false,
-        };
-        if !same {
-            let given: &dyn std::fmt::Display = match (given_str, &was) {
-                (Some(g), _) => &g.to_owned(),
-                (None, Some(w)) => w,
-                (None, None) => continue,
-            };
-            notes.push(match now {
-                Some(now) => super::attributes::changed_note(key, given, now),
-                None => format!(
-                    "{key} was given at span start (what the sampler saw); a mapper cannot \
-                     remove it"
-                ),
-            });
+        match now {
+            Some(now) if *now == given => {}
+            Some(now) => notes.push(super::attributes::changed_note(key, &given, now)),
+            None => notes.push(format!(
+                "{key} was given at span start (what the sampler saw); a mapper cannot remove it"
+            )),
         }
         if let Some(i) = found {
             positions[slot] = i;

@@ -242,20 +242,16 @@ impl<L> GenAiLayer<L> {
         let writes = &state.at_start;
         let kind = kind_str(&state.kind());
         let name = writes.name();
-        let mut strings = [""; sc::SAMPLING_RELEVANT.len()];
-        let mut given = [false; sc::SAMPLING_RELEVANT.len()];
+        let mut strings: [Option<&str>; sc::SAMPLING_RELEVANT.len()] = Default::default();
         for (i, v) in writes.strings() {
-            strings[i] = v;
-            given[i] = true;
+            strings[i] = Some(v);
         }
         let port = writes.port();
         let mut values = [NONE; START_FIELDS];
         values[forward::KIND] = Some(&kind as &dyn TracingValue);
         values[forward::NAME] = name.as_ref().map(|n| n as &dyn TracingValue);
         for (i, s) in strings.iter().enumerate() {
-            if given[i] {
-                values[forward::FIRST_ATTRIBUTE + i] = Some(s as &dyn TracingValue);
-            }
+            values[forward::FIRST_ATTRIBUTE + i] = s.as_ref().map(|s| s as &dyn TracingValue);
         }
         values[forward::FIRST_ATTRIBUTE + PORT] = port.as_ref().map(|p| p as &dyn TracingValue);
         let fields = meta.fields();

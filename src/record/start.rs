@@ -10,8 +10,16 @@ use crate::semconv as sc;
 /// Slot of the span name; slot `1 + i` holds `SAMPLING_RELEVANT[i]`.
 const NAME: usize = 0;
 const SLOTS: usize = 1 + sc::SAMPLING_RELEVANT.len();
-/// Index of `server.port` in [`sc::SAMPLING_RELEVANT`] (an int, kept apart from the text).
+/// Index of each key in [`sc::SAMPLING_RELEVANT`].
+pub(crate) const OPERATION: usize = 0;
+pub(crate) const PROVIDER: usize = 1;
+pub(crate) const MODEL: usize = 2;
+pub(crate) const ADDRESS: usize = 3;
+/// `server.port`: an int, kept apart from the text.
 pub(crate) const PORT: usize = 4;
+pub(crate) const AGENT_NAME: usize = 5;
+pub(crate) const TOOL_NAME: usize = 6;
+pub(crate) const TOOL_TYPE: usize = 7;
 
 /// The values written at span start, back to back in one buffer (one allocation per span).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -127,22 +135,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn slots_name_the_vocabulary() {
+        let slots = [
+            (OPERATION, sc::GEN_AI_OPERATION_NAME),
+            (PROVIDER, sc::GEN_AI_PROVIDER_NAME),
+            (MODEL, sc::GEN_AI_REQUEST_MODEL),
+            (ADDRESS, sc::SERVER_ADDRESS),
+            (PORT, sc::SERVER_PORT),
+            (AGENT_NAME, sc::GEN_AI_AGENT_NAME),
+            (TOOL_NAME, sc::GEN_AI_TOOL_NAME),
+            (TOOL_TYPE, sc::GEN_AI_TOOL_TYPE),
+        ];
+        for (slot, key) in slots {
+            assert_eq!(sc::SAMPLING_RELEVANT[slot], key);
+        }
+    }
+
+    #[test]
     fn remembers_exact_values() {
         let mut w = StartWrites::default();
         assert!(w.is_empty());
         assert!(w.push_name_parts("chat", Some("gpt-4o")));
-        assert!(w.push(2, "gpt-4o"));
+        assert!(w.push(MODEL, "gpt-4o"));
         assert!(!w.push(PORT, "443"));
         w.set_port(443);
         assert_eq!(w.name(), Some("chat gpt-4o"));
-        assert_eq!(w.get(2), Some("gpt-4o"));
-        assert_eq!(w.get(1), None);
+        assert_eq!(w.get(MODEL), Some("gpt-4o"));
+        assert_eq!(w.get(PROVIDER), None);
         assert_eq!(w.get(PORT), None);
         assert_eq!(w.port(), Some(443));
         assert_eq!(w.key_values().count(), 2);
         assert_eq!(sc::SAMPLING_RELEVANT[PORT], sc::SERVER_PORT);
-        assert_eq!(w.strings().collect::<Vec<_>>(), vec![(2, "gpt-4o")]);
-        assert!(!w.push(3, &"x".repeat(70_000)));
+        assert_eq!(w.strings().collect::<Vec<_>>(), vec![(MODEL, "gpt-4o")]);
+        assert!(!w.push(ADDRESS, &"x".repeat(70_000)));
         assert_eq!(w.strings().count(), 1);
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::{Harness, attr};
+use crate::support::{Harness, attr, close, cost_of};
 use opentelemetry::Value;
 use opentelemetry::trace::Status;
 use tracing::Instrument;
@@ -26,17 +26,6 @@ fn chat(model: &str, input: u64, cached: u64, output: u64) {
     if cached > 0 {
         span.record_genai(GenAiField::CacheReadInputTokens, cached);
     }
-}
-
-fn cost_of(span: &opentelemetry_sdk::trace::SpanData) -> f64 {
-    match attr(span, "gen_ai.usage.cost") {
-        Some(Value::F64(v)) => *v,
-        other => panic!("cost: {other:?}"),
-    }
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-12
 }
 
 #[test]

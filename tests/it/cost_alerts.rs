@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::support::*;
-use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
 use tracing::Dispatch;
 use tracing_genai::cost::{CostExceeded, CostThreshold, ModelPrice, PriceTable};
@@ -111,17 +110,6 @@ fn harness(
         .build_with(move |layer| {
             Dispatch::new(tracing_subscriber::registry().with(layer).with(events))
         })
-}
-
-fn cost_of(span: &SpanData) -> f64 {
-    match attr(span, "gen_ai.usage.cost") {
-        Some(Value::F64(v)) => *v,
-        other => panic!("cost: {other:?}"),
-    }
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-12
 }
 
 #[test]

@@ -367,6 +367,19 @@ pub fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
         .map(|kv| &kv.value)
 }
 
+/// The span's `gen_ai.usage.cost` (panics when it is missing or not a double).
+pub fn cost_of(span: &SpanData) -> f64 {
+    match attr(span, "gen_ai.usage.cost") {
+        Some(Value::F64(v)) => *v,
+        other => panic!("cost: {other:?}"),
+    }
+}
+
+/// Whether two costs are equal up to float rounding.
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
 pub fn count(span: &SpanData, key: &str) -> usize {
     span.attributes
         .iter()
