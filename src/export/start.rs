@@ -69,15 +69,15 @@ pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut G
     let mut notes = Vec::new();
     for (slot, key) in sc::SAMPLING_RELEVANT.iter().enumerate() {
         let given = match (writes.get(slot), writes.port()) {
-            (Some(text), _) => Value::from(text.to_owned()),
-            (None, Some(port)) if slot == PORT => Value::I64(port),
+            (Some(text), _) => Given::Text(text),
+            (None, Some(port)) if slot == PORT => Given::Int(port),
             _ => continue,
         };
         let found = attrs.iter().position(|kv| kv.key.as_str() == *key);
         let now = found.and_then(|i| attrs.iter().nth(i)).map(|kv| &kv.value);
         match now {
-            Some(now) if *now == given => {}
-            Some(now) => notes.push(super::attributes::changed_note(key, &given, now)),
+            Some(now) if given.is(now) => {}
+            Some(now) => notes.push(super::attributes::changed_note(key, given, now)),
             None => notes.push(format!(
                 "{key} was given at span start (what the sampler saw); a mapper cannot remove it"
             )),
@@ -99,5 +99,31 @@ pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut G
             DIAGNOSTICS_ATTRIBUTE,
             Value::Array(Array::String(list.collect())),
         );
+    }
+}
+
+/// A value given at start, compared with a close-time value without copying it.
+#[derive(Clone, Copy)]
+enum Given<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+impl Given<'_> {
+    fn is(self, value: &Value) -> bool {
+        match (self, value) {
+            (Given::Text(t), Value::String(s)) => s.as_str() == t,
+            (Given::Int(i), Value::I64(v)) => i == *v,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Given<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Given::Text(t) => f.write_str(t),
+            Given::Int(i) => write!(f, "{i}"),
+        }
     }
 }
