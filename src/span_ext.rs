@@ -329,6 +329,8 @@ pub(crate) fn with_record(span: &tracing::Span, f: impl FnOnce(&mut SpanRecord))
             let outside = dispatch.current_span().id() != Some(id);
             with.with(dispatch, id, &mut |state| {
                 state.end_at_close |= outside;
+                // `f` may change what the span was given at start: those values are kept.
+                state.before_change();
                 if let Some(f) = f.take() {
                     f(state);
                     applied = true;

@@ -7,7 +7,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use crate::mapper::Attributes;
 use crate::model::{GenAiSpan, Operation};
-use crate::record::start::{self, StartWrites};
+use crate::record::start::{self, StartGiven, StartWrites};
 use crate::semconv as sc;
 use crate::semconv::{Conventions, DIAGNOSTICS_ATTRIBUTE, Item};
 
@@ -77,31 +77,41 @@ pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
 /// (no mapper and no content capture, which need them; moved strings are left empty).
 /// Otherwise the strings are shared.
 ///
-/// `given`: what the span was given at start (see [`StartWrites`]); those keys are left out
+/// `given`: what the span was given at start (see [`StartGiven`]); those keys are left out
 /// (the span has them already). A value recorded since under such a key is not exported
 /// either (OpenTelemetry cannot replace it): the span's diagnostics name it.
 pub(crate) fn attributes_of_closing(
     state: &mut GenAiSpan,
     take: bool,
     conventions: Conventions,
-    given: Option<&StartWrites>,
+    given: Option<Given<'_>>,
 ) -> Attributes {
     let mode = if take { Strings::Move } else { Strings::Share };
     build(state, mode, conventions, given)
 }
 
+/// What a closing span was given at start: which keys, and their values as given where
+/// something changed since (else the state's values are the ones given).
+#[derive(Clone, Copy)]
+pub(crate) struct Given<'a> {
+    pub(crate) given: &'a StartGiven,
+    pub(crate) values: Option<&'a StartWrites>,
+}
+
 /// Whether a sampling-relevant attribute whose value is `now` must still be written at close
 /// (`slot`: its index in `SAMPLING_RELEVANT`); a value that differs from the one given at start
 /// is noted in `changed`.
-fn fresh(given: Option<&StartWrites>, slot: usize, now: &str, changed: &mut Vec<String>) -> bool {
-    match given.and_then(|g| g.get(slot)) {
-        None => true,
-        Some(was) if was == now => false,
-        Some(was) => {
-            changed.push(changed_note(sc::SAMPLING_RELEVANT[slot], was, now));
-            false
-        }
+#[inline]
+fn fresh(given: Option<Given<'_>>, slot: usize, now: &str, changed: &mut Vec<String>) -> bool {
+    let Some(g) = given.filter(|g| g.given.has(slot)) else {
+        return true;
+    };
+    if let Some(was) = g.values.and_then(|v| v.get(slot))
+        && was != now
+    {
+        changed.push(changed_note(sc::SAMPLING_RELEVANT[slot], was, now));
     }
+    false
 }
 
 /// The diagnostic for a sampling-relevant value recorded again after the span started.
@@ -145,7 +155,7 @@ fn build(
     state: &mut GenAiSpan,
     mode: Strings,
     conventions: Conventions,
-    given: Option<&StartWrites>,
+    given: Option<Given<'_>>,
 ) -> Attributes {
     let mut changed = Vec::new();
     let pad_reasons = missing_reasons(state, conventions);
@@ -316,10 +326,12 @@ fn build(
         put(sc::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, Value::I64(v));
     }
     if let Some(v) = state.server_port {
-        match given.and_then(StartWrites::port) {
+        match given.filter(|g| g.given.has(start::PORT)) {
             None => put(sc::SERVER_PORT, Value::I64(v)),
-            Some(was) if was == v => {}
-            Some(was) => changed.push(changed_note(sc::SERVER_PORT, was, v)),
+            Some(g) => match g.values.and_then(StartWrites::port) {
+                Some(was) if was != v => changed.push(changed_note(sc::SERVER_PORT, was, v)),
+                _ => {}
+            },
         }
     }
     if let Some(e) = &state.error {

@@ -61,16 +61,16 @@ fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes) {
 }
 
 /// Scrubs secrets from everything the span will export and adds the content (when enabled).
-/// Returns the (scrubbed) span name and, when the mode sends content to events and there was
+/// Returns the (scrubbed) span name (`None`: the one given at start stands) and, when the mode sends content to events and there was
 /// content, the attributes of the details event (the call's attributes and the content).
 pub(crate) fn finish(
     config: &ContentConfig,
     state: &mut SpanRecord,
     attrs: &mut Attributes,
-    mut name: String,
+    mut name: Option<String>,
     conventions: Conventions,
     given: Option<&StartWrites>,
-) -> (String, Option<Vec<KeyValue>>) {
+) -> (Option<String>, Option<Vec<KeyValue>>) {
     let scanner = &config.scanner;
     // 1. Always: secrets never leave in attributes, events, error text, status or name.
     scrub_attributes(scanner, attrs);
@@ -88,7 +88,10 @@ pub(crate) fn finish(
     if let Some(d) = &mut state.otel.status_description {
         scanner.scrub_string(d);
     }
-    scanner.scrub_string(&mut name);
+    // (A name given at start was clean then, and stands.)
+    if let Some(name) = &mut name {
+        scanner.scrub_string(name);
+    }
 
     // 2. Content, when enabled and not opted out for this call.
     let mode = config.mode();

@@ -101,6 +101,12 @@ impl EventsConfig {
         self.to_spans()
     }
 
+    /// Whether anything may describe the call in an event (the details or exception event):
+    /// what the close must keep the values given at start for.
+    pub(crate) fn may_describe_call(&self, mode: ContentCapture) -> bool {
+        self.always_details || mode.on_event() || self.logger().is_some()
+    }
+
     /// Whether the details event is wanted for this span (besides content, which always
     /// brings it when the mode includes events): asked for, or recommended by the latest
     /// conventions (as a log record only: as a span event it would repeat the span).

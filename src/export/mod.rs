@@ -39,8 +39,10 @@ use crate::cost::PriceTable;
 use crate::mapper::{Attributes, MapperFailure, MapperSlot};
 use crate::model::Operation;
 use crate::record::SpanRecord;
+use crate::record::start::StartWrites;
 use crate::semconv as sc;
 use crate::semconv::{Conventions, Item};
+use attributes::Given;
 use diagnostics::Diagnostics;
 use events::{EventsConfig, Pending};
 use metrics::MetricsConfig;
@@ -145,18 +147,37 @@ impl Exporter {
                 conventions,
             );
         }
-        let name = match state.otel.name.take() {
-            Some(name) => name,
-            None => state.otel_name(),
+        // What the span was given at start is left out of the close-time attributes (it is
+        // on the span already); mappers see every key, then those are taken out again.
+        let mut at_start = std::mem::take(&mut state.at_start);
+        // The name given at start stands while nothing it comes from changed: not rebuilt.
+        let name = if at_start.has_name() && at_start.saved().is_none() {
+            None
+        } else {
+            let name = match state.otel.name.take() {
+                Some(name) => name,
+                None => state.otel_name(),
+            };
+            let same = at_start.has_name()
+                && at_start.saved().and_then(StartWrites::name) == Some(name.as_str());
+            (!same).then_some(name)
         };
         // With no mapper and no content to export, nothing reads the state's strings after
         // this: they are moved into the attributes instead of copied.
         let mut alerts = cost_alert::check(&self.cost_alerts, state, self.prices.as_deref());
         let take = self.mappers.is_empty() && state.content.is_none() && alerts.is_none();
-        // What the span was given at start is left out of the close-time attributes (it is
-        // on the span already); mappers see every key, then those are taken out again.
-        let at_start = std::mem::take(&mut state.at_start);
-        let skip = (self.mappers.is_empty() && !at_start.is_empty()).then_some(&at_start);
+        // The values given at start, where something reads them: what was saved before a
+        // change, else (mappers, events) the state's, which are still those.
+        let needs_values =
+            !self.mappers.is_empty() || self.events.may_describe_call(content.mode());
+        let values = at_start
+            .take_saved()
+            .or_else(|| (needs_values && !at_start.is_empty()).then(|| at_start.values(state)));
+        let given = (!at_start.is_empty()).then_some(Given {
+            given: &at_start,
+            values: values.as_ref(),
+        });
+        let skip = given.filter(|_| self.mappers.is_empty());
         let mut attrs = attributes::attributes_of_closing(state, take, conventions, skip);
         if let Some(id) = state.accounting.ancestor_conversation_id.take() {
             attrs.push_unique(opentelemetry::KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
@@ -167,17 +188,20 @@ impl Exporter {
                 mapper_failures.push(failure);
             }
         }
-        if skip.is_none() && !at_start.is_empty() {
-            start::settle(&at_start, &mut attrs, state);
+        if skip.is_none()
+            && let Some(values) = values.as_ref()
+        {
+            start::settle(values, &mut attrs, state);
         }
-        let given = (!at_start.is_empty()).then_some(&at_start);
-        let (name, details) = content::finish(content, state, &mut attrs, name, conventions, given);
+        let given_values = values.as_ref();
+        let (name, details) =
+            content::finish(content, state, &mut attrs, name, conventions, given_values);
         let events = Pending::collect(
             &self.events,
             state,
             events::Call {
                 attrs: &attrs,
-                given,
+                given: given_values,
             },
             details,
             content.mode(),
@@ -186,12 +210,20 @@ impl Exporter {
         );
         let exception_event = self.events.exception_span_event();
         if let Some(alerts) = alerts.as_mut() {
-            alerts.identify(&name, span.as_ref().map(|s| s.span_context()));
+            // (Alerts keep the state's strings: the name given at start is rebuilt from them.)
+            let shown = match &name {
+                Some(name) => name.clone(),
+                None => crate::record::start::name_of(state).map_or_else(
+                    || state.otel_name(),
+                    |(a, b)| b.map_or_else(|| a.to_string(), |b| format!("{a} {b}")),
+                ),
+            };
+            alerts.identify(&shown, span.as_ref().map(|s| s.span_context()));
         }
         match span {
             Some(span) => {
                 let cx = span.span_context().clone();
-                write(state, span, name, attrs, &at_start, exception_event);
+                write(state, span, name, attrs, exception_event);
                 events.emit(&self.events, Some(&cx));
             }
             None => {
@@ -208,17 +240,17 @@ impl Exporter {
     }
 }
 
-/// Step 7: writes the span's name, attributes, events and status (the `exception` span event
-/// only when `exception_event`: the events go to spans).
+/// Step 7: writes the span's name (`None`: the one given at start stands), attributes, events
+/// and status (the `exception` span event only when `exception_event`: the events go to
+/// spans).
 fn write(
     state: &mut SpanRecord,
     span: SpanRef<'_>,
-    name: String,
+    name: Option<String>,
     attrs: Attributes,
-    at_start: &crate::record::start::StartWrites,
     exception_event: bool,
 ) {
-    if at_start.name() != Some(name.as_str()) {
+    if let Some(name) = name {
         span.update_name(name);
     }
     // (`attrs` leaves out what the span was given at start.)

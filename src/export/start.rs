@@ -11,52 +11,55 @@ use opentelemetry::{Array, StringValue, Value};
 use crate::content::SecretScanner;
 use crate::mapper::Attributes;
 use crate::model::GenAiSpan;
-use crate::record::start::{
-    ADDRESS, AGENT_NAME, MODEL, OPERATION, PORT, PROVIDER, StartWrites, TOOL_NAME, TOOL_TYPE,
-};
+use crate::record::start::{self, OPERATION, PORT, StartGiven, StartWrites};
 use crate::semconv as sc;
 use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
 
-/// What to give OpenTelemetry as a span with this state starts.
-pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner) -> StartWrites {
+/// What to give OpenTelemetry as a span with this state starts: which of its name and its
+/// sampling-relevant attributes (the values stay in the state).
+pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner) -> StartGiven {
     let clean = |s: &str| matches!(scanner.scrub(s), std::borrow::Cow::Borrowed(_));
     // A well-known operation name is a constant: nothing to scrub.
     let constant_op = state
         .operation
         .as_ref()
         .is_some_and(|o| o.static_str().is_some());
-    let mut writes = StartWrites::default();
+    // What is given must fit a `StartWrites` (u16 offsets), should it be saved later.
+    let mut room = usize::from(u16::MAX);
+    let mut fits = |len: usize| match room.checked_sub(len) {
+        Some(left) => {
+            room = left;
+            true
+        }
+        None => false,
+    };
+    let mut given = StartGiven::default();
     match (state.otel.name.as_deref(), state.name_parts()) {
         (Some(explicit), _) => {
-            if clean(explicit) {
-                writes.push_name(explicit);
+            if clean(explicit) && fits(explicit.len()) {
+                given.give_name();
             }
         }
         (None, Some((op, detail))) => {
-            if (constant_op || clean(op)) && detail.is_none_or(clean) {
-                writes.push_name_parts(op, detail);
+            if (constant_op || clean(op))
+                && detail.is_none_or(clean)
+                && fits(op.len() + detail.map_or(0, |d| 1 + d.len()))
+            {
+                given.give_name();
             }
         }
         (None, None) => {}
     }
-    let mut strings = [None; sc::SAMPLING_RELEVANT.len()];
-    strings[OPERATION] = state.operation.as_ref().map(|op| op.as_str());
-    strings[PROVIDER] = state.provider.as_deref();
-    strings[MODEL] = state.request.model.as_deref();
-    strings[ADDRESS] = state.server_address.as_deref();
-    strings[AGENT_NAME] = state.agent.name.as_deref();
-    strings[TOOL_NAME] = state.tool.name.as_deref();
-    strings[TOOL_TYPE] = state.tool.tool_type.as_deref();
-    for (key, value) in strings.into_iter().enumerate() {
+    for (key, value) in start::start_strings(state).into_iter().enumerate() {
         let constant = key == OPERATION && constant_op;
-        if let Some(v) = value.filter(|v| constant || clean(v)) {
-            writes.push(key, v);
+        if value.is_some_and(|v| (constant || clean(v)) && fits(v.len())) {
+            given.give(key);
         }
     }
-    if let Some(port) = state.server_port {
-        writes.set_port(port);
+    if state.server_port.is_some() {
+        given.give(PORT);
     }
-    writes
+    given
 }
 
 /// After the mappers ran on the full attributes: takes out of them every key the span was

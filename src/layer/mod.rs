@@ -38,7 +38,6 @@ use crate::record::error_event::ErrorEventVisitor;
 use crate::record::forward::{self, FALLBACK_META, FORWARD_FIELDS};
 use crate::record::start::PORT;
 use crate::record::{Recorder, SpanRecord};
-use crate::semconv as sc;
 
 mod builder;
 
@@ -182,6 +181,40 @@ fn kind_str(kind: &opentelemetry::trace::SpanKind) -> &'static str {
 
 const NONE: Option<&'static dyn TracingValue> = None;
 
+/// Room on the stack for a span name given at start (`{operation} {model}`); longer names
+/// are joined on the heap.
+const NAME_BUF: usize = 128;
+
+/// `first`, or `first second`, as one `&str`: `first` itself, `buf`, or `long` when it does not
+/// fit `buf`.
+fn join_name<'a>(
+    first: &'a str,
+    second: Option<&'a str>,
+    buf: &'a mut [u8; NAME_BUF],
+    long: &'a mut String,
+) -> &'a str {
+    let Some(second) = second else {
+        return first;
+    };
+    let len = first.len() + 1 + second.len();
+    if let Some(out) = buf.get_mut(..len) {
+        let (a, rest) = out.split_at_mut(first.len());
+        a.copy_from_slice(first.as_bytes());
+        if let Some((space, b)) = rest.split_first_mut() {
+            *space = b' ';
+            b.copy_from_slice(second.as_bytes());
+        }
+        if let Ok(joined) = std::str::from_utf8(out) {
+            return joined;
+        }
+    }
+    long.reserve_exact(len);
+    long.push_str(first);
+    long.push(' ');
+    long.push_str(second);
+    long
+}
+
 thread_local! {
     /// Set while the inner layer closes a span on this thread. Ending an OpenTelemetry span
     /// may export it right there (simple span processor, which holds its exporter lock while
@@ -239,14 +272,23 @@ impl<L> GenAiLayer<L> {
             .resolved
             .as_ref()
             .map_or(&FALLBACK_META, |r| r.forward);
-        let writes = &state.at_start;
+        let given = &state.at_start;
         let kind = kind_str(&state.kind());
-        let name = writes.name();
-        let mut strings: [Option<&str>; sc::SAMPLING_RELEVANT.len()] = Default::default();
-        for (i, v) in writes.strings() {
-            strings[i] = Some(v);
+        // The name's parts are joined on the stack (the inner layer copies it anyway).
+        let mut buf = [0u8; NAME_BUF];
+        let mut long = String::new();
+        let name = if given.has_name() {
+            crate::record::start::name_of(state).map(|(a, b)| join_name(a, b, &mut buf, &mut long))
+        } else {
+            None
+        };
+        let mut strings = crate::record::start::start_strings(state);
+        for (i, s) in strings.iter_mut().enumerate() {
+            if !given.has(i) {
+                *s = None;
+            }
         }
-        let port = writes.port();
+        let port = state.server_port.filter(|_| given.has(PORT));
         let mut values = [NONE; START_FIELDS];
         values[forward::KIND] = Some(&kind as &dyn TracingValue);
         values[forward::NAME] = name.as_ref().map(|n| n as &dyn TracingValue);

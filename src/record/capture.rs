@@ -17,6 +17,9 @@ use crate::model::{FieldValue, GenAiField, Operation, normalize_provider};
 /// Applies one recorded value to the span state.
 pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: Raw<'_>) {
     use GenAiField::*;
+    if state.at_start.watches(field) {
+        state.before_change();
+    }
     macro_rules! checked {
         ($conv:ident, $slot:expr) => {
             match raw.$conv() {

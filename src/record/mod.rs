@@ -64,8 +64,9 @@ pub(crate) struct SpanRecord {
     pub(crate) end_at_close: bool,
     /// Evaluations recorded on the span, emitted when it closes.
     pub(crate) evaluations: Vec<crate::model::Evaluation>,
-    /// The name and sampling-relevant attributes given to OpenTelemetry at span start.
-    pub(crate) at_start: start::StartWrites,
+    /// Which of the name and sampling-relevant attributes OpenTelemetry was given at span
+    /// start (and their values as given, once something they come from changed).
+    pub(crate) at_start: start::StartGiven,
 }
 
 impl SpanRecord {
@@ -78,7 +79,15 @@ impl SpanRecord {
             resolved: None,
             end_at_close: false,
             evaluations: Vec::new(),
-            at_start: start::StartWrites::default(),
+            at_start: start::StartGiven::default(),
+        }
+    }
+
+    /// Saves the values given at start, before a change of the state they may come from.
+    #[inline]
+    pub(crate) fn before_change(&mut self) {
+        if self.at_start.watches_any() {
+            self.at_start.save(&self.span);
         }
     }
 

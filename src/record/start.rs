@@ -2,9 +2,16 @@
 //! sampling-relevant attributes ([`SAMPLING_RELEVANT`](sc::SAMPLING_RELEVANT)) declared with a
 //! value at creation, so a head sampler decides on them. Kept in the span's record so the
 //! close-time write leaves those keys out (the span has them already).
+//!
+//! [`StartGiven`] says *which* were given; their values are the state's own for as long as
+//! nothing they come from is recorded again, so the common span keeps no copy. Before the
+//! first later change of such a fact (a field recorded again, the state handed to
+//! [`with_genai_state`](crate::GenAiSpanExt::with_genai_state)), the values as given are saved
+//! in a [`StartWrites`], which the close compares with the final state.
 
 use opentelemetry::KeyValue;
 
+use crate::model::{GenAiField, GenAiSpan};
 use crate::semconv as sc;
 
 /// Slot of the span name; slot `1 + i` holds `SAMPLING_RELEVANT[i]`.
@@ -21,7 +28,8 @@ pub(crate) const AGENT_NAME: usize = 5;
 pub(crate) const TOOL_NAME: usize = 6;
 pub(crate) const TOOL_TYPE: usize = 7;
 
-/// The values written at span start, back to back in one buffer (one allocation per span).
+/// The values given at span start, back to back in one buffer (one allocation), saved when
+/// something they come from changes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct StartWrites {
     text: String,
@@ -33,12 +41,6 @@ pub(crate) struct StartWrites {
 }
 
 impl StartWrites {
-    /// Whether nothing was written at start.
-    #[inline]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.written == 0 && self.port.is_none()
-    }
-
     fn push_slot(&mut self, slot: usize, value: &str) -> bool {
         self.push_parts(slot, value, None)
     }
@@ -72,11 +74,6 @@ impl StartWrites {
         }
         let (s, e) = self.ranges[slot];
         self.text.get(usize::from(s)..usize::from(e))
-    }
-
-    /// Records the span name given at start (`false`: too long, not given).
-    pub(crate) fn push_name(&mut self, name: &str) -> bool {
-        self.push_slot(NAME, name)
     }
 
     /// Records the span name `{operation} {detail}` given at start.
@@ -130,6 +127,147 @@ impl StartWrites {
     }
 }
 
+/// Which of the name and the sampling-relevant attributes the span was given at start, and,
+/// once a fact they come from changed, their values as given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct StartGiven {
+    /// Bit `NAME`: the name; bit `1 + i`: `SAMPLING_RELEVANT[i]`.
+    bits: u16,
+    /// The values as given, saved before the first later change (`None`: the state's values
+    /// are still the ones given).
+    was: Option<Box<StartWrites>>,
+}
+
+/// The string value of each sampling-relevant attribute in `state` (`None` for `server.port`,
+/// an int): what a span starting with this state is given.
+pub(crate) fn start_strings(state: &GenAiSpan) -> [Option<&str>; sc::SAMPLING_RELEVANT.len()] {
+    let mut strings = [None; sc::SAMPLING_RELEVANT.len()];
+    strings[OPERATION] = state.operation.as_ref().map(|op| op.as_str());
+    strings[PROVIDER] = state.provider.as_deref();
+    strings[MODEL] = state.request.model.as_deref();
+    strings[ADDRESS] = state.server_address.as_deref();
+    strings[AGENT_NAME] = state.agent.name.as_deref();
+    strings[TOOL_NAME] = state.tool.name.as_deref();
+    strings[TOOL_TYPE] = state.tool.tool_type.as_deref();
+    strings
+}
+
+/// The span name of `state` as two parts (`{first} {second}`): an explicit `otel.name`, else
+/// the conventions' `{operation} {detail}`.
+pub(crate) fn name_of(state: &GenAiSpan) -> Option<(&str, Option<&str>)> {
+    match state.otel.name.as_deref() {
+        Some(explicit) => Some((explicit, None)),
+        None => state.name_parts(),
+    }
+}
+
+/// Whether a value of `field` feeds the start name or a sampling-relevant attribute.
+fn feeds_start(field: GenAiField) -> bool {
+    use GenAiField::*;
+    matches!(
+        field,
+        OperationName
+            | ProviderName
+            | RequestModel
+            | ServerAddress
+            | ServerPort
+            | AgentName
+            | ToolName
+            | ToolType
+            | WorkflowName
+            | DataSourceId
+            | OtelName
+    )
+}
+
+impl StartGiven {
+    /// Whether nothing was given at start.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bits == 0
+    }
+
+    /// Marks the name as given.
+    pub(crate) fn give_name(&mut self) {
+        self.bits |= 1 << NAME;
+    }
+
+    /// Marks `SAMPLING_RELEVANT[key]` as given.
+    pub(crate) fn give(&mut self, key: usize) {
+        if key < sc::SAMPLING_RELEVANT.len() {
+            self.bits |= 1 << (1 + key);
+        }
+    }
+
+    /// Whether the name was given.
+    #[inline]
+    pub(crate) fn has_name(&self) -> bool {
+        self.bits & (1 << NAME) != 0
+    }
+
+    /// Whether `SAMPLING_RELEVANT[key]` was given.
+    #[inline]
+    pub(crate) fn has(&self, key: usize) -> bool {
+        key < sc::SAMPLING_RELEVANT.len() && self.bits & (1 << (1 + key)) != 0
+    }
+
+    /// Whether a change of `field` must first save the values as given.
+    #[inline]
+    pub(crate) fn watches(&self, field: GenAiField) -> bool {
+        self.bits != 0 && self.was.is_none() && feeds_start(field)
+    }
+
+    /// Whether any change of the state must first save the values as given.
+    #[inline]
+    pub(crate) fn watches_any(&self) -> bool {
+        self.bits != 0 && self.was.is_none()
+    }
+
+    /// Saves the values as given from `state` (which must still hold them), once.
+    pub(crate) fn save(&mut self, state: &GenAiSpan) {
+        if self.was.is_none() {
+            self.was = Some(Box::new(self.snapshot(state)));
+        }
+    }
+
+    /// The values as given: the saved ones, else `state`'s (unchanged since the start).
+    pub(crate) fn values(&self, state: &GenAiSpan) -> StartWrites {
+        match &self.was {
+            Some(was) => (**was).clone(),
+            None => self.snapshot(state),
+        }
+    }
+
+    /// The saved values as given (`None`: nothing they come from changed since the start).
+    #[inline]
+    pub(crate) fn saved(&self) -> Option<&StartWrites> {
+        self.was.as_deref()
+    }
+
+    /// Takes the saved values out.
+    pub(crate) fn take_saved(&mut self) -> Option<StartWrites> {
+        self.was.take().map(|b| *b)
+    }
+
+    fn snapshot(&self, state: &GenAiSpan) -> StartWrites {
+        let mut w = StartWrites::default();
+        if self.has_name()
+            && let Some((first, second)) = name_of(state)
+        {
+            w.push_name_parts(first, second);
+        }
+        for (key, v) in start_strings(state).into_iter().enumerate() {
+            if let Some(v) = v.filter(|_| self.has(key)) {
+                w.push(key, v);
+            }
+        }
+        if let Some(port) = state.server_port.filter(|_| self.has(PORT)) {
+            w.set_port(port);
+        }
+        w
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +292,6 @@ mod tests {
     #[test]
     fn remembers_exact_values() {
         let mut w = StartWrites::default();
-        assert!(w.is_empty());
         assert!(w.push_name_parts("chat", Some("gpt-4o")));
         assert!(w.push(MODEL, "gpt-4o"));
         assert!(!w.push(PORT, "443"));

@@ -102,6 +102,74 @@ fn recorded_twice_last_wins_key_once() {
 }
 
 #[test]
+fn state_changed_through_the_extension_after_start_is_compared_with_what_was_given() {
+    // The values given at start are the state's own until something changes them: a change
+    // made through `with_genai_state` (as the HTTP middleware does) must be seen as one, like
+    // a field recorded again.
+    let spans = Harness::new().collect_spans(|| {
+        let span = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            gen_ai.provider.name = "openai",
+            gen_ai.request.model = "first",
+            server.port = 443_u64
+        );
+        let _g = span.enter();
+        span.with_genai_state(|s| {
+            s.request.model = Some("second".into());
+            s.server_port = Some(8443);
+        });
+    });
+    let s = &spans[0];
+    assert_eq!(s.name, "chat second");
+    assert_eq!(str_attr(s, "gen_ai.request.model"), "first");
+    assert_eq!(count(s, "gen_ai.request.model"), 1);
+    assert_eq!(i64_attr(s, "server.port"), 443);
+    assert_eq!(count(s, "server.port"), 1);
+    assert_eq!(str_attr(s, "gen_ai.provider.name"), "openai");
+    let diagnostics = format!("{:?}", s.attributes);
+    assert!(
+        diagnostics.contains("gen_ai.request.model was given at span start as first"),
+        "{diagnostics}"
+    );
+    assert!(
+        diagnostics.contains("server.port was given at span start as 443"),
+        "{diagnostics}"
+    );
+
+    // A change back to the value given, and a change of a fact that only names the span.
+    let spans = Harness::new().collect_spans(|| {
+        let span = tracing::info_span!(
+            "wf",
+            gen_ai.operation.name = "invoke_workflow",
+            gen_ai.workflow.name = "nightly"
+        );
+        let _g = span.enter();
+        span.record("gen_ai.workflow.name", "weekly");
+        let chat = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            gen_ai.request.model = "same"
+        );
+        chat.record("gen_ai.request.model", "other");
+        chat.record("gen_ai.request.model", "same");
+    });
+    let wf = spans
+        .iter()
+        .find(|s| s.name.starts_with("invoke_workflow"))
+        .unwrap();
+    assert_eq!(wf.name, "invoke_workflow weekly");
+    let chat = spans.iter().find(|s| s.name.starts_with("chat")).unwrap();
+    assert_eq!(chat.name, "chat same");
+    assert_eq!(str_attr(chat, "gen_ai.request.model"), "same");
+    assert!(
+        !format!("{:?}", chat.attributes).contains("was given at span start"),
+        "{:?}",
+        chat.attributes
+    );
+}
+
+#[test]
 fn operation_recorded_late_sets_name_and_kind() {
     let spans = Harness::new().collect_spans(|| {
         let span = tracing::info_span!(
