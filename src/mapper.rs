@@ -107,6 +107,15 @@ impl Attributes {
         }
     }
 
+    /// A set built in `items` (emptied first), reusing its allocation.
+    pub(crate) fn reusing(mut items: Vec<KeyValue>) -> Self {
+        items.clear();
+        Self {
+            items,
+            journal: Journal(None),
+        }
+    }
+
     fn log(&mut self, undo: Undo) {
         if let Some(journal) = &mut self.journal.0 {
             journal.push(undo);

@@ -1,6 +1,7 @@
 //! Mapping: the typed [`GenAiSpan`] state to the span's exported attributes, each key once with
 //! its registry type (ints as `Int`, lists as arrays, floats as `Double`).
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use opentelemetry::{Array, KeyValue, StringValue, Value};
@@ -35,6 +36,31 @@ const USAGE_ITEMS: [(Option<Item>, bool); crate::model::USAGE_COUNTS] = [
 /// count must not make a huge array).
 const MAX_PADDED_REASONS: usize = 128;
 
+/// Largest attribute list kept for reuse (a span with more attributes allocates its own).
+const MAX_REUSED: usize = 64;
+
+thread_local! {
+    /// The emptied attribute list of the last span this thread wrote, reused by the next one
+    /// (a span's close-time attributes are not a fresh allocation each time).
+    static REUSED: Cell<Vec<KeyValue>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty attribute list with room for `n`, reusing this thread's last one when there is.
+fn reused(n: usize) -> Vec<KeyValue> {
+    let mut v = REUSED.try_with(Cell::take).unwrap_or_default();
+    v.reserve(n);
+    v
+}
+
+/// Gives back a written span's (emptied) attribute list for the next span on this thread.
+pub(crate) fn recycle(mut v: Vec<KeyValue>) {
+    if v.capacity() <= MAX_REUSED {
+        v.clear();
+        // (During thread teardown the list is dropped instead.)
+        let _ = REUSED.try_with(|r| r.set(v));
+    }
+}
+
 fn int(v: u64) -> i64 {
     // Counts above i64::MAX cannot be represented as an OTLP int: saturate (the layer adds a
     // diagnostic at close, see `GenAiSpan::diagnose_saturated_counts`).
@@ -67,9 +93,16 @@ pub(crate) fn operation_value(op: &Operation) -> Value {
 /// field inheritance reads from GenAI ancestors.
 pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
     // Both conventions: an inherited key is found under its pinned and its latest name.
-    build(&mut state.clone(), Strings::Share, Conventions::Both, None)
-        .get(key)
-        .cloned()
+    let items = Vec::with_capacity(16 + state.fields.len());
+    build(
+        &mut state.clone(),
+        Strings::Share,
+        Conventions::Both,
+        None,
+        items,
+    )
+    .get(key)
+    .cloned()
 }
 
 /// Builds the attributes of a closing LLM span, moving its strings into the attributes (no
@@ -87,7 +120,8 @@ pub(crate) fn attributes_of_closing(
     given: Option<Given<'_>>,
 ) -> Attributes {
     let mode = if take { Strings::Move } else { Strings::Share };
-    build(state, mode, conventions, given)
+    let items = reused(16 + state.fields.len());
+    build(state, mode, conventions, given, items)
 }
 
 /// What a closing span was given at start: which keys, and their values as given where
@@ -156,6 +190,7 @@ fn build(
     mode: Strings,
     conventions: Conventions,
     given: Option<Given<'_>>,
+    items: Vec<KeyValue>,
 ) -> Attributes {
     let mut changed = Vec::new();
     let pad_reasons = missing_reasons(state, conventions);
@@ -167,7 +202,7 @@ fn build(
     } else {
         Some(conventions)
     };
-    let mut a = Attributes::with_capacity(16 + state.fields.len());
+    let mut a = Attributes::reusing(items);
     let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
     let s = |v: &mut String| match mode {
         Strings::Share => shared(v),

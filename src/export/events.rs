@@ -237,6 +237,9 @@ impl Pending {
     /// Adds the events as span events of `state` (written with the span). `take`: no log
     /// record will need them.
     fn push_span_events(&mut self, state: &mut SpanRecord, take: bool) {
+        if self.details.is_none() && self.evaluations.is_empty() {
+            return;
+        }
         let now = SystemTime::now();
         let details = if take {
             self.details.take()

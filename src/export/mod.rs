@@ -254,7 +254,9 @@ fn write(
         span.update_name(name);
     }
     // (`attrs` leaves out what the span was given at start.)
-    span.set_attributes(attrs);
+    let mut items = attrs.into_vec();
+    span.set_attributes(items.drain(..));
+    attributes::recycle(items);
     for event in std::mem::take(&mut state.events) {
         span.add_event_with_timestamp(event.name, event.time, event.attributes);
     }

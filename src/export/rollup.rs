@@ -87,7 +87,11 @@ where
     if usage_done && count_done {
         return;
     }
-    for ancestor in span.scope().skip(1) {
+    // (A root span has no run to roll up into: no lookup then.)
+    let Some(parent) = span.parent() else {
+        return;
+    };
+    for ancestor in parent.scope() {
         let mut ext = ancestor.extensions_mut();
         let Some(parent) = ext.get_mut::<SpanRecord>() else {
             continue;

@@ -37,8 +37,13 @@ pub(crate) const MAX_FORWARD_FIELDS: usize = FORWARD_FIELDS.len() + 32;
 
 /// [`FORWARD_FIELDS`] then unnamed fields that never get a value. tracing-opentelemetry sizes
 /// the span's attribute list by the field count, and the close-time attributes land in that
-/// list too: a forwarded callsite has as many unnamed fields as the GenAI callsite has fields,
-/// so the list is allocated once, at its final size.
+/// list too: a forwarded callsite has as many fields as the GenAI callsite (at least
+/// [`FORWARD_FIELDS`]), as tracing-opentelemetry sizes a plain span's list, so the list is
+/// allocated once at about its final size: each field becomes at most one attribute, and the
+/// values given at start are among them (a span with derived attributes, `error.type`, the
+/// diagnostics, grows it once). Larger would cost more than a growth: past about 1 KiB a list
+/// leaves the allocator's fast path (17 attributes of a 16-field span are 952 bytes, 27 are
+/// 1,512).
 static FORWARD_NAMES: [&str; MAX_FORWARD_FIELDS] = {
     let mut names = [""; MAX_FORWARD_FIELDS];
     let mut i = 0;
@@ -86,7 +91,10 @@ pub(crate) static FALLBACK_META: Metadata<'static> = Metadata::new(
 
 /// The forwarded callsite of `meta` (made once per GenAI callsite, then kept).
 pub(crate) fn forward_metadata(meta: &'static Metadata<'static>) -> &'static Metadata<'static> {
-    let len = (FORWARD_FIELDS.len() + meta.fields().len()).min(MAX_FORWARD_FIELDS);
+    let len = meta
+        .fields()
+        .len()
+        .clamp(FORWARD_FIELDS.len(), MAX_FORWARD_FIELDS);
     let names = FORWARD_NAMES.get(..len).unwrap_or(&FORWARD_FIELDS);
     let callsite: &'static ForwardCallsite = Box::leak(Box::new(ForwardCallsite {
         meta: OnceLock::new(),
@@ -128,14 +136,38 @@ mod tests {
         assert_eq!(f.line(), META.line());
         let names: Vec<&str> = f.fields().iter().map(|x| x.name()).collect();
         assert_eq!(names[..FORWARD_FIELDS.len()], FORWARD_FIELDS);
-        // Room for the callsite's own two fields' attributes at close.
-        assert_eq!(names.len(), FORWARD_FIELDS.len() + 2);
-        assert!(names[FORWARD_FIELDS.len()..].iter().all(|n| n.is_empty()));
+        // A two-field callsite: the forwarded fields are room enough.
+        assert_eq!(names.len(), FORWARD_FIELDS.len());
         assert_eq!(names[KIND], sc::OTEL_KIND);
         assert_eq!(names[NAME], sc::OTEL_NAME);
         assert_eq!(names[FIRST_ATTRIBUTE], sc::SAMPLING_RELEVANT[0]);
         // Its fields belong to its own callsite, so a value set built from them records.
         assert!(f.fields().iter().all(|x| x.callsite() == f.callsite()));
         assert_ne!(f.callsite(), META.callsite());
+    }
+
+    #[test]
+    fn a_large_callsite_gets_room_for_its_fields() {
+        static CS: tracing_core::callsite::DefaultCallsite =
+            tracing_core::callsite::DefaultCallsite::new(&META);
+        static NAMES: [&str; 16] = [
+            "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+        ];
+        static META: Metadata<'static> = tracing_core::metadata! {
+            name: "llm",
+            target: "app",
+            level: Level::INFO,
+            fields: &NAMES,
+            callsite: &CS,
+            kind: tracing_core::metadata::Kind::SPAN,
+        };
+        let names: Vec<&str> = forward_metadata(&META)
+            .fields()
+            .iter()
+            .map(|x| x.name())
+            .collect();
+        assert_eq!(names.len(), NAMES.len());
+        assert_eq!(names[..FORWARD_FIELDS.len()], FORWARD_FIELDS);
+        assert!(names[FORWARD_FIELDS.len()..].iter().all(|n| n.is_empty()));
     }
 }
