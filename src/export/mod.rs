@@ -115,7 +115,7 @@ impl Exporter {
         if wants_id && self.conventions.get().has(Item::ToolConversationId) {
             state.accounting.ancestor_conversation_id = span.scope().skip(1).find_map(|a| {
                 a.extensions()
-                    .get::<SpanRecord>()
+                    .get::<crate::record::Kept>()
                     .and_then(|r| r.conversation_id.clone())
             });
         }

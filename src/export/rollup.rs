@@ -93,7 +93,7 @@ where
     };
     for ancestor in parent.scope() {
         let mut ext = ancestor.extensions_mut();
-        let Some(parent) = ext.get_mut::<SpanRecord>() else {
+        let Some(parent) = ext.get_mut::<crate::record::Kept>() else {
             continue;
         };
         let parent_is_run = is_run(parent.operation.as_ref());

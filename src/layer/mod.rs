@@ -37,7 +37,7 @@ use crate::export::{Exporter, attributes};
 use crate::record::error_event::ErrorEventVisitor;
 use crate::record::forward::{self, FALLBACK_META, FORWARD_FIELDS};
 use crate::record::start::PORT;
-use crate::record::{Recorder, SpanRecord};
+use crate::record::{Kept, Recorder, SpanRecord};
 
 mod builder;
 
@@ -152,7 +152,7 @@ impl WithState {
                     return;
                 };
                 let mut ext = span.extensions_mut();
-                if let Some(state) = ext.get_mut::<SpanRecord>() {
+                if let Some(state) = ext.get_mut::<Kept>() {
                     f(state);
                 }
             },
@@ -344,7 +344,7 @@ impl<L> GenAiLayer<L> {
             return;
         };
         let mut ext = span.extensions_mut();
-        let Some(state) = ext.get_mut::<SpanRecord>() else {
+        let Some(state) = ext.get_mut::<Kept>() else {
             return;
         };
         let mut visitor = ErrorEventVisitor::default();
@@ -399,7 +399,7 @@ where
             }
             return self.otel.on_new_span(attrs, id, ctx);
         }
-        let mut state = SpanRecord::new(meta.name(), meta.target());
+        let mut state = Kept::new(SpanRecord::new(meta.name(), meta.target()));
         record.start(
             &mut state,
             attrs,
@@ -430,7 +430,7 @@ where
             };
             if self.is_genai(span.metadata()) {
                 let mut ext = span.extensions_mut();
-                ext.get_mut::<SpanRecord>().map(|state| {
+                ext.get_mut::<Kept>().map(|state| {
                     let before = state.kind();
                     self.config.record.record(state, values);
                     let after = state.kind();
@@ -489,7 +489,7 @@ where
         if self.any_live()
             && let Some(span) = ctx.span(&id).filter(|span| self.is_genai(span.metadata()))
         {
-            let state = span.extensions_mut().remove::<SpanRecord>();
+            let state = span.extensions_mut().remove::<Kept>();
             if let Some(mut state) = state {
                 self.live.fetch_sub(1, Ordering::Relaxed);
                 self.config.export.account(&mut state, &span);
@@ -498,6 +498,7 @@ where
                 if state.end_at_close {
                     self.mark_end_now(&id, &ctx);
                 }
+                state.recycle();
             }
         }
         let _exporting = ExportingGuard::enter();

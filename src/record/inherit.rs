@@ -189,7 +189,7 @@ pub(crate) fn inherit_into<S>(
         }
         let found = span.scope().skip(1).find_map(|ancestor| {
             let ext = ancestor.extensions();
-            if let Some(parent) = ext.get::<SpanRecord>()
+            if let Some(parent) = ext.get::<super::Kept>()
                 && let Some(found) = genai_value(parent, name, aliases, attribute_of)
             {
                 return Some(found);
