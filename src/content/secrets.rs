@@ -213,12 +213,25 @@ fn push_key_value_matches(s: &str, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// Whether `s` has a `:` or `=` (one pass without an early exit, so it vectorises: these are
+/// the short strings of the fast path).
+#[inline]
+fn has_separator(s: &str) -> bool {
+    s.bytes()
+        .fold(false, |seen, b| seen | (b == b':') | (b == b'='))
+}
+
 /// The always-on secret scanner.
 #[derive(Clone, Debug)]
 pub(crate) struct SecretScanner {
     patterns: Vec<SecretPattern>,
     /// Whether a byte starts some prefix pattern: one pass over the text finds all prefixes.
     first: [bool; 256],
+    /// The first two bytes of every prefix pattern, a bit per byte pair: where none of them
+    /// starts a word, no prefix can match (the prefilter skips the prefix pass).
+    pairs: Box<[u64; 1024]>,
+    /// Some prefix is a single byte: the pairs cannot judge it.
+    short_prefix: bool,
     /// The shortest run of token bytes a prefix pattern can match (prefix plus `min_len`);
     /// `0` when some prefix has a non-token byte (the prefilter then never skips prefixes).
     min_prefix_run: usize,
@@ -235,6 +248,8 @@ const MIN_BEARER_LEN: usize = 15;
 /// What one pass over a string found: which (expensive) matchers can possibly match.
 struct Prefilter {
     longest_token_run: usize,
+    /// Some word starts with the first two bytes of a prefix pattern.
+    prefix_start: bool,
     has_bearer: bool,
     has_separator: bool,
 }
@@ -264,15 +279,18 @@ const CLASSES: [u8; 256] = {
 };
 
 impl Prefilter {
-    /// One byte scan: the longest token run, whether `:`/`=` occur, whether the word `bearer`
-    /// (any case) does.
+    /// One byte scan: the longest token run, whether a word starts like a prefix pattern of
+    /// `scanner`, whether `:`/`=` occur, whether the word `bearer` (any case) does.
     #[inline]
-    fn scan(s: &str) -> Prefilter {
+    fn scan(s: &str, scanner: &SecretScanner) -> Prefilter {
         let bytes = s.as_bytes();
         let mut longest = 0;
         let mut run = 0;
         let mut seen = 0u8;
-        for &b in bytes {
+        let mut prefix_start = scanner.short_prefix;
+        // (A word starts where the previous byte is not alphanumeric, as the prefix pass has it.)
+        let mut prev_alnum = false;
+        for (i, &b) in bytes.iter().enumerate() {
             let class = CLASSES[usize::from(b)];
             seen |= class;
             if class & TOKEN != 0 {
@@ -281,6 +299,10 @@ impl Prefilter {
                 longest = longest.max(run);
                 run = 0;
             }
+            if !prev_alnum && scanner.first[usize::from(b)] {
+                prefix_start |= bytes.get(i + 1).is_some_and(|&n| scanner.starts_pair(b, n));
+            }
+            prev_alnum = b.is_ascii_alphanumeric();
         }
         let has_bearer = seen & LETTER_B != 0
             && bytes
@@ -288,6 +310,7 @@ impl Prefilter {
                 .any(|w| w[0] | 0x20 == b'b' && w.eq_ignore_ascii_case(b"bearer"));
         Prefilter {
             longest_token_run: longest.max(run),
+            prefix_start,
             has_bearer,
             has_separator: seen & SEPARATOR != 0,
         }
@@ -299,6 +322,8 @@ impl Default for SecretScanner {
         let mut scanner = SecretScanner {
             patterns: Vec::new(),
             first: [false; 256],
+            pairs: Box::new([0; 1024]),
+            short_prefix: false,
             min_prefix_run: usize::MAX,
             has_custom: false,
             min_match_len: MIN_BEARER_LEN,
@@ -314,8 +339,19 @@ impl SecretScanner {
     pub(crate) fn add(&mut self, p: SecretPattern) {
         match &p {
             SecretPattern::Prefix { prefix, min_len } => {
-                if let Some(&b) = prefix.as_bytes().first() {
-                    self.first[usize::from(b)] = true;
+                match *prefix.as_bytes() {
+                    [a, b, ..] => {
+                        self.first[usize::from(a)] = true;
+                        let pair = usize::from(a) << 8 | usize::from(b);
+                        if let Some(word) = self.pairs.get_mut(pair >> 6) {
+                            *word |= 1 << (pair & 63);
+                        }
+                    }
+                    [a] => {
+                        self.first[usize::from(a)] = true;
+                        self.short_prefix = true;
+                    }
+                    [] => {}
                 }
                 let run = if prefix.bytes().all(is_token_byte) {
                     prefix.len().saturating_add(*min_len)
@@ -330,6 +366,15 @@ impl SecretScanner {
             SecretPattern::Custom(_) => self.has_custom = true,
         }
         self.patterns.push(p);
+    }
+
+    /// Whether some prefix pattern starts with the bytes `a`, `b`.
+    #[inline]
+    fn starts_pair(&self, a: u8, b: u8) -> bool {
+        let pair = usize::from(a) << 8 | usize::from(b);
+        self.pairs
+            .get(pair >> 6)
+            .is_some_and(|word| word >> (pair & 63) & 1 != 0)
     }
 
     /// All prefix patterns, in one pass: at each word boundary whose byte starts a prefix, the
@@ -379,15 +424,13 @@ impl SecretScanner {
     /// a `:` or `=` for `key: value`). Custom matchers always run.
     #[inline]
     pub(crate) fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
-        if s.len() < self.min_match_len
-            && !self.has_custom
-            && !s.bytes().any(|b| b == b':' || b == b'=')
-        {
+        if s.len() < self.min_match_len && !self.has_custom && !has_separator(s) {
             return Cow::Borrowed(s);
         }
-        let pre = Prefilter::scan(s);
-        let prefixes = pre.longest_token_run >= self.min_prefix_run.max(1)
-            || (self.min_prefix_run == 0 && !s.is_empty());
+        let pre = Prefilter::scan(s, self);
+        let prefixes = pre.prefix_start
+            && (pre.longest_token_run >= self.min_prefix_run.max(1)
+                || (self.min_prefix_run == 0 && !s.is_empty()));
         if !prefixes && !pre.has_bearer && !pre.has_separator && !self.has_custom {
             return Cow::Borrowed(s);
         }
@@ -533,6 +576,33 @@ mod tests {
         assert_eq!(scrub("max_tokens=5 task-list"), "max_tokens=5 task-list");
         assert_eq!(scrub("ask-me-anything"), "ask-me-anything");
         assert_eq!(scrub("password: [REDACTED]"), "password: [REDACTED]");
+    }
+
+    #[test]
+    fn the_prefix_pass_runs_where_a_word_starts_like_a_prefix() {
+        // Long clean tokens that start with a prefix's first byte only: untouched.
+        let clean = [
+            "gpt-4o-2024-08-06",
+            "chatcmpl-AbCdEf0123456789xyz",
+            "session-hf0123456789abcdefghij",
+        ];
+        for s in clean {
+            assert_eq!(scrub(s), s);
+        }
+        // A prefix at any word start, also after `-`/`_`/`.` inside a token, is found.
+        assert_eq!(scrub("id-ghp_abcdefghijklmnopqrstuv"), "id-[REDACTED]");
+        assert_eq!(scrub("x_hf_abcdefghijklmnopqrstuv"), "x_[REDACTED]");
+        assert_eq!(scrub("a.sk-abcdefghijklmnop1234"), "a.[REDACTED]");
+        // Not inside a word.
+        assert_eq!(
+            scrub("tasksk-abcdefghijklmnop1234"),
+            "tasksk-abcdefghijklmnop1234"
+        );
+        // A one-byte prefix of yours (the byte pairs cannot judge it) still matches.
+        let mut scanner = SecretScanner::default();
+        scanner.add(SecretPattern::prefix("Z", 12));
+        assert_eq!(scanner.scrub("ok Zabcdefghijklmn ok"), "ok [REDACTED] ok");
+        assert_eq!(scanner.scrub("gpt-4o-2024-08-06"), "gpt-4o-2024-08-06");
     }
 
     #[test]

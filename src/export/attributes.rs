@@ -311,52 +311,34 @@ fn build(
             }
         }
     }
-    // (key, value, index in SAMPLING_RELEVANT)
-    for (key, v, slot) in [
-        (sc::GEN_AI_CONVERSATION_ID, &mut state.conversation_id, None),
-        (sc::GEN_AI_AGENT_ID, &mut state.agent.id, None),
-        (
-            sc::GEN_AI_AGENT_NAME,
-            &mut state.agent.name,
-            Some(start::AGENT_NAME),
-        ),
-        (
-            sc::GEN_AI_AGENT_DESCRIPTION,
-            &mut state.agent.description,
-            None,
-        ),
-        (sc::GEN_AI_AGENT_VERSION, &mut state.agent.version, None),
-        (
-            sc::GEN_AI_TOOL_NAME,
-            &mut state.tool.name,
-            Some(start::TOOL_NAME),
-        ),
-        (sc::GEN_AI_TOOL_CALL_ID, &mut state.tool.call_id, None),
-        (
-            sc::GEN_AI_TOOL_TYPE,
-            &mut state.tool.tool_type,
-            Some(start::TOOL_TYPE),
-        ),
-        (
-            sc::GEN_AI_TOOL_DESCRIPTION,
-            &mut state.tool.description,
-            None,
-        ),
-        (sc::GEN_AI_WORKFLOW_NAME, &mut state.workflow_name, None),
-        (sc::GEN_AI_DATA_SOURCE_ID, &mut state.data_source_id, None),
-        (sc::GEN_AI_OUTPUT_TYPE, &mut state.output_type, None),
-        (
-            sc::SERVER_ADDRESS,
-            &mut state.server_address,
-            Some(start::ADDRESS),
-        ),
-    ] {
-        if let Some(v) = v
-            && slot.is_none_or(|slot| fresh(given, slot, v, &mut changed))
-        {
-            put(key, s(v));
-        }
+    // One string attribute, and one that may have been given at start (its slot).
+    macro_rules! text {
+        ($key:expr, $v:expr) => {
+            if let Some(v) = &mut $v {
+                put($key, s(v));
+            }
+        };
+        ($key:expr, $v:expr, $slot:expr) => {
+            if let Some(v) = &mut $v
+                && fresh(given, $slot, v, &mut changed)
+            {
+                put($key, s(v));
+            }
+        };
     }
+    text!(sc::GEN_AI_CONVERSATION_ID, state.conversation_id);
+    text!(sc::GEN_AI_AGENT_ID, state.agent.id);
+    text!(sc::GEN_AI_AGENT_NAME, state.agent.name, start::AGENT_NAME);
+    text!(sc::GEN_AI_AGENT_DESCRIPTION, state.agent.description);
+    text!(sc::GEN_AI_AGENT_VERSION, state.agent.version);
+    text!(sc::GEN_AI_TOOL_NAME, state.tool.name, start::TOOL_NAME);
+    text!(sc::GEN_AI_TOOL_CALL_ID, state.tool.call_id);
+    text!(sc::GEN_AI_TOOL_TYPE, state.tool.tool_type, start::TOOL_TYPE);
+    text!(sc::GEN_AI_TOOL_DESCRIPTION, state.tool.description);
+    text!(sc::GEN_AI_WORKFLOW_NAME, state.workflow_name);
+    text!(sc::GEN_AI_DATA_SOURCE_ID, state.data_source_id);
+    text!(sc::GEN_AI_OUTPUT_TYPE, state.output_type);
+    text!(sc::SERVER_ADDRESS, state.server_address, start::ADDRESS);
     if let Some(v) = state.embeddings_dimension_count {
         put(sc::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, Value::I64(v));
     }

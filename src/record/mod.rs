@@ -374,3 +374,36 @@ impl Recorder {
         inherit::capture_plain(&self.inherit, id, ctx, record);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recycled_box_is_reused_by_the_next_span_on_the_thread() {
+        let mut first = Kept::new(SpanRecord::new("llm", "app"));
+        first.diagnostics.push("from the first span".into());
+        let addr: *const SpanRecord = &*first;
+        first.recycle();
+        let second = Kept::new(SpanRecord::new("llm2", "app"));
+        assert_eq!(&*second as *const SpanRecord, addr);
+        // A fresh record, nothing of the first left.
+        assert!(second.diagnostics.is_empty());
+        assert!(second.content.is_none());
+        // The pool is bounded: more boxes than it keeps are freed.
+        let many: Vec<Kept> = (0..3 * POOLED)
+            .map(|_| Kept::new(SpanRecord::new("llm", "app")))
+            .collect();
+        for k in many {
+            k.recycle();
+        }
+        let pooled = POOL.with(|p| {
+            let boxes = p.take();
+            let n = boxes.len();
+            p.set(boxes);
+            n
+        });
+        assert_eq!(pooled, POOLED);
+        drop(second);
+    }
+}
