@@ -79,6 +79,8 @@ pub(crate) struct Kept(Box<SpanRecord>);
 const POOLED: usize = 8;
 
 thread_local! {
+    // The boxes themselves are what is reused: a `Vec<SpanRecord>` would move the records.
+    #[allow(clippy::vec_box)]
     static POOL: std::cell::Cell<Vec<Box<SpanRecord>>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
