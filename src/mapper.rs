@@ -306,6 +306,11 @@ impl Attributes {
         }
     }
 
+    /// Removes the first `n` items.
+    pub(crate) fn remove_front(&mut self, n: usize) {
+        self.items.drain(..n.min(self.items.len()));
+    }
+
     /// Pushes without checking for an existing key; only for the layer, which builds the set from
     /// distinct keys.
     pub(crate) fn push_unique(&mut self, kv: KeyValue) {

@@ -248,8 +248,6 @@ const MIN_BEARER_LEN: usize = 15;
 /// What one pass over a string found: which (expensive) matchers can possibly match.
 struct Prefilter {
     longest_token_run: usize,
-    /// Some word starts with the first two bytes of a prefix pattern.
-    prefix_start: bool,
     has_bearer: bool,
     has_separator: bool,
 }
@@ -279,18 +277,15 @@ const CLASSES: [u8; 256] = {
 };
 
 impl Prefilter {
-    /// One byte scan: the longest token run, whether a word starts like a prefix pattern of
-    /// `scanner`, whether `:`/`=` occur, whether the word `bearer` (any case) does.
+    /// One byte scan: the longest token run, whether `:`/`=` occur, whether the word `bearer`
+    /// (any case) does.
     #[inline]
-    fn scan(s: &str, scanner: &SecretScanner) -> Prefilter {
+    fn scan(s: &str) -> Prefilter {
         let bytes = s.as_bytes();
         let mut longest = 0;
         let mut run = 0;
         let mut seen = 0u8;
-        let mut prefix_start = scanner.short_prefix;
-        // (A word starts where the previous byte is not alphanumeric, as the prefix pass has it.)
-        let mut prev_alnum = false;
-        for (i, &b) in bytes.iter().enumerate() {
+        for &b in bytes {
             let class = CLASSES[usize::from(b)];
             seen |= class;
             if class & TOKEN != 0 {
@@ -299,10 +294,6 @@ impl Prefilter {
                 longest = longest.max(run);
                 run = 0;
             }
-            if !prev_alnum && scanner.first[usize::from(b)] {
-                prefix_start |= bytes.get(i + 1).is_some_and(|&n| scanner.starts_pair(b, n));
-            }
-            prev_alnum = b.is_ascii_alphanumeric();
         }
         let has_bearer = seen & LETTER_B != 0
             && bytes
@@ -310,7 +301,6 @@ impl Prefilter {
                 .any(|w| w[0] | 0x20 == b'b' && w.eq_ignore_ascii_case(b"bearer"));
         Prefilter {
             longest_token_run: longest.max(run),
-            prefix_start,
             has_bearer,
             has_separator: seen & SEPARATOR != 0,
         }
@@ -366,6 +356,27 @@ impl SecretScanner {
             SecretPattern::Custom(_) => self.has_custom = true,
         }
         self.patterns.push(p);
+    }
+
+    /// Whether some word of `s` starts with the first two bytes of a prefix pattern (where
+    /// none does, no prefix can match: long clean ids and model names skip the prefix pass).
+    /// A word starts where the previous byte is not alphanumeric, as the prefix pass has it.
+    fn may_start_prefix(&self, s: &str) -> bool {
+        if self.short_prefix {
+            return true;
+        }
+        let bytes = s.as_bytes();
+        let mut prev_alnum = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !prev_alnum
+                && self.first[usize::from(b)]
+                && bytes.get(i + 1).is_some_and(|&n| self.starts_pair(b, n))
+            {
+                return true;
+            }
+            prev_alnum = b.is_ascii_alphanumeric();
+        }
+        false
     }
 
     /// Whether some prefix pattern starts with the bytes `a`, `b`.
@@ -427,10 +438,10 @@ impl SecretScanner {
         if s.len() < self.min_match_len && !self.has_custom && !has_separator(s) {
             return Cow::Borrowed(s);
         }
-        let pre = Prefilter::scan(s, self);
-        let prefixes = pre.prefix_start
-            && (pre.longest_token_run >= self.min_prefix_run.max(1)
-                || (self.min_prefix_run == 0 && !s.is_empty()));
+        let pre = Prefilter::scan(s);
+        let prefixes = (pre.longest_token_run >= self.min_prefix_run.max(1)
+            || (self.min_prefix_run == 0 && !s.is_empty()))
+            && self.may_start_prefix(s);
         if !prefixes && !pre.has_bearer && !pre.has_separator && !self.has_custom {
             return Cow::Borrowed(s);
         }

@@ -93,13 +93,13 @@ pub(crate) fn operation_value(op: &Operation) -> Value {
 /// field inheritance reads from GenAI ancestors.
 pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
     // Both conventions: an inherited key is found under its pinned and its latest name.
-    let items = Vec::with_capacity(16 + state.fields.len());
+    let a = Attributes::with_capacity(16 + state.fields.len());
     build(
         &mut state.clone(),
         Strings::Share,
         Conventions::Both,
         None,
-        items,
+        a,
     )
     .get(key)
     .cloned()
@@ -113,15 +113,23 @@ pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
 /// `given`: what the span was given at start (see [`StartGiven`]); those keys are left out
 /// (the span has them already). A value recorded since under such a key is not exported
 /// either (OpenTelemetry cannot replace it): the span's diagnostics name it.
+///
+/// `lead`: the keys given at start go in front (for mappers, which see every key); returns
+/// how many did.
 pub(crate) fn attributes_of_closing(
     state: &mut GenAiSpan,
     take: bool,
     conventions: Conventions,
     given: Option<Given<'_>>,
-) -> Attributes {
+    lead: bool,
+) -> (Attributes, usize) {
     let mode = if take { Strings::Move } else { Strings::Share };
-    let items = reused(16 + state.fields.len());
-    build(state, mode, conventions, given, items)
+    let mut a = Attributes::reusing(reused(16 + state.fields.len()));
+    let led = match given {
+        Some(g) if lead => super::start::lead(g, &mut a, state),
+        _ => 0,
+    };
+    (build(state, mode, conventions, given, a), led)
 }
 
 /// What a closing span was given at start: which keys, and their values as given where
@@ -190,7 +198,7 @@ fn build(
     mode: Strings,
     conventions: Conventions,
     given: Option<Given<'_>>,
-    items: Vec<KeyValue>,
+    mut a: Attributes,
 ) -> Attributes {
     let mut changed = Vec::new();
     let pad_reasons = missing_reasons(state, conventions);
@@ -202,7 +210,6 @@ fn build(
     } else {
         Some(conventions)
     };
-    let mut a = Attributes::reusing(items);
     let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
     let s = |v: &mut String| match mode {
         Strings::Share => shared(v),

@@ -166,19 +166,24 @@ impl Exporter {
         // this: they are moved into the attributes instead of copied.
         let mut alerts = cost_alert::check(&self.cost_alerts, state, self.prices.as_deref());
         let take = self.mappers.is_empty() && state.content.is_none() && alerts.is_none();
-        // The values given at start, where something reads them: what was saved before a
-        // change, else (mappers, events) the state's, which are still those.
-        let needs_values =
-            !self.mappers.is_empty() || self.events.may_describe_call(content.mode());
-        let values = at_start
-            .take_saved()
-            .or_else(|| (needs_values && !at_start.is_empty()).then(|| at_start.values(state)));
+        // The values given at start, where events read them: what was saved before a change,
+        // else the state's, which are still those.
+        let values = at_start.take_saved().or_else(|| {
+            (!at_start.is_empty() && self.events.may_describe_call(content.mode()))
+                .then(|| at_start.values(state))
+        });
         let given = (!at_start.is_empty()).then_some(Given {
             given: &at_start,
             values: values.as_ref(),
         });
-        let skip = given.filter(|_| self.mappers.is_empty());
-        let mut attrs = attributes::attributes_of_closing(state, take, conventions, skip);
+        // Mappers see every key: those given at start go in front while they run, then out.
+        let (mut attrs, lead) = attributes::attributes_of_closing(
+            state,
+            take,
+            conventions,
+            given,
+            !self.mappers.is_empty(),
+        );
         if let Some(id) = state.accounting.ancestor_conversation_id.take() {
             attrs.push_unique(opentelemetry::KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
         }
@@ -188,10 +193,8 @@ impl Exporter {
                 mapper_failures.push(failure);
             }
         }
-        if skip.is_none()
-            && let Some(values) = values.as_ref()
-        {
-            start::settle(values, &mut attrs, state);
+        if let Some(given) = given.filter(|_| lead > 0) {
+            start::settle(given, lead, &mut attrs, state);
         }
         let given_values = values.as_ref();
         let (name, details) =

@@ -6,12 +6,14 @@
 //! change is left to the close-time write, which scrubs it. The close-time write skips what
 //! was written here (its attributes leave those keys out).
 
-use opentelemetry::{Array, StringValue, Value};
+use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use crate::content::SecretScanner;
 use crate::mapper::Attributes;
 use crate::model::GenAiSpan;
-use crate::record::start::{self, OPERATION, PORT, StartGiven, StartWrites};
+use crate::record::start::{self, OPERATION, PORT, StartGiven};
+
+use super::attributes::Given;
 use crate::semconv as sc;
 use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
 
@@ -62,19 +64,80 @@ pub(crate) fn at_start(state: &GenAiSpan, scanner: &SecretScanner) -> StartGiven
     given
 }
 
-/// After the mappers ran on the full attributes: takes out of them every key the span was
-/// given at start (it carries those already, and OpenTelemetry cannot replace or remove an
-/// attribute of a started span), naming in the diagnostics each one a mapper changed or
-/// removed. The caller then treats the attributes as leaving out `writes`, like those built
-/// without mappers.
-pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut GenAiSpan) {
+/// The value each slot was given at start: the saved one, else the state's (still the one
+/// given); `None` for the slots not given.
+fn given_values<'a>(
+    given: Given<'a>,
+    state: &'a GenAiSpan,
+) -> [Option<GivenValue<'a>>; sc::SAMPLING_RELEVANT.len()] {
+    let mut out = [None; sc::SAMPLING_RELEVANT.len()];
+    match given.values {
+        Some(v) => {
+            for (slot, o) in out.iter_mut().enumerate() {
+                *o = v.get(slot).map(GivenValue::Text);
+            }
+            out[PORT] = v.port().map(GivenValue::Int);
+        }
+        None => {
+            for (o, s) in out.iter_mut().zip(start::start_strings(state)) {
+                *o = s.map(GivenValue::Text);
+            }
+            out[PORT] = state.server_port.map(GivenValue::Int);
+        }
+    }
+    for (slot, o) in out.iter_mut().enumerate() {
+        if !given.given.has(slot) {
+            *o = None;
+        }
+    }
+    out
+}
+
+/// For the mappers, which see every key: pushes the keys given at start, with their values as
+/// given, onto `attrs` (empty: they go in front). Returns how many.
+pub(crate) fn lead(given: Given<'_>, attrs: &mut Attributes, state: &GenAiSpan) -> usize {
+    let mut n = 0;
+    for (slot, v) in given_values(given, state).into_iter().enumerate() {
+        let key = sc::SAMPLING_RELEVANT[slot];
+        let value = match (v, slot, &state.operation) {
+            (None, ..) => continue,
+            (Some(GivenValue::Int(i)), ..) => Value::I64(i),
+            (Some(GivenValue::Text(_)), OPERATION, Some(op)) if given.values.is_none() => {
+                super::attributes::operation_value(op)
+            }
+            (Some(GivenValue::Text(t)), ..) => super::attributes::shared(t),
+        };
+        attrs.push_unique(KeyValue::new(key, value));
+        n += 1;
+    }
+    n
+}
+
+/// After the mappers ran: takes out the `lead` keys given at start that [`lead`] put in front
+/// (the span carries those already, and OpenTelemetry cannot replace or remove an attribute of
+/// a started span), naming in the diagnostics each one a mapper changed or removed. The common
+/// case, mappers that left them alone, is one check of the front and one move.
+pub(crate) fn settle(given: Given<'_>, lead: usize, attrs: &mut Attributes, state: &mut GenAiSpan) {
+    let values = given_values(given, state);
+    let mut expected = values
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, v)| v.map(|v| (sc::SAMPLING_RELEVANT[slot], v)));
+    let intact = attrs.len() >= lead
+        && attrs.iter().take(lead).all(|kv| {
+            expected
+                .next()
+                .is_some_and(|(key, v)| kv.key.as_str() == key && v.is(&kv.value))
+        });
+    if intact {
+        attrs.remove_front(lead);
+        return;
+    }
     let mut positions = [usize::MAX; sc::SAMPLING_RELEVANT.len()];
     let mut notes = Vec::new();
     for (slot, key) in sc::SAMPLING_RELEVANT.iter().enumerate() {
-        let given = match (writes.get(slot), writes.port()) {
-            (Some(text), _) => Given::Text(text),
-            (None, Some(port)) if slot == PORT => Given::Int(port),
-            _ => continue,
+        let Some(given) = values[slot] else {
+            continue;
         };
         let found = attrs.iter().position(|kv| kv.key.as_str() == *key);
         let now = found.and_then(|i| attrs.iter().nth(i)).map(|kv| &kv.value);
@@ -107,26 +170,26 @@ pub(crate) fn settle(writes: &StartWrites, attrs: &mut Attributes, state: &mut G
 
 /// A value given at start, compared with a close-time value without copying it.
 #[derive(Clone, Copy)]
-enum Given<'a> {
+enum GivenValue<'a> {
     Text(&'a str),
     Int(i64),
 }
 
-impl Given<'_> {
+impl GivenValue<'_> {
     fn is(self, value: &Value) -> bool {
         match (self, value) {
-            (Given::Text(t), Value::String(s)) => s.as_str() == t,
-            (Given::Int(i), Value::I64(v)) => i == *v,
+            (GivenValue::Text(t), Value::String(s)) => s.as_str() == t,
+            (GivenValue::Int(i), Value::I64(v)) => i == *v,
             _ => false,
         }
     }
 }
 
-impl std::fmt::Display for Given<'_> {
+impl std::fmt::Display for GivenValue<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Given::Text(t) => f.write_str(t),
-            Given::Int(i) => write!(f, "{i}"),
+            GivenValue::Text(t) => f.write_str(t),
+            GivenValue::Int(i) => write!(f, "{i}"),
         }
     }
 }

@@ -185,6 +185,74 @@ fn mappers_cannot_change_what_the_sampler_saw() {
     );
 }
 
+#[test]
+fn mappers_see_the_keys_given_at_start_with_the_values_given() {
+    // The keys given at start are on the span already; a mapper still sees them (with the
+    // value the sampler saw, also after a later recording of another value), and leaving them
+    // alone notes nothing.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = Arc::clone(&seen);
+    let r = Harness::builder()
+        .mapper(move |_: &GenAiSpan, a: &mut Attributes| {
+            for key in [
+                "gen_ai.operation.name",
+                "gen_ai.request.model",
+                "server.port",
+            ] {
+                let v = a.get(key).map(|v| v.as_str().into_owned());
+                seen2
+                    .lock()
+                    .unwrap()
+                    .push(format!("{key}={}", v.unwrap_or_default()));
+            }
+            a.insert(
+                "app.copied_model",
+                a.get("gen_ai.request.model").cloned().unwrap(),
+            );
+        })
+        .build()
+        .collect(|| {
+            let span = tracing::info_span!(
+                "llm",
+                gen_ai.operation.name = "chat",
+                gen_ai.request.model = "gpt-4o",
+                server.port = 443_u64,
+                gen_ai.usage.input_tokens = 12_u64
+            );
+            span.record("gen_ai.request.model", "later");
+            let _g = span.enter();
+        });
+    let s = r.only();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "gen_ai.operation.name=chat",
+            "gen_ai.request.model=gpt-4o",
+            "server.port=443",
+        ]
+    );
+    assert_eq!(str_attr(s, "app.copied_model"), "gpt-4o");
+    for key in [
+        "gen_ai.operation.name",
+        "gen_ai.request.model",
+        "server.port",
+    ] {
+        assert_eq!(count(s, key), 1, "{key}");
+    }
+    assert_eq!(str_attr(s, "gen_ai.request.model"), "gpt-4o");
+    let diagnostics = format!("{:?}", s.attributes);
+    // The later value is named once (by the recording, not again by the mapper).
+    assert_eq!(
+        diagnostics.matches("was given at span start").count(),
+        1,
+        "{diagnostics}"
+    );
+    assert!(
+        diagnostics.contains("its later value later is not"),
+        "{diagnostics}"
+    );
+}
+
 struct Panicky;
 impl AttributeMapper for Panicky {
     fn map(&self, _: &GenAiSpan, attrs: &mut Attributes) {
