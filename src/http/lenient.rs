@@ -86,7 +86,9 @@ pub(crate) enum Json<'a, O = Skip, E = Skip> {
     Num(Number),
     Str(Cow<'a, str>),
     Arr(Vec<E>),
-    Obj(O),
+    /// Boxed: views nest (usage in usage details in ...), and a `Json` is moved on every
+    /// member assignment, so it stays small.
+    Obj(Box<O>),
 }
 
 /// A member of which only scalars are kept.
@@ -156,12 +158,61 @@ impl<'de: 'a, 'a, O: FromMap<'de>, E: Deserialize<'de>> Visitor<'de> for JsonVis
         Ok(Json::Arr(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut view = O::default();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            view.member(&key.0, &mut map)?;
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        view_of(map).map(|view| Json::Obj(Box::new(view)))
+    }
+}
+
+/// Reads the members of an object into the view `O`.
+fn view_of<'de, O: FromMap<'de>, A: MapAccess<'de>>(mut map: A) -> Result<O, A::Error> {
+    let mut view = O::default();
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        view.member(&key.0, &mut map)?;
+    }
+    Ok(view)
+}
+
+/// A whole body: the view of an object, `None` for any other JSON value.
+struct Top<O>(Option<O>);
+
+impl<'de, O: FromMap<'de>> Deserialize<'de> for Top<O> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TopVisitor<O>(PhantomData<O>);
+        impl<'de, O: FromMap<'de>> Visitor<'de> for TopVisitor<O> {
+            type Value = Top<O>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Top<O>, A::Error> {
+                view_of(map).map(|view| Top(Some(view)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top<O>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Top(None))
+            }
+            fn visit_bool<Er: de::Error>(self, _: bool) -> Result<Top<O>, Er> {
+                Ok(Top(None))
+            }
+            fn visit_i64<Er: de::Error>(self, _: i64) -> Result<Top<O>, Er> {
+                Ok(Top(None))
+            }
+            fn visit_u64<Er: de::Error>(self, _: u64) -> Result<Top<O>, Er> {
+                Ok(Top(None))
+            }
+            fn visit_f64<Er: de::Error>(self, _: f64) -> Result<Top<O>, Er> {
+                Ok(Top(None))
+            }
+            fn visit_str<Er: de::Error>(self, _: &str) -> Result<Top<O>, Er> {
+                Ok(Top(None))
+            }
+            fn visit_unit<Er: de::Error>(self) -> Result<Top<O>, Er> {
+                Ok(Top(None))
+            }
+            fn visit_none<Er: de::Error>(self) -> Result<Top<O>, Er> {
+                Ok(Top(None))
+            }
         }
-        Ok(Json::Obj(view))
+        d.deserialize_any(TopVisitor(PhantomData))
     }
 }
 
@@ -337,9 +388,9 @@ pub(crate) fn parse_view<'a, T: FromMap<'a>>(
     // reader, which borrows strings without checking them again.
     let parsed = std::str::from_utf8(body)
         .ok()
-        .map(serde_json::from_str::<Json<'a, T>>);
+        .map(serde_json::from_str::<Top<T>>);
     match parsed {
-        Some(Ok(Json::Obj(view))) => Some(view),
+        Some(Ok(Top(Some(view)))) => Some(view),
         Some(Ok(_)) => {
             diagnose(diagnostics, format!("{what} is JSON but not an object"));
             None
@@ -357,8 +408,8 @@ pub(crate) fn parse_view<'a, T: FromMap<'a>>(
 
 /// Parses stream event data into the view `T`; `None` if it is not a JSON object.
 pub(crate) fn parse_event<'a, T: FromMap<'a>>(data: &'a str) -> Option<T> {
-    match serde_json::from_str::<Json<'a, T>>(data) {
-        Ok(Json::Obj(view)) => Some(view),
-        _ => None,
+    match serde_json::from_str::<Top<T>>(data) {
+        Ok(Top(view)) => view,
+        Err(_) => None,
     }
 }
