@@ -39,23 +39,32 @@ impl<'de> Deserialize<'de> for Skip {
     }
 }
 
+/// A boxed view: for large views nested in others.
+impl<'de, T: FromMap<'de>> FromMap<'de> for Box<T> {
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        T::member(self, key, map)
+    }
+}
+
 /// Declares an object view: a struct of [`Json`] (or other lenient) members, each read from
 /// the JSON member of the given name; a repeated member replaces the earlier value.
 macro_rules! json_view {
     (
         $(#[$attr:meta])*
-        $vis:vis struct $name:ident<$lt:lifetime> {
+        $vis:vis struct $name:ident<$lt:lifetime $(, $tp:ident)*> {
             $( $(#[$fattr:meta])* $field:ident : $ty:ty = $key:literal ),* $(,)?
         }
     ) => {
         $(#[$attr])*
         #[derive(Debug, Default)]
-        $vis struct $name<$lt> {
+        $vis struct $name<$lt $(, $tp)*> {
             $( $(#[$fattr])* pub(crate) $field: $ty, )*
             _borrow: ::std::marker::PhantomData<&$lt str>,
         }
 
-        impl<'de: $lt, $lt> $crate::http::lenient::FromMap<'de> for $name<$lt> {
+        impl<'de: $lt, $lt $(, $tp: $crate::http::lenient::FromMap<'de>)*>
+            $crate::http::lenient::FromMap<'de> for $name<$lt $(, $tp)*>
+        {
             fn member<A: ::serde::de::MapAccess<'de>>(
                 &mut self,
                 key: &str,
@@ -86,9 +95,9 @@ pub(crate) enum Json<'a, O = Skip, E = Skip> {
     Num(Number),
     Str(Cow<'a, str>),
     Arr(Vec<E>),
-    /// Boxed: views nest (usage in usage details in ...), and a `Json` is moved on every
-    /// member assignment, so it stays small.
-    Obj(Box<O>),
+    /// Inline: a large view (usage, ...) is a `Box<View>` (see the `FromMap` of `Box`), so
+    /// that the moves of member assignments stay small.
+    Obj(O),
 }
 
 /// A member of which only scalars are kept.
@@ -159,7 +168,7 @@ impl<'de: 'a, 'a, O: FromMap<'de>, E: Deserialize<'de>> Visitor<'de> for JsonVis
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        view_of(map).map(|view| Json::Obj(Box::new(view)))
+        view_of(map).map(Json::Obj)
     }
 }
 

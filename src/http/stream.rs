@@ -10,6 +10,7 @@ use crate::content::{MessagePart, OutputMessage, Role};
 
 use super::anthropic::MessagesStream;
 use super::api::Api;
+use super::lenient::Scalar;
 use super::lenient::parse_event;
 use super::model::{ContentBudget, ParsedResponse, arguments_value, content_object, diagnose};
 use super::openai::{
@@ -17,7 +18,38 @@ use super::openai::{
 };
 use super::openai_content::responses_output;
 use super::sse::{SseDecoder, SseEvent};
-use super::views::{ChatChunk, ResponsesEvent, embedded_error};
+use super::views::{ChatChunk, Choice, ChunkChoice, ResponsesEvent, embedded_error};
+
+/// A streamed choice's view: its index and finish reason, and its content if it was read.
+trait ChoiceView {
+    fn index(&self) -> &Scalar<'_>;
+    fn finish_reason(&self) -> &Scalar<'_>;
+    fn content(&self) -> Option<&ChunkChoice<'_>>;
+}
+
+impl ChoiceView for Choice<'_> {
+    fn index(&self) -> &Scalar<'_> {
+        &self.index
+    }
+    fn finish_reason(&self) -> &Scalar<'_> {
+        &self.finish_reason
+    }
+    fn content(&self) -> Option<&ChunkChoice<'_>> {
+        None
+    }
+}
+
+impl ChoiceView for ChunkChoice<'_> {
+    fn index(&self) -> &Scalar<'_> {
+        &self.index
+    }
+    fn finish_reason(&self) -> &Scalar<'_> {
+        &self.finish_reason
+    }
+    fn content(&self) -> Option<&ChunkChoice<'_>> {
+        Some(self)
+    }
+}
 
 /// At most this many choices (and tool calls per choice) are tracked per stream.
 const MAX_CHOICES: usize = 128;
@@ -51,7 +83,13 @@ impl Accumulator {
         }
         let name = event.event.as_deref();
         let object = match self {
-            Accumulator::Chat(c) => parse_event::<ChatChunk<'_>>(data)
+            // Without capture the choices' content is skipped unparsed.
+            Accumulator::Chat(c) if c.capture => {
+                parse_event::<ChatChunk<'_, ChunkChoice<'_>>>(data)
+                    .map(|m| c.on_chunk(&m))
+                    .is_some()
+            }
+            Accumulator::Chat(c) => parse_event::<ChatChunk<'_, Choice<'_>>>(data)
                 .map(|m| c.on_chunk(&m))
                 .is_some(),
             Accumulator::Responses(r) => parse_event::<ResponsesEvent<'_>>(data)
@@ -192,7 +230,7 @@ impl ChatStream {
         }
     }
 
-    fn on_chunk(&mut self, m: &ChatChunk<'_>) {
+    fn on_chunk<C: ChoiceView>(&mut self, m: &ChatChunk<'_, C>) {
         if let Some(e) = embedded_error(&m.error) {
             self.out.error = Some(e);
         }
@@ -214,7 +252,7 @@ impl ChatStream {
         }
         for (i, c) in m.choices.items().iter().enumerate() {
             let Some(c) = c.obj() else { continue };
-            let index = c.index.as_i64().unwrap_or(i as i64);
+            let index = c.index().as_i64().unwrap_or(i as i64);
             let pos = match self.choices.iter().position(|x| x.index == index) {
                 Some(p) => p,
                 None if self.choices.len() < MAX_CHOICES => {
@@ -233,12 +271,12 @@ impl ChatStream {
                 }
             };
             let choice = &mut self.choices[pos];
-            if let Some(r) = c.finish_reason.str() {
+            if let Some(r) = c.finish_reason().str() {
                 choice.finish_reason = Some(r.to_string());
             }
-            if !self.capture {
+            let Some(c) = c.content().filter(|_| self.capture) else {
                 continue;
-            }
+            };
             let budget = &mut self.budget;
             // Legacy completions stream `text`; chat streams a `delta`.
             if let Some(t) = c.text.str() {

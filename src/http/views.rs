@@ -78,7 +78,7 @@ json_view! {
         system_fingerprint: Scalar<'a> = "system_fingerprint",
         service_tier: Scalar<'a> = "service_tier",
         choices: Objects<'a, Choice<'a>> = "choices",
-        usage: Json<'a, UsageCounts<'a>> = "usage",
+        usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
         error: Json<'a, ErrorObject<'a>> = "error",
         data: Objects<'a, Embedding<'a>> = "data",
         status: Scalar<'a> = "status",
@@ -160,14 +160,15 @@ json_view! {
 }
 
 json_view! {
-    /// A chat/completions stream chunk.
-    pub(crate) struct ChatChunk<'a> {
+    /// A chat/completions stream chunk; `C` is the view of a choice ([`ChunkChoice`] with
+    /// content capture, else [`Choice`]).
+    pub(crate) struct ChatChunk<'a, C> {
         id: Scalar<'a> = "id",
         model: Scalar<'a> = "model",
         system_fingerprint: Scalar<'a> = "system_fingerprint",
         service_tier: Scalar<'a> = "service_tier",
-        choices: Json<'a, Skip, Json<'a, ChunkChoice<'a>>> = "choices",
-        usage: Json<'a, UsageCounts<'a>> = "usage",
+        choices: Objects<'a, C> = "choices",
+        usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
         x_groq: Json<'a, Groq<'a>> = "x_groq",
         error: Json<'a, ErrorObject<'a>> = "error",
     }
@@ -176,12 +177,12 @@ json_view! {
 json_view! {
     /// Groq's `x_groq` (streamed usage).
     pub(crate) struct Groq<'a> {
-        usage: Json<'a, UsageCounts<'a>> = "usage",
+        usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
     }
 }
 
 json_view! {
-    /// A streamed choice.
+    /// A streamed choice, with its content.
     pub(crate) struct ChunkChoice<'a> {
         index: Scalar<'a> = "index",
         finish_reason: Scalar<'a> = "finish_reason",
@@ -223,7 +224,7 @@ json_view! {
     /// A Responses API stream event.
     pub(crate) struct ResponsesEvent<'a> {
         kind: Scalar<'a> = "type",
-        response: Json<'a, OpenAiResponse<'a>> = "response",
+        response: Json<'a, Box<OpenAiResponse<'a>>> = "response",
         output_index: Scalar<'a> = "output_index",
         delta: Scalar<'a> = "delta",
         code: Scalar<'a> = "code",
@@ -253,7 +254,7 @@ json_view! {
         model: Scalar<'a> = "model",
         role: Scalar<'a> = "role",
         stop_reason: Scalar<'a> = "stop_reason",
-        usage: Json<'a, UsageCounts<'a>> = "usage",
+        usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
         error: Json<'a, ErrorObject<'a>> = "error",
     }
 }
@@ -262,11 +263,11 @@ json_view! {
     /// An Anthropic stream event.
     pub(crate) struct AnthropicEvent<'a> {
         kind: Scalar<'a> = "type",
-        message: Json<'a, AnthropicMessage<'a>> = "message",
+        message: Json<'a, Box<AnthropicMessage<'a>>> = "message",
         index: Scalar<'a> = "index",
         content_block: Json<'a, Block<'a>> = "content_block",
         delta: Json<'a, BlockDelta<'a>> = "delta",
-        usage: Json<'a, UsageCounts<'a>> = "usage",
+        usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
         error: Json<'a, ErrorObject<'a>> = "error",
     }
 }
