@@ -71,7 +71,7 @@ enum Accumulator {
 }
 
 impl Accumulator {
-    fn on_event(&mut self, event: SseEvent) {
+    fn on_event(&mut self, event: SseEvent<'_>) {
         let data = event.data.trim();
         if data == "[DONE]" {
             match self {
@@ -81,7 +81,7 @@ impl Accumulator {
             }
             return;
         }
-        let name = event.event.as_deref();
+        let name = event.event;
         let object = match self {
             // Without capture the choices' content is skipped unparsed.
             Accumulator::Chat(c) if c.capture => {
