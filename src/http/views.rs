@@ -79,7 +79,7 @@ json_view! {
         service_tier: Scalar<'a> = "service_tier",
         choices: Objects<'a, Choice<'a>> = "choices",
         usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
-        error: Json<'a, ErrorObject<'a>> = "error",
+        error: Json<'a, Box<ErrorObject<'a>>> = "error",
         data: Objects<'a, Embedding<'a>> = "data",
         status: Scalar<'a> = "status",
         output: Objects<'a, Typed<'a>> = "output",
@@ -169,8 +169,8 @@ json_view! {
         service_tier: Scalar<'a> = "service_tier",
         choices: Objects<'a, C> = "choices",
         usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
-        x_groq: Json<'a, Groq<'a>> = "x_groq",
-        error: Json<'a, ErrorObject<'a>> = "error",
+        x_groq: Json<'a, Box<Groq<'a>>> = "x_groq",
+        error: Json<'a, Box<ErrorObject<'a>>> = "error",
     }
 }
 
@@ -229,7 +229,7 @@ json_view! {
         delta: Scalar<'a> = "delta",
         code: Scalar<'a> = "code",
         message: Scalar<'a> = "message",
-        error: Json<'a, ErrorObject<'a>> = "error",
+        error: Json<'a, Box<ErrorObject<'a>>> = "error",
     }
 }
 
@@ -255,7 +255,7 @@ json_view! {
         role: Scalar<'a> = "role",
         stop_reason: Scalar<'a> = "stop_reason",
         usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
-        error: Json<'a, ErrorObject<'a>> = "error",
+        error: Json<'a, Box<ErrorObject<'a>>> = "error",
     }
 }
 
@@ -268,7 +268,7 @@ json_view! {
         content_block: Json<'a, Block<'a>> = "content_block",
         delta: Json<'a, BlockDelta<'a>> = "delta",
         usage: Json<'a, Box<UsageCounts<'a>>> = "usage",
-        error: Json<'a, ErrorObject<'a>> = "error",
+        error: Json<'a, Box<ErrorObject<'a>>> = "error",
     }
 }
 
@@ -294,7 +294,7 @@ json_view! {
 
 /// An error object carried by a successful body or a stream event (`"error": {...}` or
 /// `"error": "..."`): as [`embedded_error`](super::model::embedded_error) of the `Value` code.
-pub(crate) fn embedded_error(error: &Json<'_, ErrorObject<'_>>) -> Option<ErrorInfo> {
+pub(crate) fn embedded_error(error: &Json<'_, Box<ErrorObject<'_>>>) -> Option<ErrorInfo> {
     let (error_type, message) = match error {
         Json::Obj(e) => (
             e.code
