@@ -310,3 +310,7 @@ pub(crate) fn embedded_error(error: &Json<'_, Box<ErrorObject<'_>>>) -> Option<E
         message,
     })
 }
+
+#[cfg(test)]
+#[path = "views_tests.rs"]
+mod tests;
