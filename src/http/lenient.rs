@@ -7,6 +7,12 @@
 //! code used), so a body parses exactly when it is JSON: the diagnostics for wrong types stay
 //! those of the helpers, never a serde error. As with a `serde_json::Map`, a repeated member
 //! replaces the earlier one.
+//!
+//! The one difference from parsing a `Value`: what a view does not read is skipped with
+//! `serde::de::IgnoredAny`, for which serde_json checks the syntax but not the range of a
+//! number (`1e400`), the pairing of `\u` surrogate escapes, or the nesting depth (128). A
+//! body with such a problem only in what is skipped is now read (a `Value` parse rejected
+//! the whole body as "not JSON"); a number or string a view reads is checked as before.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -275,12 +281,12 @@ impl<'a, O, E> Json<'a, O, E> {
         }
     }
 
-    /// `str_of`: a non-empty string.
+    /// A non-empty string (as `model::str_of`).
     pub(crate) fn str(&self) -> Option<&str> {
         self.as_str().filter(|s| !s.is_empty())
     }
 
-    /// `string_of`: a non-empty string, owned.
+    /// A non-empty string, owned (as `model::string_of`).
     pub(crate) fn string(&self) -> Option<String> {
         self.str().map(str::to_owned)
     }
@@ -293,7 +299,7 @@ impl<'a, O, E> Json<'a, O, E> {
         }
     }
 
-    /// `bool_of`.
+    /// A boolean.
     pub(crate) fn bool(&self) -> Option<bool> {
         match self {
             Json::Bool(b) => Some(*b),
@@ -301,7 +307,7 @@ impl<'a, O, E> Json<'a, O, E> {
         }
     }
 
-    /// `model_of`: a non-empty string; a present non-string is diagnosed.
+    /// The `model` member: a non-empty string; a present non-string is diagnosed.
     pub(crate) fn model(&self, d: &mut Vec<String>) -> Option<String> {
         match self {
             Json::Absent | Json::Null => None,
@@ -313,7 +319,7 @@ impl<'a, O, E> Json<'a, O, E> {
         }
     }
 
-    /// `f64_of`: a finite number; a present member of the wrong type is diagnosed.
+    /// A finite number; a present member of the wrong type is diagnosed.
     pub(crate) fn f64(&self, key: &str, d: &mut Vec<String>) -> Option<f64> {
         match self {
             Json::Absent | Json::Null => None,
@@ -325,7 +331,7 @@ impl<'a, O, E> Json<'a, O, E> {
         }
     }
 
-    /// `i64_of`: an integer (integral floats accepted); a present member of the wrong type is
+    /// An integer (integral floats accepted); a present member of the wrong type is
     /// diagnosed.
     pub(crate) fn i64(&self, key: &str, d: &mut Vec<String>) -> Option<i64> {
         match self {
@@ -348,7 +354,7 @@ impl<'a, O, E> Json<'a, O, E> {
         }
     }
 
-    /// `count_of`: a token count (non-negative integer); a present member of the wrong type
+    /// A token count (non-negative integer); a present member of the wrong type
     /// is diagnosed.
     pub(crate) fn count(&self, key: &str, d: &mut Vec<String>) -> Option<u64> {
         match self {
@@ -369,7 +375,7 @@ impl<'a, O, E> Json<'a, O, E> {
 }
 
 impl<'a, O> Json<'a, O, Scalar<'a>> {
-    /// `string_list`: a string, or the strings of an array (`None` if there are none).
+    /// `stop`: a string, or the strings of an array (`None` if there are none).
     pub(crate) fn string_list(&self) -> Option<Vec<String>> {
         match self {
             Json::Str(s) => Some(vec![s.to_string()]),
@@ -386,8 +392,9 @@ impl<'a, O> Json<'a, O, Scalar<'a>> {
     }
 }
 
-/// Parses a JSON object body into the view `T`; `None` (with the diagnostic of
-/// [`parse_object`](super::model::parse_object)) if the body is not a JSON object.
+/// Parses a JSON object body into the view `T`; `None` (with the diagnostic
+/// `{what} is JSON but not an object`, `{what} is empty` or `{what} is not JSON`) if the body is
+/// not a JSON object.
 pub(crate) fn parse_view<'a, T: FromMap<'a>>(
     body: &'a [u8],
     what: &str,

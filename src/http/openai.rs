@@ -218,7 +218,7 @@ pub(crate) fn usage(u: &UsageCounts<'_>, d: &mut Vec<String>) -> Usage {
     .into_iter()
     .find_map(Json::obj);
     let cached_details = input_details.and_then(|i| i.cached_tokens_details.obj());
-    // `count_of` of a member of an optional details object.
+    // A token count of an optional details object.
     macro_rules! of {
         ($o:expr, $field:ident) => {
             $o.and_then(|o| o.$field.count(stringify!($field), d))

@@ -293,7 +293,7 @@ json_view! {
 }
 
 /// An error object carried by a successful body or a stream event (`"error": {...}` or
-/// `"error": "..."`): as [`embedded_error`](super::model::embedded_error) of the `Value` code.
+/// `"error": "..."`); `None` for any other `error` member.
 pub(crate) fn embedded_error(error: &Json<'_, Box<ErrorObject<'_>>>) -> Option<ErrorInfo> {
     let (error_type, message) = match error {
         Json::Obj(e) => (

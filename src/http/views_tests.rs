@@ -203,3 +203,25 @@ fn content_capture_reads_the_same_attributes() {
         vec![crate::content::ChatMessage::user("hi \"you\"")]
     );
 }
+
+#[test]
+fn unread_members_are_only_checked_for_syntax() {
+    // serde_json does not check the range of a skipped number, the surrogates of a skipped
+    // string, or the depth of a skipped value: the members the span reads are still read.
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for unread in ["1e400", r#""\ud800""#, deep.as_str()] {
+        let body = format!(r#"{{"model": "m", "user": {unread}}}"#);
+        let p = request(&body);
+        assert_eq!(p.request.model.as_deref(), Some("m"), "{unread}");
+        assert!(p.diagnostics.is_empty(), "{unread}: {:?}", p.diagnostics);
+        // In a member that is read, the number and the string make the body not JSON, as
+        // with a `Value`; the depth of what is skipped inside it is still not checked.
+        let body = format!(r#"{{"model": "m", "temperature": {unread}}}"#);
+        let want = if unread == deep {
+            "`temperature` is not a number"
+        } else {
+            "request body is not JSON"
+        };
+        assert_eq!(request(&body).diagnostics, [want], "{unread}");
+    }
+}
