@@ -132,7 +132,7 @@ const ERROR_BODY_CAP: usize = 512;
 pub(crate) fn parse_error(status: u16, body: &[u8]) -> ErrorInfo {
     let parsed = serde_json::from_slice::<Value>(body)
         .ok()
-        .and_then(|v| error_parts(&v, true));
+        .and_then(|v| error_parts(&v));
     let (error_type, message) = parsed.unwrap_or((None, None));
     ErrorInfo {
         error_type: error_type.unwrap_or_else(|| status.to_string()),
@@ -140,11 +140,12 @@ pub(crate) fn parse_error(status: u16, body: &[u8]) -> ErrorInfo {
     }
 }
 
-/// `(error.type, message)` from the error shapes in use: OpenAI `{"error": {"message", "type",
+/// `(error.type, message)` of a non-2xx body, from the error shapes in use (the error object
+/// inside a 2xx body is read by the typed views, [`super::views::embedded_error`]): OpenAI `{"error": {"message", "type",
 /// "param", "code"}}`, Anthropic `{"type": "error", "error": {"type", "message"}}`, Ollama
 /// `{"error": "..."}`, vLLM `{"object": "error", "message", "type", "code": 400}`, FastAPI
 /// `{"detail": ...}`.
-fn error_parts(v: &Value, top_level: bool) -> Option<(Option<String>, Option<String>)> {
+fn error_parts(v: &Value) -> Option<(Option<String>, Option<String>)> {
     let m = v.as_object()?;
     let code_or_type = |e: &Map<String, Value>| {
         string_of(e, "code").or_else(|| string_of(e, "type").filter(|t| t != "error"))
@@ -153,9 +154,6 @@ fn error_parts(v: &Value, top_level: bool) -> Option<(Option<String>, Option<Str
         Some(Value::Object(e)) => return Some((code_or_type(e), string_of(e, "message"))),
         Some(Value::String(s)) => return Some((None, (!s.is_empty()).then(|| s.clone()))),
         _ => {}
-    }
-    if !top_level {
-        return None;
     }
     if m.contains_key("message") || m.get("object").and_then(Value::as_str) == Some("error") {
         return Some((code_or_type(m), string_of(m, "message")));
