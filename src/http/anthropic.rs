@@ -9,32 +9,39 @@ use serde_json::{Map, Value};
 use crate::content::{ChatMessage, MessagePart, OutputMessage, Role};
 use crate::{ErrorInfo, Usage};
 
+use super::lenient::{parse_event, parse_view};
 use super::model::{
-    ContentBudget, ParsedRequest, ParsedResponse, arr_of, bool_of, count_of, diagnose,
-    embedded_error, f64_of, generic_part, i64_of, model_of, obj_of, parse_object, str_of,
-    string_list, string_of, url_part,
+    ContentBudget, ParsedRequest, ParsedResponse, arr_of, content_object, diagnose, generic_part,
+    obj_of, str_of, string_of, url_part,
 };
-use super::openai::tool_definition;
+use super::openai_content::tool_definition;
+use super::views::{
+    AnthropicEvent, AnthropicMessage, AnthropicRequest, UsageCounts, embedded_error,
+};
 
 /// Parses a Messages API request body.
 pub(crate) fn parse_request(body: &[u8], capture_content: bool) -> ParsedRequest {
     let mut out = ParsedRequest::default();
-    let Some(m) = parse_object(body, "request body", &mut out.diagnostics) else {
+    let Some(v) = parse_view::<AnthropicRequest<'_>>(body, "request body", &mut out.diagnostics)
+    else {
         return out;
     };
     let d = &mut out.diagnostics;
     let r = &mut out.request;
-    r.model = model_of(&m, d);
-    r.max_tokens = i64_of(&m, "max_tokens", d);
-    r.temperature = f64_of(&m, "temperature", d);
-    r.top_p = f64_of(&m, "top_p", d);
-    r.top_k = i64_of(&m, "top_k", d);
-    r.stop_sequences = string_list(m.get("stop_sequences"));
-    r.stream = bool_of(&m, "stream");
-    r.reasoning_level = obj_of(&m, "output_config").and_then(|o| string_of(o, "effort"));
+    r.model = v.model.model(d);
+    r.max_tokens = v.max_tokens.i64("max_tokens", d);
+    r.temperature = v.temperature.f64("temperature", d);
+    r.top_p = v.top_p.f64("top_p", d);
+    r.top_k = v.top_k.i64("top_k", d);
+    r.stop_sequences = v.stop_sequences.string_list();
+    r.stream = v.stream.bool();
+    r.reasoning_level = v.output_config.obj().and_then(|o| o.effort.string());
     if !capture_content {
         return out;
     }
+    let Some(m) = content_object(body) else {
+        return out;
+    };
     match m.get("system") {
         Some(Value::String(s)) if !s.is_empty() => {
             out.system_instructions.push(MessagePart::text(s.clone()))
@@ -80,19 +87,20 @@ pub(crate) fn parse_request(body: &[u8], capture_content: bool) -> ParsedRequest
 /// Parses a Messages API 2xx response body.
 pub(crate) fn parse_response(body: &[u8], capture_content: bool) -> ParsedResponse {
     let mut out = ParsedResponse::default();
-    let Some(m) = parse_object(body, "response body", &mut out.diagnostics) else {
+    let Some(v) = parse_view::<AnthropicMessage<'_>>(body, "response body", &mut out.diagnostics)
+    else {
         return out;
     };
-    out.error = embedded_error(&m);
-    out.response.id = string_of(&m, "id");
-    out.response.model = string_of(&m, "model");
-    let stop_reason = string_of(&m, "stop_reason");
-    if let Some(u) = obj_of(&m, "usage") {
+    out.error = embedded_error(&v.error);
+    out.response.id = v.id.string();
+    out.response.model = v.model.string();
+    let stop_reason = v.stop_reason.string();
+    if let Some(u) = v.usage.obj() {
         let mut counts = Counts::default();
         counts.update(u, &mut out.diagnostics);
         out.usage = counts.usage();
     }
-    if capture_content {
+    if capture_content && let Some(m) = content_object(body) {
         let mut parts = Vec::new();
         for b in arr_of(&m, "content").iter().filter_map(Value::as_object) {
             block_parts(b, &mut parts);
@@ -127,14 +135,22 @@ struct Counts {
 
 impl Counts {
     /// Takes every count present in `u` (a later `message_delta` refines `message_start`).
-    fn update(&mut self, u: &Map<String, Value>, d: &mut Vec<String>) {
-        for (slot, key) in [
-            (&mut self.input, "input_tokens"),
-            (&mut self.cache_read, "cache_read_input_tokens"),
-            (&mut self.cache_creation, "cache_creation_input_tokens"),
-            (&mut self.output, "output_tokens"),
+    fn update(&mut self, u: &UsageCounts<'_>, d: &mut Vec<String>) {
+        for (slot, value, key) in [
+            (&mut self.input, &u.input_tokens, "input_tokens"),
+            (
+                &mut self.cache_read,
+                &u.cache_read_input_tokens,
+                "cache_read_input_tokens",
+            ),
+            (
+                &mut self.cache_creation,
+                &u.cache_creation_input_tokens,
+                "cache_creation_input_tokens",
+            ),
+            (&mut self.output, &u.output_tokens, "output_tokens"),
         ] {
-            if let Some(v) = count_of(u, key, d) {
+            if let Some(v) = value.count(key, d) {
                 *slot = Some(v);
             }
         }
@@ -266,28 +282,36 @@ impl MessagesStream {
         }
     }
 
-    /// Handles one event's JSON; `event` is the SSE event name (the JSON `type` wins).
-    pub(crate) fn on_event(&mut self, event: Option<&str>, m: &Map<String, Value>) {
+    /// Handles one event's data; `event` is the SSE event name (the JSON `type` wins). Returns
+    /// `false` if the data is not a JSON object.
+    pub(crate) fn on_data(&mut self, event: Option<&str>, data: &str) -> bool {
+        match parse_event::<AnthropicEvent<'_>>(data) {
+            Some(m) => {
+                self.on_event(event, &m, data);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Handles one event (`data`: its JSON, read again for a captured block's content).
+    fn on_event(&mut self, event: Option<&str>, m: &AnthropicEvent<'_>, data: &str) {
         let d = &mut self.out.diagnostics;
-        match str_of(m, "type").or(event) {
+        match m.kind.str().or(event) {
             Some("message_start") => {
-                let Some(msg) = obj_of(m, "message") else {
+                let Some(msg) = m.message.obj() else {
                     diagnose(d, "message_start without a message");
                     return;
                 };
-                self.out.response.id = string_of(msg, "id").or(self.out.response.id.take());
-                self.out.response.model =
-                    string_of(msg, "model").or(self.out.response.model.take());
-                self.role = string_of(msg, "role");
-                if let Some(u) = obj_of(msg, "usage") {
+                self.out.response.id = msg.id.string().or(self.out.response.id.take());
+                self.out.response.model = msg.model.string().or(self.out.response.model.take());
+                self.role = msg.role.string();
+                if let Some(u) = msg.usage.obj() {
                     self.counts.update(u, d);
                 }
             }
             Some("content_block_start") if self.capture => {
-                let (Some(index), Some(b)) = (
-                    m.get("index").and_then(Value::as_i64),
-                    obj_of(m, "content_block"),
-                ) else {
+                let (Some(index), Some(b)) = (m.index.as_i64(), m.content_block.obj()) else {
                     return;
                 };
                 if self.blocks.len() >= MAX_BLOCKS {
@@ -297,53 +321,62 @@ impl MessagesStream {
                     );
                     return;
                 }
-                let block = match str_of(b, "type") {
+                let block = match b.kind.str() {
                     Some("text") => Block::Text(String::new()),
                     Some("thinking") => Block::Thinking(String::new()),
-                    Some("tool_use") => Block::ToolUse {
-                        id: string_of(b, "id"),
-                        name: string_of(b, "name").unwrap_or_default(),
-                        json: String::new(),
-                        start_input: b.get("input").filter(|v| !v.is_null()).cloned(),
-                    },
-                    _ => Block::Other(b.clone()),
+                    kind => {
+                        // The block's JSON: its `input`, or the whole block for its parts.
+                        let Some(mut v) = content_object(data.as_bytes()) else {
+                            return;
+                        };
+                        let Some(Value::Object(raw)) = v.remove("content_block") else {
+                            return;
+                        };
+                        match kind {
+                            Some("tool_use") => Block::ToolUse {
+                                id: b.id.string(),
+                                name: b.name.string().unwrap_or_default(),
+                                json: String::new(),
+                                start_input: raw.get("input").filter(|v| !v.is_null()).cloned(),
+                            },
+                            _ => Block::Other(raw),
+                        }
+                    }
                 };
                 self.blocks.push((index, block));
             }
             Some("content_block_delta") if self.capture => {
-                let (Some(index), Some(delta)) =
-                    (m.get("index").and_then(Value::as_i64), obj_of(m, "delta"))
-                else {
+                let (Some(index), Some(delta)) = (m.index.as_i64(), m.delta.obj()) else {
                     return;
                 };
                 let Some((_, block)) = self.blocks.iter_mut().find(|(i, _)| *i == index) else {
                     return;
                 };
                 let budget = &mut self.budget;
-                match (block, str_of(delta, "type")) {
+                match (block, delta.kind.str()) {
                     (Block::Text(s), Some("text_delta")) => {
-                        budget.push(s, str_of(delta, "text").unwrap_or_default(), d)
+                        budget.push(s, delta.text.str().unwrap_or_default(), d)
                     }
                     (Block::Thinking(s), Some("thinking_delta")) => {
-                        budget.push(s, str_of(delta, "thinking").unwrap_or_default(), d)
+                        budget.push(s, delta.thinking.str().unwrap_or_default(), d)
                     }
                     (Block::ToolUse { json, .. }, Some("input_json_delta")) => {
-                        budget.push(json, str_of(delta, "partial_json").unwrap_or_default(), d)
+                        budget.push(json, delta.partial_json.str().unwrap_or_default(), d)
                     }
                     _ => {}
                 }
             }
             Some("message_delta") => {
-                if let Some(r) = obj_of(m, "delta").and_then(|x| string_of(x, "stop_reason")) {
+                if let Some(r) = m.delta.obj().and_then(|x| x.stop_reason.string()) {
                     self.stop_reason = Some(r);
                 }
-                if let Some(u) = obj_of(m, "usage") {
+                if let Some(u) = m.usage.obj() {
                     self.counts.update(u, d);
                 }
             }
             Some("message_stop") => self.terminal = true,
             Some("error") => {
-                self.out.error = Some(embedded_error(m).unwrap_or_else(|| ErrorInfo {
+                self.out.error = Some(embedded_error(&m.error).unwrap_or_else(|| ErrorInfo {
                     error_type: crate::semconv::ERROR_TYPE_OTHER.to_string(),
                     message: None,
                 }));
@@ -532,15 +565,15 @@ mod tests {
     fn usage_without_cache_fields_and_saturation() {
         let mut c = Counts::default();
         let mut d = Vec::new();
-        c.update(json!({"input_tokens": 10}).as_object().unwrap(), &mut d);
+        fn counts(body: &str) -> UsageCounts<'_> {
+            parse_view(body.as_bytes(), "usage", &mut Vec::new()).unwrap()
+        }
+        let first = json!({"input_tokens": 10}).to_string();
+        let later = json!({"cache_read_input_tokens": u64::MAX, "output_tokens": 3}).to_string();
+        c.update(&counts(&first), &mut d);
         assert_eq!(c.usage().input_tokens, Some(10));
         assert_eq!(c.usage().cache_read_input_tokens, None);
-        c.update(
-            json!({"cache_read_input_tokens": u64::MAX, "output_tokens": 3})
-                .as_object()
-                .unwrap(),
-            &mut d,
-        );
+        c.update(&counts(&later), &mut d);
         assert_eq!(c.usage().input_tokens, Some(u64::MAX));
         assert_eq!(Counts::default().usage(), Usage::default());
         assert!(d.is_empty());
@@ -550,7 +583,7 @@ mod tests {
     fn stream_error_event() {
         let mut s = MessagesStream::new(true);
         let ev = json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}});
-        s.on_event(Some("error"), ev.as_object().unwrap());
+        assert!(s.on_data(Some("error"), &ev.to_string()));
         assert!(s.terminal);
         let out = s.finish();
         let e = out.error.unwrap();

@@ -31,17 +31,22 @@ impl Api {
             return None;
         }
         let path = path.split(['?', '#']).next().unwrap_or_default();
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        // OpenAI Assistants: `/threads/{id}/messages` and `/threads/{id}/runs` are not model calls.
-        if segments.contains(&"threads") {
-            return None;
+        // The last two segments (no allocation).
+        let (mut previous, mut last) = (None, None);
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            // OpenAI Assistants: `/threads/{id}/messages` and `/threads/{id}/runs` are not
+            // model calls.
+            if segment == "threads" {
+                return None;
+            }
+            previous = last.replace(segment);
         }
-        match segments.as_slice() {
-            [.., "chat", "completions"] => Some(Api::OpenAiChat),
-            [.., "completions"] => Some(Api::OpenAiCompletions),
-            [.., "embeddings"] => Some(Api::OpenAiEmbeddings),
-            [.., "responses"] => Some(Api::OpenAiResponses),
-            [.., "messages"] => Some(Api::AnthropicMessages),
+        match (previous, last?) {
+            (Some("chat"), "completions") => Some(Api::OpenAiChat),
+            (_, "completions") => Some(Api::OpenAiCompletions),
+            (_, "embeddings") => Some(Api::OpenAiEmbeddings),
+            (_, "responses") => Some(Api::OpenAiResponses),
+            (_, "messages") => Some(Api::AnthropicMessages),
             _ => None,
         }
     }

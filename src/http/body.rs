@@ -250,9 +250,10 @@ pub(crate) fn observe(response: Response, mut tracker: BodyTracker) -> Response 
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
+            const SSE: &str = "text/event-stream";
             v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("text/event-stream")
+                .get(..SSE.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(SSE))
         });
     tracker.begin(status, sse);
     let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();

@@ -28,16 +28,20 @@
 //! # }
 //! ```
 //!
-//! The parsing layer (`api`, `model`, `sse`, `openai`, `anthropic`, `stream`) is pure: it reads
+//! The parsing layer (`api`, `lenient`, `views`, `model`, `sse`, `openai`, `openai_content`,
+//! `anthropic`, `stream`) is pure: it reads
 //! request and response bytes and never touches the transport.
 
 mod anthropic;
 mod api;
+mod lenient;
 mod model;
 mod openai;
+mod openai_content;
 mod sse;
 // `StreamParser::events` is not used by the middleware (which counts events from `feed`).
 mod stream;
+mod views;
 
 #[cfg(feature = "async-openai")]
 mod async_openai;

@@ -63,26 +63,13 @@ pub(crate) fn diagnose(diagnostics: &mut Vec<String>, message: impl Into<String>
     }
 }
 
-/// Parses a JSON object body; `None` (with a diagnostic) if the body is not a JSON object.
-pub(crate) fn parse_object(
-    body: &[u8],
-    what: &str,
-    diagnostics: &mut Vec<String>,
-) -> Option<Map<String, Value>> {
+/// The whole body as a `serde_json` object, for the content parsers (content capture only:
+/// the span attributes come from the typed views of [`super::views`], which have diagnosed
+/// a body that is not a JSON object).
+pub(crate) fn content_object(body: &[u8]) -> Option<Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Some(map),
-        Ok(_) => {
-            diagnose(diagnostics, format!("{what} is JSON but not an object"));
-            None
-        }
-        Err(_) if body.iter().all(u8::is_ascii_whitespace) => {
-            diagnose(diagnostics, format!("{what} is empty"));
-            None
-        }
-        Err(_) => {
-            diagnose(diagnostics, format!("{what} is not JSON"));
-            None
-        }
+        _ => None,
     }
 }
 
@@ -96,18 +83,6 @@ pub(crate) fn string_of(m: &Map<String, Value>, key: &str) -> Option<String> {
     str_of(m, key).map(str::to_string)
 }
 
-/// The `model` member; a present non-string is diagnosed.
-pub(crate) fn model_of(m: &Map<String, Value>, diagnostics: &mut Vec<String>) -> Option<String> {
-    match m.get("model") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => (!s.is_empty()).then(|| s.clone()),
-        Some(_) => {
-            diagnose(diagnostics, "`model` is not a string");
-            None
-        }
-    }
-}
-
 /// An object member.
 pub(crate) fn obj_of<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
     m.get(key).and_then(Value::as_object)
@@ -119,94 +94,6 @@ pub(crate) fn arr_of<'a>(m: &'a Map<String, Value>, key: &str) -> &'a [Value] {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
-}
-
-/// A finite number member; a present member of the wrong type is diagnosed.
-pub(crate) fn f64_of(
-    m: &Map<String, Value>,
-    key: &str,
-    diagnostics: &mut Vec<String>,
-) -> Option<f64> {
-    match m.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()),
-        Some(_) => {
-            diagnose(diagnostics, format!("`{key}` is not a number"));
-            None
-        }
-    }
-}
-
-/// An integer member (integral floats accepted); a present member of the wrong type is diagnosed.
-pub(crate) fn i64_of(
-    m: &Map<String, Value>,
-    key: &str,
-    diagnostics: &mut Vec<String>,
-) -> Option<i64> {
-    match m.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => {
-            let v = n.as_i64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            });
-            if v.is_none() {
-                diagnose(diagnostics, format!("`{key}` is not an integer"));
-            }
-            v
-        }
-        Some(_) => {
-            diagnose(diagnostics, format!("`{key}` is not an integer"));
-            None
-        }
-    }
-}
-
-/// A token count member (non-negative integer).
-pub(crate) fn count_of(
-    m: &Map<String, Value>,
-    key: &str,
-    diagnostics: &mut Vec<String>,
-) -> Option<u64> {
-    match m.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(v) => Some(v),
-            None => {
-                diagnose(
-                    diagnostics,
-                    format!("usage `{key}` is not a non-negative integer"),
-                );
-                None
-            }
-        },
-        Some(_) => {
-            diagnose(diagnostics, format!("usage `{key}` is not a number"));
-            None
-        }
-    }
-}
-
-/// A boolean member.
-pub(crate) fn bool_of(m: &Map<String, Value>, key: &str) -> Option<bool> {
-    m.get(key).and_then(Value::as_bool)
-}
-
-/// `stop`: a string or an array of strings.
-pub(crate) fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
-    match v? {
-        Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => {
-            let list: Vec<String> = items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect();
-            (!list.is_empty()).then_some(list)
-        }
-        _ => None,
-    }
 }
 
 /// A tool-call `arguments` string parsed as JSON, else kept as a JSON string.
@@ -245,7 +132,7 @@ const ERROR_BODY_CAP: usize = 512;
 pub(crate) fn parse_error(status: u16, body: &[u8]) -> ErrorInfo {
     let parsed = serde_json::from_slice::<Value>(body)
         .ok()
-        .and_then(|v| error_parts(&v, true));
+        .and_then(|v| error_parts(&v));
     let (error_type, message) = parsed.unwrap_or((None, None));
     ErrorInfo {
         error_type: error_type.unwrap_or_else(|| status.to_string()),
@@ -253,27 +140,12 @@ pub(crate) fn parse_error(status: u16, body: &[u8]) -> ErrorInfo {
     }
 }
 
-/// An error object carried by a successful body or a stream event (`{"error": {...}}`).
-pub(crate) fn embedded_error(m: &Map<String, Value>) -> Option<ErrorInfo> {
-    match m.get("error") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(_)) | Some(Value::String(_)) => {
-            let (error_type, message) = error_parts(&Value::Object(m.clone()), false)?;
-            Some(ErrorInfo {
-                error_type: error_type
-                    .unwrap_or_else(|| crate::semconv::ERROR_TYPE_OTHER.to_string()),
-                message,
-            })
-        }
-        Some(_) => None,
-    }
-}
-
-/// `(error.type, message)` from the error shapes in use: OpenAI `{"error": {"message", "type",
+/// `(error.type, message)` of a non-2xx body, from the error shapes in use (the error object
+/// inside a 2xx body is read by the typed views, [`super::views::embedded_error`]): OpenAI `{"error": {"message", "type",
 /// "param", "code"}}`, Anthropic `{"type": "error", "error": {"type", "message"}}`, Ollama
 /// `{"error": "..."}`, vLLM `{"object": "error", "message", "type", "code": 400}`, FastAPI
 /// `{"detail": ...}`.
-fn error_parts(v: &Value, top_level: bool) -> Option<(Option<String>, Option<String>)> {
+fn error_parts(v: &Value) -> Option<(Option<String>, Option<String>)> {
     let m = v.as_object()?;
     let code_or_type = |e: &Map<String, Value>| {
         string_of(e, "code").or_else(|| string_of(e, "type").filter(|t| t != "error"))
@@ -282,9 +154,6 @@ fn error_parts(v: &Value, top_level: bool) -> Option<(Option<String>, Option<Str
         Some(Value::Object(e)) => return Some((code_or_type(e), string_of(e, "message"))),
         Some(Value::String(s)) => return Some((None, (!s.is_empty()).then(|| s.clone()))),
         _ => {}
-    }
-    if !top_level {
-        return None;
     }
     if m.contains_key("message") || m.get("object").and_then(Value::as_str) == Some("error") {
         return Some((code_or_type(m), string_of(m, "message")));
@@ -343,19 +212,30 @@ mod tests {
 
     #[test]
     fn numbers_and_lists() {
-        let m: Map<String, Value> = serde_json::from_str(
-            r#"{"a": 2.0, "b": "x", "c": -1, "s": "END", "l": ["a", 1, "b"], "t": 0.5}"#,
-        )
-        .unwrap();
+        use super::super::lenient::{Json, Scalar, json_view, parse_view};
+        json_view! {
+            struct Members<'a> {
+                a: Scalar<'a> = "a",
+                b: Scalar<'a> = "b",
+                c: Scalar<'a> = "c",
+                s: Json<'a, super::super::lenient::Skip, Scalar<'a>> = "s",
+                l: Json<'a, super::super::lenient::Skip, Scalar<'a>> = "l",
+                t: Scalar<'a> = "t",
+            }
+        }
+        fn parse(body: &str) -> Members<'_> {
+            parse_view(body.as_bytes(), "body", &mut Vec::new()).unwrap()
+        }
+        let m = parse(r#"{"a": 2.0, "b": "x", "c": -1, "s": "END", "l": ["a", 1, "b"], "t": 0.5}"#);
         let mut d = Vec::new();
-        assert_eq!(i64_of(&m, "a", &mut d), Some(2));
-        assert_eq!(i64_of(&m, "b", &mut d), None);
-        assert_eq!(count_of(&m, "c", &mut d), None);
+        assert_eq!(m.a.i64("a", &mut d), Some(2));
+        assert_eq!(m.b.i64("b", &mut d), None);
+        assert_eq!(m.c.count("c", &mut d), None);
         assert_eq!(d.len(), 2);
-        assert_eq!(f64_of(&m, "t", &mut d), Some(0.5));
-        assert_eq!(string_list(m.get("s")), Some(vec!["END".to_string()]));
+        assert_eq!(m.t.f64("t", &mut d), Some(0.5));
+        assert_eq!(m.s.string_list(), Some(vec!["END".to_string()]));
         assert_eq!(
-            string_list(m.get("l")),
+            m.l.string_list(),
             Some(vec!["a".to_string(), "b".to_string()])
         );
     }
@@ -428,22 +308,45 @@ mod tests {
 
     #[test]
     fn embedded_errors() {
-        let m: Map<String, Value> =
-            serde_json::from_str(r#"{"error":{"message":"m","type":"server_error"}}"#).unwrap();
-        assert_eq!(embedded_error(&m).unwrap().error_type, "server_error");
-        let m: Map<String, Value> = serde_json::from_str(r#"{"id":"x","error":null}"#).unwrap();
-        assert!(embedded_error(&m).is_none());
-        let m: Map<String, Value> = serde_json::from_str(r#"{"message":"x"}"#).unwrap();
-        assert!(embedded_error(&m).is_none());
+        use super::super::lenient::parse_view;
+        use super::super::views::{OpenAiResponse, embedded_error};
+        let error = |body: &str| {
+            let m: OpenAiResponse<'_> =
+                parse_view(body.as_bytes(), "body", &mut Vec::new()).unwrap();
+            embedded_error(&m.error)
+        };
+        assert_eq!(
+            error(r#"{"error":{"message":"m","type":"server_error"}}"#)
+                .unwrap()
+                .error_type,
+            "server_error"
+        );
+        assert!(error(r#"{"id":"x","error":null}"#).is_none());
+        assert!(error(r#"{"message":"x"}"#).is_none());
+        assert!(error(r#"{"error":[]}"#).is_none());
+        let e = error(r#"{"error":"model \"x\" not found"}"#).unwrap();
+        assert_eq!(
+            (e.error_type.as_str(), e.message.as_deref()),
+            ("_OTHER", Some("model \"x\" not found"))
+        );
     }
 
     #[test]
     fn bodies_that_are_not_objects() {
+        use super::super::lenient::{Skip, parse_view};
         let mut d = Vec::new();
-        assert!(parse_object(b"[1]", "request body", &mut d).is_none());
-        assert!(parse_object(b"  ", "request body", &mut d).is_none());
-        assert!(parse_object(b"<html>", "request body", &mut d).is_none());
-        assert_eq!(d.len(), 3);
+        assert!(parse_view::<Skip>(b"[1]", "request body", &mut d).is_none());
+        assert!(parse_view::<Skip>(b"  ", "request body", &mut d).is_none());
+        assert!(parse_view::<Skip>(b"<html>", "request body", &mut d).is_none());
+        assert!(parse_view::<Skip>(b"{\"a\":\"\xff\"}", "request body", &mut d).is_none());
+        assert_eq!(
+            d,
+            [
+                "request body is JSON but not an object",
+                "request body is empty",
+                "request body is not JSON"
+            ]
+        );
     }
 
     /// Everything parsed from the fixtures, with capture on, validates against the semconv JSON

@@ -5,20 +5,34 @@
 //! something; otherwise with a W3C [`TraceContextPropagator`] directly, so a gateway or a
 //! self-hosted model server joins the trace without any global setup.
 
-use std::collections::HashMap;
-
 use opentelemetry::propagation::{Injector, TextMapPropagator};
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// Collects the injected fields.
-struct Fields(HashMap<String, String>);
+/// Writes the injected fields straight into the request headers (a field that is not a valid
+/// header name or value is skipped).
+struct Headers<'a> {
+    headers: &'a mut HeaderMap,
+    /// Whether the propagator set any field.
+    set: bool,
+    /// Whether a `traceparent` was added.
+    traceparent: bool,
+}
 
-impl Injector for Fields {
+impl Injector for Headers<'_> {
     fn set(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_ascii_lowercase(), value);
+        self.set = true;
+        // `HeaderName::from_bytes` lower-cases the name.
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(key.as_bytes()),
+            HeaderValue::try_from(value),
+        ) else {
+            return;
+        };
+        self.traceparent |= name == "traceparent";
+        self.headers.insert(name, value);
     }
 }
 
@@ -30,21 +44,14 @@ pub(crate) fn inject(span: &tracing::Span, headers: &mut HeaderMap) -> bool {
     if !cx.span().span_context().is_valid() {
         return false;
     }
-    let mut fields = Fields(HashMap::new());
+    let mut fields = Headers {
+        headers,
+        set: false,
+        traceparent: false,
+    };
     opentelemetry::global::get_text_map_propagator(|p| p.inject_context(&cx, &mut fields));
-    if fields.0.is_empty() {
+    if !fields.set {
         TraceContextPropagator::new().inject_context(&cx, &mut fields);
     }
-    let mut injected = false;
-    for (key, value) in fields.0 {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(key.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) else {
-            continue;
-        };
-        injected |= name == "traceparent";
-        headers.insert(name, value);
-    }
-    injected
+    fields.traceparent
 }

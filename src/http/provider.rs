@@ -46,7 +46,12 @@ impl ProviderMap {
 
     /// The provider of `host:port`, or `None` for an unknown host without a default.
     pub(crate) fn resolve(&self, host: &str, port: u16) -> Option<String> {
-        let host = host.to_ascii_lowercase();
+        // URL hosts are already lower-case: no copy for them.
+        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(host.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(host)
+        };
         let host = host.trim_end_matches('.');
         if let Some((_, _, p)) = self
             .overrides

@@ -11,13 +11,39 @@ use super::model::diagnose;
 /// Longest line (and longest event data) kept, in bytes.
 pub(crate) const MAX_LINE: usize = 8 << 20;
 
-/// One dispatched event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SseEvent {
+/// One dispatched event, borrowed from the decoder (no allocation per event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SseEvent<'a> {
     /// The `event:` field; `None` when absent or empty (the spec's default type `message`).
-    pub(crate) event: Option<String>,
+    pub(crate) event: Option<&'a str>,
     /// The `data:` lines joined with `\n`.
-    pub(crate) data: String,
+    pub(crate) data: &'a str,
+}
+
+/// The position of the first `\n` or `\r` in `bytes`, eight bytes at a time.
+fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let (lf, cr) = (w ^ (ONES * u64::from(b'\n')), w ^ (ONES * u64::from(b'\r')));
+        // The lowest set high bit marks the first zero byte of `lf` or `cr` (higher ones may
+        // be false positives, never lower ones).
+        let hit = ((lf.wrapping_sub(ONES) & !lf) | (cr.wrapping_sub(ONES) & !cr)) & HIGH;
+        if hit != 0 {
+            return Some(at + hit.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|b| *b == b'\n' || *b == b'\r')
+        .map(|i| at + i)
 }
 
 /// Incremental decoder state.
@@ -68,7 +94,7 @@ impl SseDecoder {
     }
 
     /// Decodes `bytes`, calling `on_event` for each event completed by them.
-    pub(crate) fn feed(&mut self, mut bytes: &[u8], on_event: &mut dyn FnMut(SseEvent)) {
+    pub(crate) fn feed(&mut self, mut bytes: &[u8], on_event: &mut dyn FnMut(SseEvent<'_>)) {
         if bytes.is_empty() {
             return;
         }
@@ -79,13 +105,13 @@ impl SseDecoder {
             }
         }
         while !bytes.is_empty() {
-            match bytes.iter().position(|b| *b == b'\n' || *b == b'\r') {
+            match find_line_end(bytes) {
                 None => {
                     self.append(bytes);
                     return;
                 }
                 Some(i) => {
-                    self.append(&bytes[..i]);
+                    let line = &bytes[..i];
                     let was_cr = bytes[i] == b'\r';
                     bytes = &bytes[i + 1..];
                     if was_cr {
@@ -95,7 +121,14 @@ impl SseDecoder {
                             None => self.after_cr = true,
                         }
                     }
-                    self.end_line(on_event);
+                    if self.line.is_empty() && !self.discarding && line.len() <= self.max_line {
+                        // The whole line is in this chunk: read it in place.
+                        let first = std::mem::replace(&mut self.first_line, false);
+                        self.process_line(line, first, on_event);
+                    } else {
+                        self.append(line);
+                        self.end_line(on_event);
+                    }
                 }
             }
         }
@@ -104,7 +137,7 @@ impl SseDecoder {
     /// Ends the stream. A last line without a terminator is processed; an event whose blank
     /// line never came is still dispatched if it has data (OpenAI-compatible servers sometimes
     /// omit the final blank line), with a diagnostic.
-    pub(crate) fn finish(&mut self, on_event: &mut dyn FnMut(SseEvent)) {
+    pub(crate) fn finish(&mut self, on_event: &mut dyn FnMut(SseEvent<'_>)) {
         if !self.line.is_empty() || self.discarding {
             self.end_line(on_event);
         }
@@ -141,18 +174,27 @@ impl SseDecoder {
         self.line.extend_from_slice(bytes);
     }
 
-    fn end_line(&mut self, on_event: &mut dyn FnMut(SseEvent)) {
+    /// Ends the buffered line.
+    fn end_line(&mut self, on_event: &mut dyn FnMut(SseEvent<'_>)) {
         let first = std::mem::replace(&mut self.first_line, false);
         if std::mem::replace(&mut self.discarding, false) {
             self.line.clear();
             return;
         }
-        let mut raw: &[u8] = &self.line;
+        let line = std::mem::take(&mut self.line);
+        self.process_line(&line, first, on_event);
+        // The buffer (and its capacity) is kept for the next line.
+        self.line = line;
+        self.line.clear();
+    }
+
+    /// One complete line (without its terminator); `first`: the first line of the stream.
+    fn process_line(&mut self, raw: &[u8], first: bool, on_event: &mut dyn FnMut(SseEvent<'_>)) {
+        let mut raw = raw;
         if first {
             raw = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
         }
         if raw.is_empty() {
-            self.line.clear();
             if self.has_data && !self.data_overflow {
                 self.dispatch(on_event);
             }
@@ -166,49 +208,46 @@ impl SseDecoder {
                 String::from_utf8_lossy(raw)
             }
         };
-        if !line.starts_with(':') {
-            let (field, value) = match line.split_once(':') {
-                Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
-                None => (line.as_ref(), ""),
-            };
-            match field {
-                "event" => {
-                    self.event.clear();
-                    self.event.push_str(value);
-                }
-                "data" => {
-                    if self.data.len() + value.len() + 1 > self.max_line {
-                        if !self.data_overflow {
-                            let max = self.max_line;
-                            diagnose(
-                                &mut self.diagnostics,
-                                format!(
-                                    "event stream event data longer than {max} bytes discarded"
-                                ),
-                            );
-                        }
-                        self.data_overflow = true;
-                        self.data = String::new();
-                    } else if !self.data_overflow {
-                        if self.has_data {
-                            self.data.push('\n');
-                        }
-                        self.data.push_str(value);
-                    }
-                    self.has_data = true;
-                }
-                // `id` and `retry` are connection state for reconnecting clients: not needed.
-                _ => {}
-            }
+        if line.starts_with(':') {
+            return;
         }
-        self.line.clear();
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (line.as_ref(), ""),
+        };
+        match field {
+            "event" => {
+                self.event.clear();
+                self.event.push_str(value);
+            }
+            "data" => {
+                if self.data.len() + value.len() + 1 > self.max_line {
+                    if !self.data_overflow {
+                        let max = self.max_line;
+                        diagnose(
+                            &mut self.diagnostics,
+                            format!("event stream event data longer than {max} bytes discarded"),
+                        );
+                    }
+                    self.data_overflow = true;
+                    self.data = String::new();
+                } else if !self.data_overflow {
+                    if self.has_data {
+                        self.data.push('\n');
+                    }
+                    self.data.push_str(value);
+                }
+                self.has_data = true;
+            }
+            // `id` and `retry` are connection state for reconnecting clients: not needed.
+            _ => {}
+        }
     }
 
-    fn dispatch(&mut self, on_event: &mut dyn FnMut(SseEvent)) {
-        let event = (!self.event.is_empty()).then(|| std::mem::take(&mut self.event));
+    fn dispatch(&mut self, on_event: &mut dyn FnMut(SseEvent<'_>)) {
         on_event(SseEvent {
-            event,
-            data: std::mem::take(&mut self.data),
+            event: (!self.event.is_empty()).then_some(self.event.as_str()),
+            data: &self.data,
         });
     }
 
@@ -226,24 +265,53 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn decode_chunks(chunks: &[&[u8]], max_line: usize) -> (Vec<SseEvent>, Vec<String>) {
+    /// An event as dispatched, owned.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Ev {
+        event: Option<String>,
+        data: String,
+    }
+
+    fn decode_chunks(chunks: &[&[u8]], max_line: usize) -> (Vec<Ev>, Vec<String>) {
         let mut d = SseDecoder::with_max_line(max_line);
         let mut out = Vec::new();
+        let mut push = |e: SseEvent<'_>| out.push(ev(e.event, e.data));
         for c in chunks {
-            d.feed(c, &mut |e| out.push(e));
+            d.feed(c, &mut push);
         }
-        d.finish(&mut |e| out.push(e));
+        d.finish(&mut push);
         (out, d.diagnostics().to_vec())
     }
 
-    fn decode(bytes: &[u8]) -> Vec<SseEvent> {
+    fn decode(bytes: &[u8]) -> Vec<Ev> {
         decode_chunks(&[bytes], MAX_LINE).0
     }
 
-    fn ev(event: Option<&str>, data: &str) -> SseEvent {
-        SseEvent {
+    fn ev(event: Option<&str>, data: &str) -> Ev {
+        Ev {
             event: event.map(str::to_string),
             data: data.to_string(),
+        }
+    }
+
+    #[test]
+    fn line_ends_found_at_every_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                for end in [b'\n', b'\r'] {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = end;
+                    // Bytes that differ from the terminators by one bit (the SWAR borrow cases).
+                    if at + 1 < len {
+                        bytes[at + 1] = end ^ 1;
+                    }
+                    assert_eq!(find_line_end(&bytes), Some(at), "{len} {at}");
+                }
+            }
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| [0x0b, 0x0c, 0x8a, 0x8d, 0x00, 0xff][i % 6])
+                .collect();
+            assert_eq!(find_line_end(&bytes), None, "{len}");
         }
     }
 

@@ -3,21 +3,53 @@
 //! [`CONTENT_CAP`](super::model::CONTENT_CAP)). Without content capture no text is kept: memory
 //! stays bounded by the number of choices.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::ErrorInfo;
 use crate::content::{MessagePart, OutputMessage, Role};
 
 use super::anthropic::MessagesStream;
 use super::api::Api;
-use super::model::{
-    ContentBudget, ParsedResponse, arguments_value, arr_of, diagnose, embedded_error, obj_of,
-    str_of, string_of,
-};
+use super::lenient::Scalar;
+use super::lenient::parse_event;
+use super::model::{ContentBudget, ParsedResponse, arguments_value, content_object, diagnose};
 use super::openai::{
     chat_header, output_finish_reason, positional_reasons, responses_response, usage,
 };
+use super::openai_content::responses_output;
 use super::sse::{SseDecoder, SseEvent};
+use super::views::{ChatChunk, Choice, ChunkChoice, ResponsesEvent, embedded_error};
+
+/// A streamed choice's view: its index and finish reason, and its content if it was read.
+trait ChoiceView {
+    fn index(&self) -> &Scalar<'_>;
+    fn finish_reason(&self) -> &Scalar<'_>;
+    fn content(&self) -> Option<&ChunkChoice<'_>>;
+}
+
+impl ChoiceView for Choice<'_> {
+    fn index(&self) -> &Scalar<'_> {
+        &self.index
+    }
+    fn finish_reason(&self) -> &Scalar<'_> {
+        &self.finish_reason
+    }
+    fn content(&self) -> Option<&ChunkChoice<'_>> {
+        None
+    }
+}
+
+impl ChoiceView for ChunkChoice<'_> {
+    fn index(&self) -> &Scalar<'_> {
+        &self.index
+    }
+    fn finish_reason(&self) -> &Scalar<'_> {
+        &self.finish_reason
+    }
+    fn content(&self) -> Option<&ChunkChoice<'_>> {
+        Some(self)
+    }
+}
 
 /// At most this many choices (and tool calls per choice) are tracked per stream.
 const MAX_CHOICES: usize = 128;
@@ -39,7 +71,7 @@ enum Accumulator {
 }
 
 impl Accumulator {
-    fn on_event(&mut self, event: SseEvent) {
+    fn on_event(&mut self, event: SseEvent<'_>) {
         let data = event.data.trim();
         if data == "[DONE]" {
             match self {
@@ -49,19 +81,25 @@ impl Accumulator {
             }
             return;
         }
-        let map = match serde_json::from_str::<Value>(data) {
-            Ok(Value::Object(m)) => m,
-            _ => {
-                // Anthropic sends `data: {"type": "ping"}`; a non-JSON event is unusual.
-                diagnose(self.diagnostics(), "stream event data is not a JSON object");
-                return;
+        let name = event.event;
+        let object = match self {
+            // Without capture the choices' content is skipped unparsed.
+            Accumulator::Chat(c) if c.capture => {
+                parse_event::<ChatChunk<'_, ChunkChoice<'_>>>(data)
+                    .map(|m| c.on_chunk(&m))
+                    .is_some()
             }
+            Accumulator::Chat(c) => parse_event::<ChatChunk<'_, Choice<'_>>>(data)
+                .map(|m| c.on_chunk(&m))
+                .is_some(),
+            Accumulator::Responses(r) => parse_event::<ResponsesEvent<'_>>(data)
+                .map(|m| r.on_event(name, &m, data))
+                .is_some(),
+            Accumulator::Anthropic(a) => a.on_data(name, data),
         };
-        let name = event.event.as_deref();
-        match self {
-            Accumulator::Chat(c) => c.on_chunk(&map),
-            Accumulator::Responses(r) => r.on_event(name, &map),
-            Accumulator::Anthropic(a) => a.on_event(name, &map),
+        if !object {
+            // Anthropic sends `data: {"type": "ping"}`; a non-JSON event is unusual.
+            diagnose(self.diagnostics(), "stream event data is not a JSON object");
         }
     }
 
@@ -192,20 +230,29 @@ impl ChatStream {
         }
     }
 
-    fn on_chunk(&mut self, m: &Map<String, Value>) {
-        if let Some(e) = embedded_error(m) {
+    fn on_chunk<C: ChoiceView>(&mut self, m: &ChatChunk<'_, C>) {
+        if let Some(e) = embedded_error(&m.error) {
             self.out.error = Some(e);
         }
-        chat_header(m, &mut self.out);
+        chat_header(
+            &m.id,
+            &m.model,
+            &m.system_fingerprint,
+            &m.service_tier,
+            &mut self.out,
+        );
         let d = &mut self.out.diagnostics;
         // Groq reports streamed usage in `x_groq.usage` on the last chunk.
-        let u = obj_of(m, "usage").or_else(|| obj_of(m, "x_groq").and_then(|x| obj_of(x, "usage")));
+        let u = m
+            .usage
+            .obj()
+            .or_else(|| m.x_groq.obj().and_then(|x| x.usage.obj()));
         if let Some(u) = u {
             self.out.usage = usage(u, d);
         }
-        for (i, c) in arr_of(m, "choices").iter().enumerate() {
-            let Some(c) = c.as_object() else { continue };
-            let index = c.get("index").and_then(Value::as_i64).unwrap_or(i as i64);
+        for (i, c) in m.choices.items().iter().enumerate() {
+            let Some(c) = c.obj() else { continue };
+            let index = c.index().as_i64().unwrap_or(i as i64);
             let pos = match self.choices.iter().position(|x| x.index == index) {
                 Some(p) => p,
                 None if self.choices.len() < MAX_CHOICES => {
@@ -224,42 +271,41 @@ impl ChatStream {
                 }
             };
             let choice = &mut self.choices[pos];
-            if let Some(r) = string_of(c, "finish_reason") {
-                choice.finish_reason = Some(r);
+            if let Some(r) = c.finish_reason().str() {
+                choice.finish_reason = Some(r.to_string());
             }
-            if !self.capture {
-                continue;
-            }
-            let budget = &mut self.budget;
-            // Legacy completions stream `text`; chat streams a `delta`.
-            if let Some(t) = str_of(c, "text") {
-                budget.push(&mut choice.text, t, d);
-            }
-            let Some(delta) = obj_of(c, "delta") else {
+            let Some(c) = c.content().filter(|_| self.capture) else {
                 continue;
             };
-            if let Some(role) = string_of(delta, "role") {
-                choice.role = Some(role);
-            }
-            if let Some(t) = str_of(delta, "content") {
+            let budget = &mut self.budget;
+            // Legacy completions stream `text`; chat streams a `delta`.
+            if let Some(t) = c.text.str() {
                 budget.push(&mut choice.text, t, d);
             }
-            if let Some(t) =
-                str_of(delta, "reasoning_content").or_else(|| str_of(delta, "reasoning"))
+            let Some(delta) = c.delta.obj() else {
+                continue;
+            };
+            if let Some(role) = delta.role.string() {
+                choice.role = Some(role);
+            }
+            if let Some(t) = delta.content.str() {
+                budget.push(&mut choice.text, t, d);
+            }
+            if let Some(t) = delta
+                .reasoning_content
+                .str()
+                .or_else(|| delta.reasoning.str())
             {
                 budget.push(&mut choice.reasoning, t, d);
             }
-            if let Some(t) = str_of(delta, "refusal") {
+            if let Some(t) = delta.refusal.str() {
                 budget.push(&mut choice.refusal, t, d);
             }
-            for (j, call) in arr_of(delta, "tool_calls").iter().enumerate() {
-                let Some(call) = call.as_object() else {
+            for (j, call) in delta.tool_calls.items().iter().enumerate() {
+                let Some(call) = call.obj() else {
                     continue;
                 };
-                let index = call
-                    .get("index")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(j as i64);
+                let index = call.index.as_i64().unwrap_or(j as i64);
                 let pos = match choice.tool_calls.iter().position(|t| t.index == index) {
                     Some(p) => p,
                     None if choice.tool_calls.len() < MAX_CHOICES => {
@@ -272,16 +318,16 @@ impl ChatStream {
                     None => continue,
                 };
                 let acc = &mut choice.tool_calls[pos];
-                if let Some(id) = string_of(call, "id") {
+                if let Some(id) = call.id.string() {
                     acc.id = Some(id);
                 }
-                if let Some(f) = obj_of(call, "function") {
-                    if let Some(name) = str_of(f, "name")
+                if let Some(f) = call.function.obj() {
+                    if let Some(name) = f.name.str()
                         && acc.name.is_empty()
                     {
                         acc.name = name.to_string();
                     }
-                    if let Some(a) = str_of(f, "arguments") {
+                    if let Some(a) = f.arguments.str() {
                         budget.push(&mut acc.arguments, a, d);
                     }
                 }
@@ -349,23 +395,24 @@ impl ResponsesStream {
         }
     }
 
-    fn on_event(&mut self, event: Option<&str>, m: &Map<String, Value>) {
+    /// Handles one event (`data`: its JSON, read again for the captured output).
+    fn on_event(&mut self, event: Option<&str>, m: &ResponsesEvent<'_>, data: &str) {
         let d = &mut self.out.diagnostics;
-        match str_of(m, "type").or(event) {
+        match m.kind.str().or(event) {
             Some("response.created" | "response.in_progress" | "response.queued") => {
-                if let Some(r) = obj_of(m, "response") {
+                if let Some(r) = m.response.obj() {
                     if self.out.response.id.is_none() {
-                        self.out.response.id = string_of(r, "id");
+                        self.out.response.id = r.id.string();
                     }
                     if self.out.response.model.is_none() {
-                        self.out.response.model = string_of(r, "model");
+                        self.out.response.model = r.model.string();
                     }
-                    self.out.response.status = string_of(r, "status");
+                    self.out.response.status = r.status.string();
                 }
             }
             Some("response.output_text.delta") if self.capture && !self.final_seen => {
-                let index = m.get("output_index").and_then(Value::as_i64).unwrap_or(0);
-                let Some(delta) = str_of(m, "delta") else {
+                let index = m.output_index.as_i64().unwrap_or(0);
+                let Some(delta) = m.delta.str() else {
                     return;
                 };
                 let pos = match self.texts.iter().position(|(i, _)| *i == index) {
@@ -379,9 +426,15 @@ impl ResponsesStream {
                 self.budget.push(&mut self.texts[pos].1, delta, d);
             }
             Some("response.completed" | "response.incomplete" | "response.failed") => {
-                match obj_of(m, "response") {
+                match m.response.obj() {
                     Some(r) => {
-                        responses_response(r, self.capture, &mut self.out);
+                        let reason = responses_response(r, &mut self.out);
+                        if self.capture
+                            && let Some(Value::Object(r)) = content_object(data.as_bytes())
+                                .and_then(|mut v| v.remove("response"))
+                        {
+                            responses_output(&r, reason.as_deref(), &mut self.out);
+                        }
                         self.final_seen = true;
                     }
                     None => diagnose(d, "final response event without a response"),
@@ -389,11 +442,13 @@ impl ResponsesStream {
                 self.terminal = true;
             }
             Some("error") => {
-                self.out.error = Some(embedded_error(m).unwrap_or_else(|| {
+                self.out.error = Some(embedded_error(&m.error).unwrap_or_else(|| {
                     ErrorInfo {
-                        error_type: string_of(m, "code")
+                        error_type: m
+                            .code
+                            .string()
                             .unwrap_or_else(|| crate::semconv::ERROR_TYPE_OTHER.to_string()),
-                        message: string_of(m, "message"),
+                        message: m.message.string(),
                     }
                 }));
                 self.terminal = true;
