@@ -329,8 +329,6 @@ pub(crate) fn with_record(span: &tracing::Span, f: impl FnOnce(&mut SpanRecord))
             let outside = dispatch.current_span().id() != Some(id);
             with.with(dispatch, id, &mut |state| {
                 state.end_at_close |= outside;
-                // `f` may change what the span was given at start: those values are kept.
-                state.before_change();
                 if let Some(f) = f.take() {
                     f(state);
                     applied = true;
@@ -392,7 +390,9 @@ impl GenAiSpanExt for tracing::Span {
     }
 
     fn record_token_usage(&self, input_tokens: u64, output_tokens: u64) -> bool {
-        self.with_genai_state(|state| {
+        // (These helpers change nothing the span was given at start: `with_record`, not
+        // `with_genai_state`, which must save those values first.)
+        with_record(self, |state| {
             state.usage.input_tokens = Some(input_tokens);
             state.usage.output_tokens = Some(output_tokens);
         })
@@ -404,7 +404,7 @@ impl GenAiSpanExt for tracing::Span {
         T: Into<String>,
     {
         let reasons: Vec<String> = reasons.into_iter().map(Into::into).collect();
-        self.with_genai_state(|state| state.response.finish_reasons = Some(reasons))
+        with_record(self, |state| state.response.finish_reasons = Some(reasons))
     }
 
     fn record_genai_error<E>(&self, error: &E) -> bool
@@ -412,11 +412,13 @@ impl GenAiSpanExt for tracing::Span {
         E: std::error::Error + 'static,
     {
         let info = ErrorInfo::from_error(error);
-        self.with_genai_state(|state| state.record_error(Some(info.error_type), info.message))
+        with_record(self, |state| {
+            state.record_error(Some(info.error_type), info.message)
+        })
     }
 
     fn record_error_type(&self, error_type: &str, message: Option<&str>) -> bool {
-        self.with_genai_state(|state| {
+        with_record(self, |state| {
             state.error = None;
             state.record_error(Some(error_type.to_string()), message.map(str::to_string))
         })
@@ -488,6 +490,10 @@ impl GenAiSpanExt for tracing::Span {
     }
 
     fn with_genai_state(&self, f: impl FnOnce(&mut GenAiSpan)) -> bool {
-        with_record(self, |state| f(state))
+        with_record(self, |state| {
+            // `f` may change what the span was given at start: those values are kept first.
+            state.before_change();
+            f(state)
+        })
     }
 }

@@ -99,7 +99,7 @@ impl BodyTracker {
                     *overflowed = true;
                     *buf = Vec::new();
                     let cap = self.max_buffered;
-                    self.span.with_genai_state(|s| {
+                    crate::span_ext::with_record(&self.span, |s| {
                         s.add_diagnostic(format!(
                             "response body larger than {cap} bytes: not parsed"
                         ))
@@ -185,8 +185,9 @@ impl Drop for BodyTracker {
                 // before the empty end of the body: the call is complete, not cancelled.
                 recorder.accumulator().mark_complete();
             } else {
-                self.span
-                    .with_genai_state(|s| s.add_diagnostic(DROPPED_EARLY.to_string()));
+                crate::span_ext::with_record(&self.span, |s| {
+                    s.add_diagnostic(DROPPED_EARLY.to_string())
+                });
             }
             // What arrived before the drop (usage of a finished message, partial output).
             apply_response(&self.span, parser.finish(), self.capture);
@@ -194,8 +195,9 @@ impl Drop for BodyTracker {
             // error).
             drop(recorder);
         } else {
-            self.span
-                .with_genai_state(|s| s.add_diagnostic(DROPPED_EARLY.to_string()));
+            crate::span_ext::with_record(&self.span, |s| {
+                s.add_diagnostic(DROPPED_EARLY.to_string())
+            });
         }
     }
 }

@@ -176,7 +176,7 @@ impl GenAiMiddleware {
             gen_ai.operation.name = operation.as_str(),
         );
         // Not a GenAI span known to an installed layer (none, or filtered out): pass through.
-        if !span.with_genai_state(|_| {}) {
+        if !crate::span_ext::with_record(&span, |_| {}) {
             return None;
         }
         let capture = span.captures_content();
@@ -286,7 +286,8 @@ fn merge_attributes(s: &mut GenAiSpan, attributes: Vec<opentelemetry::KeyValue>)
 /// Writes a parsed response (or error body, or stream) to the span.
 pub(crate) fn apply_response(span: &tracing::Span, p: ParsedResponse, capture: bool) {
     let output = p.output_messages;
-    span.with_genai_state(|s| {
+    // (Nothing here was given at start: `with_record`, no save of the start values.)
+    crate::span_ext::with_record(span, |s| {
         let r = p.response;
         if r.id.is_some() {
             s.response.id = r.id;

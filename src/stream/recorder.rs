@@ -8,7 +8,7 @@ use super::StreamAccumulator;
 use crate::model::{GenAiSpan, SpanEvent};
 use crate::record::MAX_CHUNK_GAPS;
 use crate::semconv as sc;
-use crate::span_ext::{GenAiSpanExt, with_record};
+use crate::span_ext::with_record;
 
 /// Records a streamed call by hand, for code that is not a `Stream`: call
 /// [`chunk`](Self::chunk) as each chunk arrives and [`finish`](Self::finish) at the end.
@@ -46,7 +46,7 @@ impl StreamRecorder {
     /// # drop(rec);
     /// ```
     pub fn new(span: tracing::Span) -> Self {
-        span.with_genai_state(|s| s.request.stream = Some(true));
+        with_record(&span, |s| s.request.stream = Some(true));
         StreamRecorder {
             span: Some(span),
             acc: StreamAccumulator::default(),
@@ -102,7 +102,7 @@ impl StreamRecorder {
         match self.last {
             None => {
                 if let Some(span) = &self.span {
-                    span.with_genai_state(|s| first_chunk(s, now));
+                    with_record(span, |s| first_chunk(s, now));
                 }
             }
             Some(prev) => {
