@@ -258,7 +258,9 @@ impl<L> GenAiLayer<L> {
     /// or a mapper that changes, renames or removes one of those keys, leaves the start value
     /// in place and says so in `tracing_genai.diagnostics` (the span name still follows the
     /// final state). Turn it off when mappers must own those keys; every attribute is then
-    /// written when the span closes, as for fields recorded late.
+    /// written when the span closes, as for fields recorded late. It costs what
+    /// tracing-opentelemetry does with values given before a span starts: a copy of each into
+    /// a `String` of its own (BENCHMARKS.md, rungs r4 and r4s).
     ///
     /// ```
     /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
