@@ -8,12 +8,11 @@
 
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
+use super::attributes::Given;
 use crate::content::SecretScanner;
 use crate::mapper::Attributes;
 use crate::model::GenAiSpan;
 use crate::record::start::{self, OPERATION, PORT, StartGiven};
-
-use super::attributes::Given;
 use crate::semconv as sc;
 use crate::semconv::DIAGNOSTICS_ATTRIBUTE;
 
