@@ -213,13 +213,10 @@ impl Exporter {
         );
         let exception_event = self.events.exception_span_event();
         if let Some(alerts) = alerts.as_mut() {
-            // (Alerts keep the state's strings: the name given at start is rebuilt from them.)
+            // (Alerts keep the state's strings: a name that stands is rebuilt from them.)
             let shown = match &name {
                 Some(name) => name.clone(),
-                None => crate::record::start::name_of(state).map_or_else(
-                    || state.otel_name(),
-                    |(a, b)| b.map_or_else(|| a.to_string(), |b| format!("{a} {b}")),
-                ),
+                None => state.otel.name.clone().unwrap_or_else(|| state.otel_name()),
             };
             alerts.identify(&shown, span.as_ref().map(|s| s.span_context()));
         }
