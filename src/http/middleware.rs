@@ -167,19 +167,19 @@ impl GenAiMiddleware {
     }
 
     /// Starts the span of an LLM request, or `None` to pass the request through.
+    ///
+    /// What the URL and the body say about the call (provider, model, server) is known before
+    /// the span is created, so it is declared on it: a head sampler sees it as the span starts.
     fn start(&self, req: &mut Request) -> Option<Call> {
         let api = Api::detect(req.method().as_str(), req.url().path())?;
-        let operation = api.operation();
-        let span = tracing::info_span!(
-            target: "tracing_genai::http",
-            "gen_ai",
-            gen_ai.operation.name = operation.as_str(),
-        );
-        // Not a GenAI span known to an installed layer (none, or filtered out): pass through.
-        if !crate::span_ext::with_record(&span, |_| {}) {
+        // No GenAI layer installed: nothing to parse the body for.
+        let installed = tracing::dispatcher::get_default(|d| {
+            d.downcast_ref::<crate::layer::WithState>().is_some()
+        });
+        if !installed {
             return None;
         }
-        let capture = span.captures_content();
+        let operation = api.operation();
         let url = req.url();
         let host = url.host_str().unwrap_or_default().to_string();
         let port = url.port_or_known_default();
@@ -191,23 +191,51 @@ impl GenAiMiddleware {
                 _ => "openai".to_string(),
             });
         let deployment = Api::azure_deployment(url.path()).map(str::to_string);
-        let parsed = req
-            .body()
-            .and_then(|b| b.as_bytes())
-            .map(|bytes| api.parse_request(bytes, capture));
+        let body = req.body().and_then(|b| b.as_bytes());
+        // Without the content first: whether content is captured is the span's to say.
+        let mut parsed = body.map(|bytes| api.parse_request(bytes, false));
+        // Azure OpenAI names the model by the deployment in the path; the body's `model`,
+        // when there is one, is more precise.
+        let model = parsed
+            .as_mut()
+            .and_then(|p| p.request.model.take())
+            .or(deployment);
+        // A provider name the layer would normalise differently (a custom one with capitals)
+        // is kept exactly, set after creation.
+        let exact = crate::model::normalize_provider(&provider) == provider;
+        let span = tracing::info_span!(
+            target: "tracing_genai::http",
+            "gen_ai",
+            gen_ai.operation.name = operation.as_str(),
+            gen_ai.provider.name = exact.then_some(provider.as_str()),
+            gen_ai.request.model = model.as_deref(),
+            server.address = Some(host.as_str()).filter(|h| !h.is_empty()),
+            server.port = port.filter(|p| *p > 0).map(u64::from),
+        );
+        // Not a GenAI span known to an installed layer (none, or filtered out): pass through.
+        if !crate::span_ext::with_record(&span, |_| {}) {
+            return None;
+        }
+        let capture = span.captures_content();
+        if capture {
+            parsed = body.map(|bytes| {
+                let mut p = api.parse_request(bytes, true);
+                p.request.model = None;
+                p
+            });
+        }
         let mut content = None;
-        span.with_genai_state(|s| {
-            s.provider = Some(provider);
-            s.server_address = Some(host).filter(|h| !h.is_empty());
-            s.server_port = port.map(i64::from);
+        // (Nothing given at start changes here: `with_record`, no save of the start values.)
+        crate::span_ext::with_record(&span, |s| {
+            if !exact {
+                s.provider = Some(provider);
+            }
+            if port == Some(0) {
+                s.server_port = Some(0);
+            }
             match parsed {
                 Some(p) => content = Some(apply_request(s, p)),
                 None => s.add_diagnostic("request body is not in memory (streamed): not parsed"),
-            }
-            // Azure OpenAI names the model by the deployment in the path; the body's `model`,
-            // when there is one, is more precise.
-            if s.request.model.is_none() {
-                s.request.model = deployment;
             }
         });
         if let Some(content) = content.filter(|_| capture) {
@@ -236,7 +264,10 @@ struct RequestContent {
 
 /// Copies a parsed request into the span state; returns the content for recording.
 fn apply_request(s: &mut GenAiSpan, p: ParsedRequest) -> RequestContent {
+    // The model was declared when the span was created (the parsed one left out of `p`).
+    let model = s.request.model.take();
     s.request = p.request;
+    s.request.model = s.request.model.take().or(model);
     if p.embeddings_dimension_count.is_some() {
         s.embeddings_dimension_count = p.embeddings_dimension_count;
     }

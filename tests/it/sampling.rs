@@ -435,3 +435,70 @@ fn what_the_sampler_saw_has_the_registry_types() {
         );
     }
 }
+
+#[cfg(feature = "reqwest")]
+#[test]
+fn the_http_middleware_gives_the_sampler_the_call_it_makes() {
+    // The middleware knows provider, model and server before it creates its span (from the URL
+    // and the request body): the sampler sees them as the span starts, typed.
+    use crate::support::http_mock::{MockServer, Reply, fixture};
+    use tracing_genai::http::GenAiMiddleware;
+    let run = run(
+        |l| l,
+        || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let server = MockServer::start().await;
+                server.route(
+                    "/v1/chat/completions",
+                    vec![Reply::json(200, fixture("openai_chat.json"))],
+                );
+                let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+                    .with(GenAiMiddleware::new())
+                    .build();
+                let response = client
+                    .post(format!("{}/v1/chat/completions", server.url()))
+                    .header("content-type", "application/json")
+                    .body(fixture("openai_chat_request.json"))
+                    .send()
+                    .await
+                    .unwrap();
+                response.bytes().await.unwrap();
+            });
+        },
+    );
+    let seen = run
+        .seen
+        .iter()
+        .find(|s| s.name.starts_with("chat"))
+        .expect("the chat span was sampled at its start");
+    assert_eq!(seen.name, "chat gpt-4.1");
+    assert_eq!(seen.kind, SpanKind::Client);
+    let get = |key: &str| {
+        seen.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.clone())
+    };
+    assert_eq!(get("gen_ai.operation.name"), Some(Value::from("chat")));
+    assert_eq!(get("gen_ai.provider.name"), Some(Value::from("openai")));
+    assert_eq!(get("gen_ai.request.model"), Some(Value::from("gpt-4.1")));
+    assert_eq!(get("server.address"), Some(Value::from("127.0.0.1")));
+    assert!(matches!(get("server.port"), Some(Value::I64(p)) if p > 0));
+    // Exported once each, and the response's facts arrive at close.
+    let span = run.spans.iter().find(|s| s.name == "chat gpt-4.1").unwrap();
+    assert_keys_once(span);
+    assert!(
+        span.attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == "gen_ai.response.model")
+    );
+    assert!(
+        !format!("{:?}", span.attributes).contains("was given at span start"),
+        "{:?}",
+        span.attributes
+    );
+}
