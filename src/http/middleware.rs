@@ -200,17 +200,14 @@ impl GenAiMiddleware {
             .as_mut()
             .and_then(|p| p.request.model.take())
             .or(deployment);
-        // A provider name the layer would normalise differently (a custom one with capitals)
-        // is kept exactly, set after creation.
-        let exact = crate::model::normalize_provider(&provider) == provider;
         let span = tracing::info_span!(
             target: "tracing_genai::http",
             "gen_ai",
             gen_ai.operation.name = operation.as_str(),
-            gen_ai.provider.name = exact.then_some(provider.as_str()),
+            gen_ai.provider.name = provider.as_str(),
             gen_ai.request.model = model.as_deref(),
             server.address = Some(host.as_str()).filter(|h| !h.is_empty()),
-            server.port = port.filter(|p| *p > 0).map(u64::from),
+            server.port = port.map(u64::from),
         );
         // Not a GenAI span known to an installed layer (none, or filtered out): pass through.
         if !crate::span_ext::with_record(&span, |_| {}) {
@@ -226,17 +223,9 @@ impl GenAiMiddleware {
         }
         let mut content = None;
         // (Nothing given at start changes here: `with_record`, no save of the start values.)
-        crate::span_ext::with_record(&span, |s| {
-            if !exact {
-                s.provider = Some(provider);
-            }
-            if port == Some(0) {
-                s.server_port = Some(0);
-            }
-            match parsed {
-                Some(p) => content = Some(apply_request(s, p)),
-                None => s.add_diagnostic("request body is not in memory (streamed): not parsed"),
-            }
+        crate::span_ext::with_record(&span, |s| match parsed {
+            Some(p) => content = Some(apply_request(s, p)),
+            None => s.add_diagnostic("request body is not in memory (streamed): not parsed"),
         });
         if let Some(content) = content.filter(|_| capture) {
             record_request_content(&span, content);
