@@ -12,7 +12,7 @@ use crate::{ErrorInfo, Usage};
 use super::lenient::{parse_event, parse_view};
 use super::model::{
     ContentBudget, ParsedRequest, ParsedResponse, arr_of, content_object, diagnose, generic_part,
-    obj_of, str_of, string_of, url_part,
+    joined_texts, obj_of, str_of, string_of, url_part,
 };
 use super::openai_content::tool_definition;
 use super::views::{
@@ -217,23 +217,7 @@ fn block_parts(b: &Map<String, Value>, parts: &mut Vec<MessagePart>) {
             None => parts.push(generic_part(b)),
         },
         Some("tool_result") => {
-            let response = match b.get("content") {
-                Some(Value::Array(items)) => {
-                    let texts: Vec<&str> = items
-                        .iter()
-                        .filter_map(Value::as_object)
-                        .filter(|o| str_of(o, "type") == Some("text"))
-                        .filter_map(|o| o.get("text").and_then(Value::as_str))
-                        .collect();
-                    if texts.len() == items.len() {
-                        Value::String(texts.concat())
-                    } else {
-                        Value::Array(items.clone())
-                    }
-                }
-                Some(v) => v.clone(),
-                None => Value::Null,
-            };
+            let response = joined_texts(b.get("content"), |o| str_of(o, "type") == Some("text"));
             parts.push(MessagePart::tool_response(
                 str_of(b, "tool_use_id"),
                 response,

@@ -73,6 +73,31 @@ pub(crate) fn content_object(body: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
+/// A message content value as exported: an array whose items are all text parts (`is_text`,
+/// each with a string `text`) becomes their joined text; anything else is kept as it is.
+pub(crate) fn joined_texts(
+    content: Option<&Value>,
+    is_text: impl Fn(&Map<String, Value>) -> bool,
+) -> Value {
+    match content {
+        Some(Value::Array(items)) => {
+            let texts: Vec<&str> = items
+                .iter()
+                .filter_map(Value::as_object)
+                .filter(|o| is_text(o))
+                .filter_map(|o| o.get("text").and_then(Value::as_str))
+                .collect();
+            if texts.len() == items.len() {
+                Value::String(texts.concat())
+            } else {
+                Value::Array(items.clone())
+            }
+        }
+        Some(v) => v.clone(),
+        None => Value::Null,
+    }
+}
+
 /// A non-empty string member.
 pub(crate) fn str_of<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     m.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())

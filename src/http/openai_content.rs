@@ -8,8 +8,8 @@ use crate::content::{ChatMessage, MessagePart, OutputMessage, Role, ToolDefiniti
 
 use super::api::Api;
 use super::model::{
-    ParsedRequest, ParsedResponse, arguments_value, arr_of, generic_part, obj_of, str_of,
-    string_of, url_part,
+    ParsedRequest, ParsedResponse, arguments_value, arr_of, generic_part, joined_texts, obj_of,
+    str_of, string_of, url_part,
 };
 use super::openai::output_finish_reason;
 
@@ -161,7 +161,7 @@ fn chat_message(v: &Value) -> Option<ChatMessage> {
             let id = str_of(m, "tool_call_id");
             parts.push(MessagePart::tool_response(
                 id,
-                content_value(m.get("content")),
+                joined_texts(m.get("content"), |_| true),
             ));
             return Some(ChatMessage::new(Role::Tool, parts));
         }
@@ -184,7 +184,7 @@ fn responses_input(v: &Value) -> Option<ChatMessage> {
         }
         Some("function_call_output") => Some(ChatMessage::tool_response(
             str_of(m, "call_id"),
-            content_value(m.get("output")),
+            joined_texts(m.get("output"), |_| true),
         )),
         Some("reasoning") => {
             let mut parts = Vec::new();
@@ -292,27 +292,6 @@ fn content_part(o: &Map<String, Value>, parts: &mut Vec<MessagePart>) {
         }
         Some(_) => parts.push(generic_part(o)),
         None => {}
-    }
-}
-
-/// A tool message's `content` (or a function call output) as one JSON value: a string, the
-/// text parts joined, or the value itself.
-fn content_value(content: Option<&Value>) -> Value {
-    match content {
-        Some(Value::Array(items)) => {
-            let texts: Vec<&str> = items
-                .iter()
-                .filter_map(Value::as_object)
-                .filter_map(|o| o.get("text").and_then(Value::as_str))
-                .collect();
-            if texts.len() == items.len() {
-                Value::String(texts.concat())
-            } else {
-                Value::Array(items.clone())
-            }
-        }
-        Some(v) => v.clone(),
-        None => Value::Null,
     }
 }
 
