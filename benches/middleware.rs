@@ -10,7 +10,8 @@
 //! All three run under the same global subscriber: the GenAI layer around tracing-opentelemetry,
 //! SDK tracer provider with a simple processor to an exporter that drops spans (so span end and
 //! export are paid on the request's thread, as with the ladder in benches/layer.rs), behind the
-//! filter `tracing_genai::setup` uses (`INFO`, the HTTP stack's targets off). The client
+//! filter `tracing_genai::setup` uses (`setup::ExportFilter`: `INFO`, the HTTP stack's crates
+//! off; reqwest-tracing's spans, target `reqwest_tracing::…`, pass and are exported). The client
 //! POSTs the same 874-byte chat request body each time and reads the response body to its end
 //! (`bytes_stream()`, chunk by chunk).
 //!
@@ -269,35 +270,15 @@ impl Clients {
     }
 }
 
-/// The filter `tracing_genai::setup` puts on its layer: `INFO` and above, the HTTP stack's and
-/// the SDK's own targets off. Without it hyper's and reqwest's `TRACE` events inside the
-/// request span become span events (and go through the GenAI layer's secret scrubbing), which
-/// no configured application exports.
-fn filter() -> tracing_subscriber::filter::Targets {
-    const OFF: &[&str] = &[
-        "tonic",
-        "hyper",
-        "hyper_util",
-        "h2",
-        "reqwest",
-        "tower",
-        "tower_http",
-        "opentelemetry",
-        "opentelemetry_sdk",
-    ];
-    OFF.iter().fold(
-        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO),
-        |t, target| t.with_target(*target, tracing::level_filters::LevelFilter::OFF),
-    )
-}
-
 fn install_subscriber() -> SdkTracerProvider {
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(DropExporter)
         .build();
     let layer = tracing_genai::layer()
         .with_tracer(provider.tracer("middleware-bench"))
-        .with_filter(filter());
+        .with_filter(tracing_genai::setup::ExportFilter::new(
+            tracing::level_filters::LevelFilter::INFO,
+        ));
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
     provider
 }

@@ -12,6 +12,7 @@
 //! - `tls.rs`, `http_client.rs`: the TLS files and configurations, and the HTTP client of the
 //!   OTLP/HTTP exporters (code headers last, the transport's error kept for the report);
 //! - `pipeline.rs`: [`Config::build`] and [`Pipeline`];
+//! - `filter.rs`: [`ExportFilter`], the level and the exporter's own crates the layers leave out;
 //! - `exporter.rs`, `meter.rs`: the OTLP span and metric exporters and the counting wrappers
 //!   behind the report;
 //! - `console/`: the offline console output (each trace as a tree, the metrics as a table at
@@ -31,6 +32,7 @@ mod console;
 mod env;
 mod error;
 mod exporter;
+mod filter;
 mod guard;
 mod http_client;
 mod kinds;
@@ -50,9 +52,10 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 pub use config::{Compression, Config, ConfigLayer, ExporterKind, Protocol};
 pub use error::{SetupError, ShutdownError};
+pub use filter::{EXCLUDED_TARGETS, ExportFilter};
 pub use guard::TelemetryGuard;
 pub use logs::LogsReport;
-pub use pipeline::{EXCLUDED_TARGETS, Pipeline, PipelineLayer};
+pub use pipeline::{Pipeline, PipelineLayer};
 pub use report::ShutdownReport;
 
 /// Builds the pipeline from `config`, installs it as the global `tracing` subscriber (GenAI
@@ -83,10 +86,7 @@ pub fn setup(config: Config) -> Result<TelemetryGuard, SetupError> {
     let mut layers = vec![genai.boxed()];
     // Logs (issue 12): the application's own `tracing` events as log records (opt-in).
     if let Some(provider) = guard.logger_provider().filter(|_| log_bridge) {
-        let filter = EXCLUDED_TARGETS.iter().fold(
-            tracing_subscriber::filter::Targets::new().with_default(otel_level),
-            |t, target| t.with_target(*target, tracing_core::LevelFilter::OFF),
-        );
+        let filter = ExportFilter::new(otel_level);
         layers.push(
             opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(provider)
                 .with_filter(filter)

@@ -9,39 +9,18 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_core::LevelFilter;
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::Layer as _;
-use tracing_subscriber::filter::{Filtered, Targets};
+use tracing_subscriber::filter::Filtered;
 
 use super::config::{Config, ConfigLayer, ExporterKind};
 use super::error::SetupError;
 use super::exporter::{self, Counters, CountingProcessor};
+use super::filter::ExportFilter;
 use super::guard::{self, TelemetryGuard};
 use super::kinds::MetricsExporter;
 use super::{console, logs, meter};
 use crate::GenAiLayer;
-
-/// Targets whose spans are never exported: the exporter's own network stack and the SDK
-/// (exporting them would feed the pipeline with its own activity).
-///
-/// ```
-/// assert!(tracing_genai::setup::EXCLUDED_TARGETS.contains(&"tonic"));
-/// assert!(!tracing_genai::setup::EXCLUDED_TARGETS.contains(&"my_app"));
-/// ```
-pub const EXCLUDED_TARGETS: &[&str] = &[
-    "tonic",
-    "hyper",
-    "hyper_util",
-    "h2",
-    "reqwest",
-    "tower",
-    "tower_http",
-    "opentelemetry",
-    "opentelemetry_sdk",
-    "opentelemetry_otlp",
-    "opentelemetry_http",
-];
 
 /// The GenAI layer (wrapping tracing-opentelemetry) with the filter that keeps the exporter's
 /// own crates out, as returned by [`Pipeline::layer`].
@@ -57,7 +36,7 @@ pub const EXCLUDED_TARGETS: &[&str] = &[
 /// # drop((layer, guard));
 /// ```
 pub type PipelineLayer<S> =
-    Filtered<GenAiLayer<OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>, Targets, S>;
+    Filtered<GenAiLayer<OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>, ExportFilter, S>;
 
 /// A built but not installed pipeline, for applications that compose their own subscriber.
 ///
@@ -81,7 +60,7 @@ pub struct Pipeline {
     guard: TelemetryGuard,
     genai: ConfigLayer,
     tracer: opentelemetry_sdk::trace::Tracer,
-    filter: Targets,
+    filter: ExportFilter,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -239,11 +218,7 @@ impl Config {
         // that an invalid OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is reported on
         // stderr at start-up rather than at the first span.
         let _ = genai.content_config().mode();
-        let filter = EXCLUDED_TARGETS
-            .iter()
-            .fold(Targets::new().with_default(self.otel_level), |t, target| {
-                t.with_target(*target, LevelFilter::OFF)
-            });
+        let filter = ExportFilter::new(self.otel_level);
         let metrics_endpoint = match metrics {
             MetricsExporter::Otlp => Some(self.metrics_endpoint()),
             MetricsExporter::Console => Some("console".to_owned()),

@@ -116,3 +116,37 @@ fn http_pipeline_inside_current_thread_runtime() {
     assert_eq!(report.unwrap().exported, 1);
     assert_eq!(receiver.spans()[0].span.name, "chat gpt-4o");
 }
+
+/// The exporter's own crates are left out by crate, not by prefix: an application's
+/// `reqwest_tracing` or `hyperion` spans are exported, `reqwest::connect` and
+/// `tower_http::trace` spans are not.
+#[test]
+fn the_exporters_crates_are_excluded_by_crate_not_by_prefix() {
+    let receiver = otlp::start_http(Behavior::Accept);
+    let config = tracing_genai::Config::from_env_vars([(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        receiver.http_base(),
+    )])
+    .unwrap();
+    let (layer, guard) = config.build().unwrap().layer();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        drop(tracing::info_span!(target: "reqwest_tracing::reqwest_otel_span_builder", "POST"));
+        drop(tracing::info_span!(target: "reqwest_middleware", "middleware"));
+        drop(tracing::info_span!(target: "hyperion::server", "hyperion"));
+        drop(tracing::info_span!(target: "towerdb", "towerdb"));
+        drop(tracing::info_span!(target: "reqwest::connect", "connect"));
+        drop(tracing::info_span!(target: "hyper_util::client::legacy", "pool"));
+        drop(tracing::info_span!(target: "tower_http::trace::make_span", "request"));
+        drop(tracing::info_span!(target: "opentelemetry_sdk", "sdk"));
+        drop(tracing::debug_span!(target: "my_app", "below the level"));
+    });
+    let report = guard.shutdown().unwrap();
+    let mut names: Vec<String> = receiver
+        .spans()
+        .iter()
+        .map(|s| s.span.name.clone())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["POST", "hyperion", "middleware", "towerdb"]);
+    assert_eq!(report.exported, 4);
+}
