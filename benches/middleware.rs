@@ -24,7 +24,7 @@
 //! Run with: cargo bench --bench middleware --features reqwest -- --warm-up-time 1 --measurement-time 3
 //! (`MIDDLEWARE_ROUNDS=N` interleaved rounds, default 31; `MIDDLEWARE_SKIP_CRITERION=1` for the
 //! interleaved part only; `MIDDLEWARE_PROFILE=json|sse` for 20,000 GenAiMiddleware requests only,
-//! under `perf record`)
+//! under `perf record`; `MIDDLEWARE_PROFILE_N` requests instead)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(unreachable_pub)]
 
@@ -331,7 +331,7 @@ fn main() {
     if let Ok(spec) = std::env::var("MIDDLEWARE_PROFILE") {
         let (kind, variant) = spec.split_once(':').unwrap_or((spec.as_str(), "genai"));
         let v = VARIANTS.into_iter().find(|v| v.name() == variant).unwrap();
-        let n = 20_000;
+        let n = std::env::var("MIDDLEWARE_PROFILE_N").map_or(20_000, |n| n.parse().unwrap());
         let (client0, server0) = (thread_cpu_ns("self"), thread_cpu_ns("mock-llm"));
         let t = rt.block_on(clients.batch(v, kind == "sse", n));
         let (client1, server1) = (thread_cpu_ns("self"), thread_cpu_ns("mock-llm"));
