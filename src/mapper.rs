@@ -49,12 +49,25 @@ use crate::model::GenAiSpan;
 /// assert!(attrs.rename("a", "b"));
 /// assert_eq!(attrs.get("b"), Some(&opentelemetry::Value::I64(2)));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Attributes {
     items: Vec<KeyValue>,
     /// While a mapper runs: how to undo each change it made, so a panicking mapper changes
     /// nothing without the set being copied for every mapper call.
     journal: Journal,
+    /// The lowest index a mapper replaced or removed (`usize::MAX`: none), so the layer knows
+    /// in one check whether the keys it put in front were left alone.
+    touched: usize,
+}
+
+impl Default for Attributes {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            journal: Journal(None),
+            touched: usize::MAX,
+        }
+    }
 }
 
 impl PartialEq for Attributes {
@@ -63,11 +76,9 @@ impl PartialEq for Attributes {
     }
 }
 
-/// One change to undo.
+/// One change to undo (besides pushes at the end, which are counted: see [`Log`]).
 #[derive(Debug)]
 enum Undo {
-    /// An item was pushed at the end.
-    Pushed,
     /// The value at this index was replaced; this was it.
     Replaced(usize, Value),
     /// This item was removed from this index.
@@ -76,7 +87,15 @@ enum Undo {
 
 /// The undo log of the mapper running on a set (`None`: no mapper is running).
 #[derive(Debug, Default)]
-struct Journal(Option<Vec<Undo>>);
+struct Journal(Option<Log>);
+
+/// The changes of one mapper: each other change with the pushes made before it, and the pushes
+/// made since the last one. A mapper that only adds attributes allocates no log.
+#[derive(Debug, Default)]
+struct Log {
+    changes: Vec<(usize, Undo)>,
+    pushes: usize,
+}
 
 impl Clone for Journal {
     /// A copy records nothing: the journal belongs to the set a mapper is changing.
@@ -104,6 +123,7 @@ impl Attributes {
         Self {
             items: Vec::with_capacity(n),
             journal: Journal(None),
+            touched: usize::MAX,
         }
     }
 
@@ -113,18 +133,27 @@ impl Attributes {
         Self {
             items,
             journal: Journal(None),
+            touched: usize::MAX,
         }
     }
 
     fn log(&mut self, undo: Undo) {
-        if let Some(journal) = &mut self.journal.0 {
-            journal.push(undo);
+        if let Some(log) = &mut self.journal.0 {
+            let (Undo::Replaced(i, _) | Undo::Removed(i, _)) = &undo;
+            self.touched = self.touched.min(*i);
+            log.changes.push((std::mem::take(&mut log.pushes), undo));
+        }
+    }
+
+    fn log_push(&mut self) {
+        if let Some(log) = &mut self.journal.0 {
+            log.pushes += 1;
         }
     }
 
     /// Starts recording changes (a mapper is about to run).
     fn begin(&mut self) {
-        self.journal.0 = Some(Vec::new());
+        self.journal.0 = Some(Log::default());
     }
 
     /// Keeps the changes made since [`begin`](Self::begin).
@@ -134,14 +163,14 @@ impl Attributes {
 
     /// Undoes every change made since [`begin`](Self::begin), latest first.
     fn rollback(&mut self) {
-        let Some(journal) = self.journal.0.take() else {
+        let Some(log) = self.journal.0.take() else {
             return;
         };
-        for undo in journal.into_iter().rev() {
+        let pop =
+            |items: &mut Vec<KeyValue>, n: usize| items.truncate(items.len().saturating_sub(n));
+        pop(&mut self.items, log.pushes);
+        for (pushes, undo) in log.changes.into_iter().rev() {
             match undo {
-                Undo::Pushed => {
-                    self.items.pop();
-                }
                 Undo::Replaced(i, old) => {
                     if let Some(kv) = self.items.get_mut(i) {
                         kv.value = old;
@@ -152,6 +181,7 @@ impl Attributes {
                     self.items.insert(i, kv);
                 }
             }
+            pop(&mut self.items, pushes);
         }
     }
 
@@ -200,7 +230,7 @@ impl Attributes {
             }
             None => {
                 self.items.push(KeyValue::new(key, value));
-                self.log(Undo::Pushed);
+                self.log_push();
                 None
             }
         }
@@ -304,6 +334,11 @@ impl Attributes {
                 self.items.remove(p);
             }
         }
+    }
+
+    /// Whether no mapper replaced or removed any of the first `n` items.
+    pub(crate) fn untouched_below(&self, n: usize) -> bool {
+        self.touched >= n && self.items.len() >= n
     }
 
     /// Removes the first `n` items.
@@ -529,5 +564,41 @@ impl MapperSlot {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rollback_undoes_pushes_interleaved_with_other_changes() {
+        let mut a = Attributes::new();
+        for k in ["x", "y", "z"] {
+            a.insert(k, k);
+        }
+        let before = a.clone();
+        a.begin();
+        a.insert("p1", 1_i64);
+        a.insert("p2", 2_i64);
+        a.remove("y");
+        a.insert("p3", 3_i64);
+        a.insert("x", "replaced");
+        a.rename("p1", "renamed");
+        a.retain(|k, _| k != "z");
+        a.insert("p4", 4_i64);
+        a.insert("p5", 5_i64);
+        a.rollback();
+        assert_eq!(a, before);
+        let keys: Vec<&str> = a.iter().map(|kv| kv.key.as_str()).collect();
+        assert_eq!(keys, ["x", "y", "z"]);
+        assert_eq!(a.get("x"), Some(&Value::from("x")));
+        // Only pushes: nothing logged but the count, all undone.
+        a.begin();
+        a.insert("q", 1_i64);
+        a.insert("r", 1_i64);
+        assert!(a.journal.0.as_ref().is_some_and(|l| l.changes.is_empty()));
+        a.rollback();
+        assert_eq!(a, before);
     }
 }

@@ -211,10 +211,8 @@ fn build(
         Some(conventions)
     };
     let mut put = |key: &'static str, value: Value| a.push_unique(KeyValue::new(key, value));
-    let s = |v: &mut String| match mode {
-        Strings::Share => shared(v),
-        Strings::Move => Value::from(std::mem::take(v)),
-    };
+    // The state's text is shared: both modes hand the attribute a reference.
+    let s = |v: &Arc<str>| Value::String(StringValue::from(Arc::clone(v)));
     let list = |v: &mut Vec<String>| match mode {
         Strings::Share => strings(v),
         Strings::Move => Value::Array(Array::String(
@@ -230,13 +228,13 @@ fn build(
     {
         put(sc::GEN_AI_OPERATION_NAME, operation_value(op));
     }
-    if let Some(v) = &mut state.provider
+    if let Some(v) = &state.provider
         && fresh(given, start::PROVIDER, v, &mut changed)
     {
         put(sc::GEN_AI_PROVIDER_NAME, s(v));
     }
     let r = &mut state.request;
-    if let Some(v) = &mut r.model
+    if let Some(v) = &r.model
         && fresh(given, start::MODEL, v, &mut changed)
     {
         put(sc::GEN_AI_REQUEST_MODEL, s(v));
@@ -274,17 +272,17 @@ fn build(
     if let Some(v) = r.stream {
         put(sc::GEN_AI_REQUEST_STREAM, Value::Bool(v));
     }
-    if let Some(v) = &mut r.reasoning_level {
+    if let Some(v) = &r.reasoning_level {
         put(sc::GEN_AI_REQUEST_REASONING_LEVEL, s(v));
     }
-    if let Some(v) = &mut r.previous_response_id {
+    if let Some(v) = &r.previous_response_id {
         put(sc::GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, s(v));
     }
     let resp = &mut state.response;
-    if let Some(v) = &mut resp.id {
+    if let Some(v) = &resp.id {
         put(sc::GEN_AI_RESPONSE_ID, s(v));
     }
-    if let Some(v) = &mut resp.model {
+    if let Some(v) = &resp.model {
         put(sc::GEN_AI_RESPONSE_MODEL, s(v));
     }
     match (&mut resp.finish_reasons, pad_reasons) {
@@ -299,7 +297,7 @@ fn build(
     if let Some(v) = resp.time_to_first_chunk {
         put(sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, Value::F64(v));
     }
-    if let Some(v) = &mut resp.status {
+    if let Some(v) = &resp.status {
         put(sc::GEN_AI_RESPONSE_STATUS, s(v));
     }
     for ((key, v), (item, cache)) in state.usage.counts().into_iter().zip(USAGE_ITEMS) {
@@ -321,12 +319,12 @@ fn build(
     // One string attribute, and one that may have been given at start (its slot).
     macro_rules! text {
         ($key:expr, $v:expr) => {
-            if let Some(v) = &mut $v {
+            if let Some(v) = &$v {
                 put($key, s(v));
             }
         };
         ($key:expr, $v:expr, $slot:expr) => {
-            if let Some(v) = &mut $v
+            if let Some(v) = &$v
                 && fresh(given, $slot, v, &mut changed)
             {
                 put($key, s(v));

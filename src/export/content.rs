@@ -212,8 +212,8 @@ fn content_attributes(
         }
         items.push((sc::GEN_AI_TOOL_DEFINITIONS, to_value(&tools)));
     }
-    let call_id = state.tool.call_id.clone();
-    let tool_name = state.tool.name.clone().unwrap_or_default();
+    let call_id = state.tool.call_id.as_deref().map(str::to_owned);
+    let tool_name = state.tool.name.as_deref().unwrap_or_default().to_owned();
     if let Some(args) = content.tool_call_arguments {
         let part = MessagePart::ToolCall {
             id: call_id.clone(),

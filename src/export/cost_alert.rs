@@ -101,13 +101,14 @@ pub(crate) fn check<'a>(
             span_id: SpanId::INVALID,
             span_name: String::new(),
             operation: state.operation.clone(),
-            provider: state.provider.clone(),
+            provider: state.provider.as_deref().map(str::to_owned),
             model: state
                 .response
                 .model
-                .clone()
-                .or_else(|| state.request.model.clone()),
-            agent_name: state.agent.name.clone(),
+                .as_deref()
+                .or(state.request.model.as_deref())
+                .map(str::to_owned),
+            agent_name: state.agent.name.as_deref().map(str::to_owned),
             cost,
             threshold: 0.0,
             currency: prices.map(|p| p.currency().to_string()).unwrap_or_default(),

@@ -53,8 +53,8 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram, Meter};
+use opentelemetry::{KeyValue, StringValue};
 
 use super::attributes::{operation_value, shared};
 use crate::cost::PriceTable;
@@ -366,8 +366,9 @@ impl MetricsConfig {
                 .unwrap_or_else(|| sc::ERROR_TYPE_OTHER.to_string());
             KeyValue::new(sc::ERROR_TYPE, t)
         });
-        let opt = |key: &'static str, v: &Option<String>| {
-            v.as_ref().map(|v| KeyValue::new(key, shared(v)))
+        let opt = |key: &'static str, v: &Option<Arc<str>>| {
+            v.as_ref()
+                .map(|v| KeyValue::new(key, StringValue::from(Arc::clone(v))))
         };
         match op {
             Operation::InvokeAgent => {

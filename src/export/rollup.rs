@@ -59,7 +59,7 @@ fn price(state: &mut SpanRecord, table: &PriceTable) {
     let models: Vec<&str> = [&span.response.model, &span.request.model]
         .into_iter()
         .flatten()
-        .map(String::as_str)
+        .map(|m| &**m)
         .collect();
     match table.cost(&span.usage, &models) {
         Some(cost) => accounting.own_cost = Some(cost),

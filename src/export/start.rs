@@ -6,6 +6,8 @@
 //! change is left to the close-time write, which scrubs it. The close-time write skips what
 //! was written here (its attributes leave those keys out).
 
+use std::sync::Arc;
+
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use super::attributes::Given;
@@ -96,18 +98,34 @@ fn given_values<'a>(
 /// given, onto `attrs` (empty: they go in front). Returns how many.
 pub(crate) fn lead(given: Given<'_>, attrs: &mut Attributes, state: &GenAiSpan) -> usize {
     let mut n = 0;
-    for (slot, v) in given_values(given, state).into_iter().enumerate() {
-        let key = sc::SAMPLING_RELEVANT[slot];
-        let value = match (v, slot, &state.operation) {
-            (None, ..) => continue,
-            (Some(GivenValue::Int(i)), ..) => Value::I64(i),
-            (Some(GivenValue::Text(_)), OPERATION, Some(op)) if given.values.is_none() => {
-                super::attributes::operation_value(op)
-            }
-            (Some(GivenValue::Text(t)), ..) => super::attributes::shared(t),
-        };
-        attrs.push_unique(KeyValue::new(key, value));
+    let mut push = |slot: usize, value: Value| {
+        attrs.push_unique(KeyValue::new(sc::SAMPLING_RELEVANT[slot], value));
         n += 1;
+    };
+    if given.values.is_none() {
+        // Nothing changed since start: the state's own values, its text shared.
+        let own = start::start_shared(state);
+        for slot in (0..sc::SAMPLING_RELEVANT.len()).filter(|&s| given.given.has(s)) {
+            let value = match (slot, &state.operation, own[slot]) {
+                (OPERATION, Some(op), _) => super::attributes::operation_value(op),
+                (PORT, ..) => match state.server_port {
+                    Some(port) => Value::I64(port),
+                    None => continue,
+                },
+                (_, _, Some(text)) => Value::String(StringValue::from(Arc::clone(text))),
+                _ => continue,
+            };
+            push(slot, value);
+        }
+        return n;
+    }
+    for (slot, v) in given_values(given, state).into_iter().enumerate() {
+        let value = match v {
+            None => continue,
+            Some(GivenValue::Int(i)) => Value::I64(i),
+            Some(GivenValue::Text(t)) => super::attributes::shared(t),
+        };
+        push(slot, value);
     }
     n
 }
@@ -117,6 +135,11 @@ pub(crate) fn lead(given: Given<'_>, attrs: &mut Attributes, state: &GenAiSpan) 
 /// a started span), naming in the diagnostics each one a mapper changed or removed. The common
 /// case, mappers that left them alone, is one check of the front and one move.
 pub(crate) fn settle(given: Given<'_>, lead: usize, attrs: &mut Attributes, state: &mut GenAiSpan) {
+    // No mapper replaced or removed anything in front: those are the values given, unchanged.
+    if attrs.untouched_below(lead) {
+        attrs.remove_front(lead);
+        return;
+    }
     let values = given_values(given, state);
     let mut expected = values
         .iter()

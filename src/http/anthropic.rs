@@ -35,7 +35,7 @@ pub(crate) fn parse_request(body: &[u8], capture_content: bool) -> ParsedRequest
     r.top_k = v.top_k.i64("top_k", d);
     r.stop_sequences = v.stop_sequences.string_list();
     r.stream = v.stream.bool();
-    r.reasoning_level = v.output_config.obj().and_then(|o| o.effort.string());
+    r.reasoning_level = v.output_config.obj().and_then(|o| o.effort.shared());
     if !capture_content {
         return out;
     }
@@ -92,8 +92,8 @@ pub(crate) fn parse_response(body: &[u8], capture_content: bool) -> ParsedRespon
         return out;
     };
     out.error = embedded_error(&v.error);
-    out.response.id = v.id.string();
-    out.response.model = v.model.string();
+    out.response.id = v.id.shared();
+    out.response.model = v.model.shared();
     let stop_reason = v.stop_reason.string();
     if let Some(u) = v.usage.obj() {
         let mut counts = Counts::default();
@@ -287,8 +287,8 @@ impl MessagesStream {
                     diagnose(d, "message_start without a message");
                     return;
                 };
-                self.out.response.id = msg.id.string().or(self.out.response.id.take());
-                self.out.response.model = msg.model.string().or(self.out.response.model.take());
+                self.out.response.id = msg.id.shared().or(self.out.response.id.take());
+                self.out.response.model = msg.model.shared().or(self.out.response.model.take());
                 self.role = msg.role.string();
                 if let Some(u) = msg.usage.obj() {
                     self.counts.update(u, d);

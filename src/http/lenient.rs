@@ -291,6 +291,11 @@ impl<'a, O, E> Json<'a, O, E> {
         self.str().map(str::to_owned)
     }
 
+    /// A string, as shared text (one copy).
+    pub(crate) fn shared(&self) -> Option<std::sync::Arc<str>> {
+        self.str().map(std::sync::Arc::from)
+    }
+
     /// `Value::as_i64`.
     pub(crate) fn as_i64(&self) -> Option<i64> {
         match self {
@@ -308,10 +313,10 @@ impl<'a, O, E> Json<'a, O, E> {
     }
 
     /// The `model` member: a non-empty string; a present non-string is diagnosed.
-    pub(crate) fn model(&self, d: &mut Vec<String>) -> Option<String> {
+    pub(crate) fn model(&self, d: &mut Vec<String>) -> Option<std::sync::Arc<str>> {
         match self {
             Json::Absent | Json::Null => None,
-            Json::Str(s) => (!s.is_empty()).then(|| s.to_string()),
+            Json::Str(s) => (!s.is_empty()).then(|| std::sync::Arc::from(&**s)),
             _ => {
                 diagnose(d, "`model` is not a string");
                 None

@@ -190,7 +190,7 @@ impl GenAiMiddleware {
                 Api::AnthropicMessages => "anthropic".to_string(),
                 _ => "openai".to_string(),
             });
-        let deployment = Api::azure_deployment(url.path()).map(str::to_string);
+        let deployment = Api::azure_deployment(url.path()).map(std::sync::Arc::<str>::from);
         let body = req.body().and_then(|b| b.as_bytes());
         // Without the content first: whether content is captured is the span's to say.
         let mut parsed = body.map(|bytes| api.parse_request(bytes, false));
@@ -261,10 +261,10 @@ fn apply_request(s: &mut GenAiSpan, p: ParsedRequest) -> RequestContent {
         s.embeddings_dimension_count = p.embeddings_dimension_count;
     }
     if p.output_type.is_some() {
-        s.output_type = p.output_type;
+        s.output_type = p.output_type.map(Into::into);
     }
     if p.conversation_id.is_some() {
-        s.conversation_id = p.conversation_id;
+        s.conversation_id = p.conversation_id.map(Into::into);
     }
     merge_attributes(s, p.provider_attributes);
     for d in p.diagnostics {

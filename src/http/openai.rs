@@ -44,9 +44,9 @@ pub(crate) fn parse_request(api: Api, body: &[u8], capture_content: bool) -> Par
     .find_map(|(k, v)| v.i64(k, d));
     r.reasoning_level = m
         .reasoning_effort
-        .string()
-        .or_else(|| m.reasoning.obj().and_then(|o| o.effort.string()));
-    r.previous_response_id = m.previous_response_id.string();
+        .shared()
+        .or_else(|| m.reasoning.obj().and_then(|o| o.effort.shared()));
+    r.previous_response_id = m.previous_response_id.shared();
     if let Some(format) = m.encoding_format.string() {
         r.encoding_formats = Some(vec![format]);
     }
@@ -130,10 +130,10 @@ pub(crate) fn chat_header(
     out: &mut ParsedResponse,
 ) {
     if out.response.id.is_none() {
-        out.response.id = id.string();
+        out.response.id = id.shared();
     }
     if out.response.model.is_none() {
-        out.response.model = model.string();
+        out.response.model = model.shared();
     }
     for (value, attr) in [
         (fingerprint, semconv::OPENAI_RESPONSE_SYSTEM_FINGERPRINT),
@@ -254,8 +254,8 @@ pub(crate) fn usage(u: &UsageCounts<'_>, d: &mut Vec<String>) -> Usage {
 }
 
 fn embeddings_response(m: &OpenAiResponse<'_>, out: &mut ParsedResponse) {
-    out.response.model = m.model.string();
-    out.response.id = m.id.string();
+    out.response.model = m.model.shared();
+    out.response.id = m.id.shared();
     if let Some(u) = m.usage.obj() {
         out.usage = usage(u, &mut out.diagnostics);
     }
@@ -281,8 +281,8 @@ pub(crate) fn responses_response(
     m: &OpenAiResponse<'_>,
     out: &mut ParsedResponse,
 ) -> Option<String> {
-    out.response.id = m.id.string().or(out.response.id.take());
-    out.response.model = m.model.string().or(out.response.model.take());
+    out.response.id = m.id.shared().or(out.response.id.take());
+    out.response.model = m.model.shared().or(out.response.model.take());
     let status = m.status.string();
     if let Some(tier) = m.service_tier.string() {
         out.provider_attributes
@@ -323,7 +323,7 @@ pub(crate) fn responses_response(
         Some(other) => Some(other.to_string()),
         None => None,
     };
-    out.response.status = status;
+    out.response.status = status.map(std::sync::Arc::from);
     if let Some(r) = &reason {
         out.response.finish_reasons = Some(vec![r.clone()]);
     }

@@ -402,12 +402,12 @@ impl ResponsesStream {
             Some("response.created" | "response.in_progress" | "response.queued") => {
                 if let Some(r) = m.response.obj() {
                     if self.out.response.id.is_none() {
-                        self.out.response.id = r.id.string();
+                        self.out.response.id = r.id.shared();
                     }
                     if self.out.response.model.is_none() {
-                        self.out.response.model = r.model.string();
+                        self.out.response.model = r.model.shared();
                     }
-                    self.out.response.status = r.status.string();
+                    self.out.response.status = r.status.shared();
                 }
             }
             Some("response.output_text.delta") if self.capture && !self.final_seen => {

@@ -244,6 +244,9 @@ impl<L> GenAiLayer<L> {
     #[must_use]
     pub fn with_mapper(mut self, mapper: impl AttributeMapper) -> Self {
         self.config.export.mappers.push(MapperSlot::new(mapper));
+        self.config
+            .record
+            .set_mappers(self.config.export.mappers.len());
         self
     }
 

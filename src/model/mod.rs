@@ -6,7 +6,7 @@
 mod evaluation;
 pub(crate) mod field;
 mod operation;
-mod provider;
+pub(crate) mod provider;
 mod span;
 pub(crate) mod text;
 mod usage;

@@ -9,7 +9,17 @@
 /// ```
 pub fn normalize_provider(name: &str) -> String {
     let mut buf = [0u8; 32];
-    let lower = super::text::ascii_lowercase(name.trim(), &mut buf);
+    normalized(name, &mut buf).into_owned()
+}
+
+/// [`normalize_provider`] as shared text (one copy).
+pub(crate) fn shared_provider(name: &str) -> std::sync::Arc<str> {
+    let mut buf = [0u8; 32];
+    std::sync::Arc::from(&*normalized(name, &mut buf))
+}
+
+fn normalized<'a>(name: &'a str, buf: &'a mut [u8]) -> std::borrow::Cow<'a, str> {
+    let lower = super::text::ascii_lowercase(name.trim(), buf);
     let known = match &*lower {
         "openai" | "open_ai" | "open-ai" => "openai",
         "azure" | "azure_openai" | "azure-openai" | "azure.openai" | "azureopenai"
@@ -30,7 +40,7 @@ pub fn normalize_provider(name: &str) -> String {
         "groq" => "groq",
         "mistral" | "mistralai" | "mistral_ai" | "mistral-ai" => "mistral_ai",
         "moonshot" | "moonshot_ai" | "moonshotai" | "kimi" => "moonshot_ai",
-        _ => return lower.into_owned(),
+        _ => return lower,
     };
-    known.to_string()
+    std::borrow::Cow::Borrowed(known)
 }

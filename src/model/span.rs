@@ -2,6 +2,7 @@
 //! fields and helpers), and the request, response, agent, tool and error facts it holds.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use opentelemetry::KeyValue;
@@ -15,7 +16,7 @@ use crate::semconv as sc;
 #[non_exhaustive]
 pub struct Request {
     /// `gen_ai.request.model`.
-    pub model: Option<String>,
+    pub model: Option<Arc<str>>,
     /// `gen_ai.request.max_tokens`.
     pub max_tokens: Option<i64>,
     /// `gen_ai.request.choice.count`.
@@ -39,9 +40,9 @@ pub struct Request {
     /// `gen_ai.request.stream`.
     pub stream: Option<bool>,
     /// `gen_ai.request.reasoning.level`.
-    pub reasoning_level: Option<String>,
+    pub reasoning_level: Option<Arc<str>>,
     /// `gen_ai.request.previous_response.id`.
-    pub previous_response_id: Option<String>,
+    pub previous_response_id: Option<Arc<str>>,
 }
 
 /// Response facts (`gen_ai.response.*`).
@@ -49,15 +50,15 @@ pub struct Request {
 #[non_exhaustive]
 pub struct Response {
     /// `gen_ai.response.id`.
-    pub id: Option<String>,
+    pub id: Option<Arc<str>>,
     /// `gen_ai.response.model`.
-    pub model: Option<String>,
+    pub model: Option<Arc<str>>,
     /// `gen_ai.response.finish_reasons`.
     pub finish_reasons: Option<Vec<String>>,
     /// `gen_ai.response.time_to_first_chunk`, seconds.
     pub time_to_first_chunk: Option<f64>,
     /// `gen_ai.response.status`.
-    pub status: Option<String>,
+    pub status: Option<Arc<str>>,
 }
 
 /// The agent a span invokes, creates or runs under (`gen_ai.agent.*`).
@@ -65,13 +66,13 @@ pub struct Response {
 #[non_exhaustive]
 pub struct Agent {
     /// `gen_ai.agent.id`.
-    pub id: Option<String>,
+    pub id: Option<Arc<str>>,
     /// `gen_ai.agent.name`.
-    pub name: Option<String>,
+    pub name: Option<Arc<str>>,
     /// `gen_ai.agent.description`.
-    pub description: Option<String>,
+    pub description: Option<Arc<str>>,
     /// `gen_ai.agent.version`.
-    pub version: Option<String>,
+    pub version: Option<Arc<str>>,
 }
 
 /// The tool an `execute_tool` span runs (`gen_ai.tool.*`).
@@ -79,13 +80,13 @@ pub struct Agent {
 #[non_exhaustive]
 pub struct Tool {
     /// `gen_ai.tool.name`.
-    pub name: Option<String>,
+    pub name: Option<Arc<str>>,
     /// `gen_ai.tool.call.id`.
-    pub call_id: Option<String>,
+    pub call_id: Option<Arc<str>>,
     /// `gen_ai.tool.type` (`function`, `extension`, `datastore`).
-    pub tool_type: Option<String>,
+    pub tool_type: Option<Arc<str>>,
     /// `gen_ai.tool.description`.
-    pub description: Option<String>,
+    pub description: Option<Arc<str>>,
 }
 
 /// How an LLM span failed.
@@ -159,7 +160,7 @@ pub struct GenAiSpan {
     /// `gen_ai.operation.name`; `None` until recorded.
     pub operation: Option<Operation>,
     /// `gen_ai.provider.name`, normalised to the registry's well-known values.
-    pub provider: Option<String>,
+    pub provider: Option<Arc<str>>,
     /// Request parameters.
     pub request: Request,
     /// Response facts.
@@ -171,17 +172,17 @@ pub struct GenAiSpan {
     /// Tool attributes.
     pub tool: Tool,
     /// `gen_ai.workflow.name`.
-    pub workflow_name: Option<String>,
+    pub workflow_name: Option<Arc<str>>,
     /// `gen_ai.conversation.id`.
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<Arc<str>>,
     /// `gen_ai.data_source.id`.
-    pub data_source_id: Option<String>,
+    pub data_source_id: Option<Arc<str>>,
     /// `gen_ai.output.type`.
-    pub output_type: Option<String>,
+    pub output_type: Option<Arc<str>>,
     /// `gen_ai.embeddings.dimension.count`.
     pub embeddings_dimension_count: Option<i64>,
     /// `server.address`.
-    pub server_address: Option<String>,
+    pub server_address: Option<Arc<str>>,
     /// `server.port`.
     pub server_port: Option<i64>,
     /// `openai.*` and other provider-specific attributes already in their exported form.

@@ -112,14 +112,16 @@ pub(crate) struct CallsiteFields {
 
 impl CallsiteFields {
     /// Resolves the fields of `meta`: through the aliases of the rule that matched it first,
-    /// then the layer's table.
+    /// then the layer's table. `room`: attributes the forwarded span's list has room for beyond
+    /// the callsite's fields (what the mappers add).
     fn new(
         meta: &'static Metadata<'static>,
         aliases: &AliasTable,
         rule: Option<&SpanRule>,
+        room: usize,
     ) -> Self {
         CallsiteFields {
-            forward: super::forward::forward_metadata(meta),
+            forward: super::forward::forward_metadata(meta, room),
             callsite: meta.callsite(),
             slots: meta
                 .fields()
@@ -175,6 +177,7 @@ impl CallsiteCache {
         meta: &'static Metadata<'static>,
         aliases: &AliasTable,
         rule: Option<&SpanRule>,
+        room: usize,
     ) -> Arc<CallsiteFields> {
         let id = meta.callsite();
         // A poisoned lock (a panic while inserting) leaves a usable map: recovered, so a
@@ -190,7 +193,7 @@ impl CallsiteCache {
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
         let entry = map
             .entry(id)
-            .or_insert_with(|| Arc::new(CallsiteFields::new(meta, aliases, rule)));
+            .or_insert_with(|| Arc::new(CallsiteFields::new(meta, aliases, rule, room)));
         Arc::clone(entry)
     }
 

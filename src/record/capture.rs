@@ -12,7 +12,8 @@ use super::aliases::AliasTable;
 use super::callsite::{CallsiteFields, RegistryType, Slot};
 use super::raw::Raw;
 use super::{SpanRecord, UnknownFields};
-use crate::model::{FieldValue, GenAiField, Operation, normalize_provider};
+use crate::model::provider::shared_provider;
+use crate::model::{FieldValue, GenAiField, Operation};
 
 /// Applies one recorded value to the span state.
 pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: Raw<'_>) {
@@ -43,8 +44,8 @@ pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: 
             }
             state.operation = Some(op);
         }
-        ProviderName => state.provider = Some(normalize_provider(&raw.text())),
-        RequestModel => state.request.model = Some(raw.string()),
+        ProviderName => state.provider = Some(shared_provider(&raw.text())),
+        RequestModel => state.request.model = Some(raw.shared()),
         MaxTokens => checked!(int_non_negative, state.request.max_tokens),
         ChoiceCount => checked!(int_non_negative, state.request.choice_count),
         Temperature => checked!(float, state.request.temperature),
@@ -56,10 +57,10 @@ pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: 
         EncodingFormats => state.request.encoding_formats = Some(raw.list()),
         Seed => checked!(int, state.request.seed),
         Stream => checked!(boolean, state.request.stream),
-        ReasoningLevel => state.request.reasoning_level = Some(raw.string()),
-        PreviousResponseId => state.request.previous_response_id = Some(raw.string()),
-        ResponseId => state.response.id = Some(raw.string()),
-        ResponseModel => state.response.model = Some(raw.string()),
+        ReasoningLevel => state.request.reasoning_level = Some(raw.shared()),
+        PreviousResponseId => state.request.previous_response_id = Some(raw.shared()),
+        ResponseId => state.response.id = Some(raw.shared()),
+        ResponseModel => state.response.model = Some(raw.shared()),
         FinishReasons => state.response.finish_reasons = Some(raw.list()),
         TimeToFirstChunk => match raw.float() {
             Ok(v) if v >= 0.0 => state.response.time_to_first_chunk = Some(v),
@@ -68,7 +69,7 @@ pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: 
                 raw.describe()
             )),
         },
-        ResponseStatus => state.response.status = Some(raw.string()),
+        ResponseStatus => state.response.status = Some(raw.shared()),
         InputTokens => checked!(count, state.usage.input_tokens),
         OutputTokens => checked!(count, state.usage.output_tokens),
         CacheReadInputTokens => checked!(count, state.usage.cache_read_input_tokens),
@@ -83,20 +84,20 @@ pub(crate) fn apply(state: &mut SpanRecord, field: GenAiField, name: &str, raw: 
         TextCacheReadInputTokens => checked!(count, state.usage.text_cache_read_input_tokens),
         ImageCacheReadInputTokens => checked!(count, state.usage.image_cache_read_input_tokens),
         AudioCacheReadInputTokens => checked!(count, state.usage.audio_cache_read_input_tokens),
-        ConversationId => state.conversation_id = Some(raw.string()),
-        AgentId => state.agent.id = Some(raw.string()),
-        AgentName => state.agent.name = Some(raw.string()),
-        AgentDescription => state.agent.description = Some(raw.string()),
-        AgentVersion => state.agent.version = Some(raw.string()),
-        ToolName => state.tool.name = Some(raw.string()),
-        ToolCallId => state.tool.call_id = Some(raw.string()),
-        ToolType => state.tool.tool_type = Some(raw.string()),
-        ToolDescription => state.tool.description = Some(raw.string()),
-        WorkflowName => state.workflow_name = Some(raw.string()),
-        DataSourceId => state.data_source_id = Some(raw.string()),
-        OutputType => state.output_type = Some(raw.string()),
+        ConversationId => state.conversation_id = Some(raw.shared()),
+        AgentId => state.agent.id = Some(raw.shared()),
+        AgentName => state.agent.name = Some(raw.shared()),
+        AgentDescription => state.agent.description = Some(raw.shared()),
+        AgentVersion => state.agent.version = Some(raw.shared()),
+        ToolName => state.tool.name = Some(raw.shared()),
+        ToolCallId => state.tool.call_id = Some(raw.shared()),
+        ToolType => state.tool.tool_type = Some(raw.shared()),
+        ToolDescription => state.tool.description = Some(raw.shared()),
+        WorkflowName => state.workflow_name = Some(raw.shared()),
+        DataSourceId => state.data_source_id = Some(raw.shared()),
+        OutputType => state.output_type = Some(raw.shared()),
         EmbeddingsDimensionCount => checked!(int_non_negative, state.embeddings_dimension_count),
-        ServerAddress => state.server_address = Some(raw.string()),
+        ServerAddress => state.server_address = Some(raw.shared()),
         ServerPort => match raw.count() {
             Ok(p) if (1..=65535).contains(&p) => state.server_port = Some(p as i64),
             _ => state.add_diagnostic(format!(

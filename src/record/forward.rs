@@ -89,12 +89,13 @@ pub(crate) static FALLBACK_META: Metadata<'static> = Metadata::new(
     tracing_core::metadata::Kind::SPAN,
 );
 
-/// The forwarded callsite of `meta` (made once per GenAI callsite, then kept).
-pub(crate) fn forward_metadata(meta: &'static Metadata<'static>) -> &'static Metadata<'static> {
-    let len = meta
-        .fields()
-        .len()
-        .clamp(FORWARD_FIELDS.len(), MAX_FORWARD_FIELDS);
+/// The forwarded callsite of `meta` (made once per GenAI callsite, then kept), with `room`
+/// fields more than it would have (for the attributes the mappers add).
+pub(crate) fn forward_metadata(
+    meta: &'static Metadata<'static>,
+    room: usize,
+) -> &'static Metadata<'static> {
+    let len = (meta.fields().len().max(FORWARD_FIELDS.len()) + room).min(MAX_FORWARD_FIELDS);
     let names = FORWARD_NAMES.get(..len).unwrap_or(&FORWARD_FIELDS);
     let callsite: &'static ForwardCallsite = Box::leak(Box::new(ForwardCallsite {
         meta: OnceLock::new(),
@@ -128,7 +129,7 @@ mod tests {
             callsite: &CS,
             kind: tracing_core::metadata::Kind::SPAN,
         };
-        let f = forward_metadata(&META);
+        let f = forward_metadata(&META, 0);
         assert_eq!(f.name(), "llm");
         assert_eq!(f.target(), "app");
         assert_eq!(*f.level(), Level::INFO);
@@ -161,7 +162,7 @@ mod tests {
             callsite: &CS,
             kind: tracing_core::metadata::Kind::SPAN,
         };
-        let names: Vec<&str> = forward_metadata(&META)
+        let names: Vec<&str> = forward_metadata(&META, 0)
             .fields()
             .iter()
             .map(|x| x.name())
@@ -169,5 +170,7 @@ mod tests {
         assert_eq!(names.len(), NAMES.len());
         assert_eq!(names[..FORWARD_FIELDS.len()], FORWARD_FIELDS);
         assert!(names[FORWARD_FIELDS.len()..].iter().all(|n| n.is_empty()));
+        // With mappers: room for what they add.
+        assert_eq!(forward_metadata(&META, 2).fields().len(), NAMES.len() + 2);
     }
 }

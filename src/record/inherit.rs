@@ -147,8 +147,8 @@ fn genai_value(
     match aliases.get(name) {
         Some(GenAiField::ConversationId) => state
             .conversation_id
-            .clone()
-            .map(|v| (sc::GEN_AI_CONVERSATION_ID, FieldValue::Str(v))),
+            .as_deref()
+            .map(|v| (sc::GEN_AI_CONVERSATION_ID, FieldValue::Str(v.to_owned()))),
         Some(GenAiField::Content) => None,
         Some(field) => {
             let key = field.key();

@@ -198,7 +198,7 @@ pub(crate) struct SpanAccounting {
     /// `gen_ai.conversation.id` of the nearest GenAI ancestor, for an `execute_tool` span that
     /// has none (exported only by the conventions that want it there; mappers' `GenAiSpan`
     /// stays as recorded).
-    pub(crate) ancestor_conversation_id: Option<String>,
+    pub(crate) ancestor_conversation_id: Option<std::sync::Arc<str>>,
 }
 
 /// The most chunk gaps kept per span (the metric then sees the first ones only).
@@ -252,6 +252,8 @@ pub(crate) struct Recorder {
     unknown: UnknownFields,
     rules: Vec<SpanRule>,
     inherit: InheritList,
+    /// Room for attributes the mappers add, in each forwarded span's attribute list.
+    room: usize,
     /// GenAI callsites, resolved once.
     callsites: CallsiteCache,
 }
@@ -264,6 +266,7 @@ impl Clone for Recorder {
             unknown: self.unknown,
             rules: self.rules.clone(),
             inherit: self.inherit.clone(),
+            room: self.room,
             callsites: CallsiteCache::default(),
         }
     }
@@ -279,6 +282,13 @@ impl Recorder {
     /// Removes an alias (semconv names stay).
     pub(crate) fn unalias(&mut self, name: &str) {
         self.aliases.remove(name);
+        self.callsites.clear();
+    }
+
+    /// `mappers` are configured: each forwarded span's attribute list gets room for an
+    /// attribute per mapper (up to 4), so the one a mapper adds does not grow (copy) it.
+    pub(crate) fn set_mappers(&mut self, mappers: usize) {
+        self.room = mappers.min(4);
         self.callsites.clear();
     }
 
@@ -338,7 +348,7 @@ impl Recorder {
         if let Some(rule) = rule {
             rule.seed(state);
         }
-        let resolved = self.callsites.get(meta, &self.aliases, rule);
+        let resolved = self.callsites.get(meta, &self.aliases, rule, self.room);
         attrs.record(&mut Capture {
             state,
             aliases: &self.aliases,

@@ -53,6 +53,14 @@ impl Raw<'_> {
         }
     }
 
+    /// The value as shared text (one copy of a string; see [`string`](Self::string)).
+    pub(crate) fn shared(&self) -> std::sync::Arc<str> {
+        match self {
+            Raw::Str(s) => std::sync::Arc::from(*s),
+            other => std::sync::Arc::from(other.describe()),
+        }
+    }
+
     /// The value as text, borrowed when it is a string.
     pub(crate) fn text(&self) -> std::borrow::Cow<'_, str> {
         match self {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use tracing_core::Metadata;
 
-use crate::model::{GenAiField, GenAiSpan, Operation, normalize_provider};
+use crate::model::{GenAiField, GenAiSpan, Operation};
 
 /// Recognises spans of a library that does not use `gen_ai.operation.name`, by target and/or
 /// span name, and says which operation (and provider) they are.
@@ -25,7 +25,7 @@ pub struct SpanRule {
     target: Option<Cow<'static, str>>,
     name: Option<Cow<'static, str>>,
     operation: Option<Operation>,
-    provider: Option<String>,
+    provider: Option<std::sync::Arc<str>>,
     aliases: Vec<(Cow<'static, str>, GenAiField)>,
 }
 
@@ -85,7 +85,7 @@ impl SpanRule {
     /// ```
     #[must_use]
     pub fn with_provider(mut self, provider: &str) -> Self {
-        self.provider = Some(normalize_provider(provider));
+        self.provider = Some(crate::model::provider::shared_provider(provider));
         self
     }
 

@@ -152,6 +152,20 @@ pub(crate) fn start_strings(state: &GenAiSpan) -> [Option<&str>; sc::SAMPLING_RE
     strings
 }
 
+/// [`start_strings`] as the state holds them (shared text); the operation is not text there.
+pub(crate) fn start_shared(
+    state: &GenAiSpan,
+) -> [Option<&std::sync::Arc<str>>; sc::SAMPLING_RELEVANT.len()] {
+    let mut strings = [None; sc::SAMPLING_RELEVANT.len()];
+    strings[PROVIDER] = state.provider.as_ref();
+    strings[MODEL] = state.request.model.as_ref();
+    strings[ADDRESS] = state.server_address.as_ref();
+    strings[AGENT_NAME] = state.agent.name.as_ref();
+    strings[TOOL_NAME] = state.tool.name.as_ref();
+    strings[TOOL_TYPE] = state.tool.tool_type.as_ref();
+    strings
+}
+
 /// The span name of `state` as two parts (`{first} {second}`): an explicit `otel.name`, else
 /// the conventions' `{operation} {detail}`.
 pub(crate) fn name_of(state: &GenAiSpan) -> Option<(&str, Option<&str>)> {

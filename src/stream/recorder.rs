@@ -160,10 +160,10 @@ impl StreamRecorder {
                 s.response.finish_reasons = Some(reasons);
             }
             if acc.response_id.is_some() {
-                s.response.id = acc.response_id;
+                s.response.id = acc.response_id.map(Into::into);
             }
             if acc.response_model.is_some() {
-                s.response.model = acc.response_model;
+                s.response.model = acc.response_model.map(Into::into);
             }
             if let Some((t, m)) = acc.error {
                 s.error = None;

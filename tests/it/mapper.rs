@@ -91,7 +91,7 @@ fn mapper_sees_typed_state() {
         got,
         (
             Some("chat".to_string()),
-            Some("gpt-4o".to_string()),
+            Some("gpt-4o".into()),
             Some(12),
             Some(7),
             "llm"
