@@ -331,6 +331,7 @@ pub(crate) fn with_record(span: &tracing::Span, f: impl FnOnce(&mut SpanRecord))
                 state.end_at_close |= outside;
                 if let Some(f) = f.take() {
                     f(state);
+                    state.note_error(|| outside);
                     applied = true;
                 }
             });

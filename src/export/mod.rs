@@ -262,7 +262,9 @@ fn write(
     }
     if state.is_error() {
         if let Some(attrs) = attributes::exception_event(state).filter(|_| exception_event) {
-            span.add_event(sc::EXCEPTION_EVENT, attrs);
+            // Stamped when the span was marked failed, within the span (not at close).
+            let at = state.error_at.unwrap_or_else(std::time::SystemTime::now);
+            span.add_event_with_timestamp(sc::EXCEPTION_EVENT, at, attrs);
         }
         span.set_status(Status::error(attributes::status_description(state)));
     } else if state.otel.status_ok {

@@ -351,6 +351,7 @@ impl<L> GenAiLayer<L> {
         event.record(&mut visitor);
         let message = visitor.message();
         state.record_error(visitor.error_type, message);
+        state.note_error(|| ctx.current_span().id() != Some(&span.id()));
     }
 }
 
@@ -409,6 +410,8 @@ where
             attributes::attribute_of,
         );
         self.config.export.start(&mut state, &self.config.content);
+        // (Created failed: it starts now, so an `exception` event stamped now lies within it.)
+        state.note_error(|| false);
         // The span goes to the inner layer with what a sampler decides on, and without its
         // own field values: the GenAI layer owns this span's attributes.
         self.forward_new_span(attrs, id, &state, ctx.clone());
@@ -433,6 +436,7 @@ where
                 ext.get_mut::<Kept>().map(|state| {
                     let before = state.kind();
                     self.config.record.record(state, values);
+                    state.note_error(|| ctx.current_span().id() != Some(id));
                     let after = state.kind();
                     (after != before).then_some(after)
                 })

@@ -62,6 +62,8 @@ pub(crate) struct SpanRecord {
     /// body, a helper called after the call returned): the span is exported as ending when it
     /// closes, not at its last exit.
     pub(crate) end_at_close: bool,
+    /// When the span was first marked failed: the time of its `exception` event.
+    pub(crate) error_at: Option<std::time::SystemTime>,
     /// Evaluations recorded on the span, emitted when it closes.
     pub(crate) evaluations: Vec<crate::model::Evaluation>,
     /// Which of the name and sampling-relevant attributes OpenTelemetry was given at span
@@ -144,8 +146,21 @@ impl SpanRecord {
             content: None,
             resolved: None,
             end_at_close: false,
+            error_at: None,
             evaluations: Vec::new(),
             at_start: start::StartGiven::default(),
+        }
+    }
+
+    /// After a change: notes when the span was first marked failed (its `exception` event is
+    /// stamped then, not when the span closes, which may be long after its last exit, where it
+    /// ends). `outside`: the change was made while the span was not the current one, so it
+    /// ends when it closes (else the event would lie after its end).
+    #[inline]
+    pub(crate) fn note_error(&mut self, outside: impl FnOnce() -> bool) {
+        if self.error_at.is_none() && self.span.is_error() {
+            self.error_at = Some(std::time::SystemTime::now());
+            self.end_at_close |= outside();
         }
     }
 

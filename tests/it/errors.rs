@@ -300,3 +300,39 @@ fn error_event_with_error_field_uses_the_error_text() {
         Some("connection reset by peer")
     );
 }
+
+/// The `exception` span event lies within the span: it is stamped when the error was
+/// recorded, not when the span closed (a span ends at its last exit, which may be long before
+/// it is closed), and a span failed after its last exit ends when it closes.
+#[test]
+fn the_exception_event_lies_within_the_span() {
+    let within = |s: &opentelemetry_sdk::trace::SpanData| {
+        let ev = event(s, "exception").expect("exception event");
+        assert!(
+            s.start_time <= ev.timestamp && ev.timestamp <= s.end_time,
+            "{:?} <= {:?} <= {:?}",
+            s.start_time,
+            ev.timestamp,
+            s.end_time
+        );
+    };
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(20));
+    let spans = Harness::new().collect_spans(|| {
+        // Failed inside (a field, then a helper), closed well after the last exit.
+        let by_field = tracing::info_span!("a", gen_ai.operation.name = "chat", error = Empty);
+        by_field.in_scope(|| by_field.record("error", "boom"));
+        let by_helper = tracing::info_span!("b", gen_ai.operation.name = "chat");
+        by_helper.in_scope(|| by_helper.record_genai_error(&RateLimited));
+        // Failed by a field recorded after the last exit.
+        let after_exit = tracing::info_span!("c", gen_ai.operation.name = "chat", error = Empty);
+        after_exit.in_scope(|| {});
+        pause();
+        after_exit.record("error", "late");
+        pause();
+        drop((by_field, by_helper, after_exit));
+    });
+    assert_eq!(spans.len(), 3);
+    for s in &spans {
+        within(s);
+    }
+}
