@@ -100,3 +100,26 @@ fn json_stays_valid() {
     assert!(!out.contains("12345") && !out.contains("sk-abc"), "{out}");
     assert_eq!(v["nested"]["Authorization"], REDACTED);
 }
+
+#[test]
+fn the_separator_check_agrees_with_a_plain_search_at_every_length_and_position() {
+    for len in 0..40 {
+        let clean = "a".repeat(len);
+        assert!(!super::has_separator(&clean), "{clean:?}");
+        for sep in [':', '='] {
+            for pos in 0..len {
+                let mut s: Vec<char> = clean.chars().collect();
+                s[pos] = sep;
+                let s: String = s.into_iter().collect();
+                assert!(super::has_separator(&s), "{s:?}");
+            }
+        }
+        // Bytes one off from the separators (`9`, `;`, `<`, `>`) and high bytes are not.
+        let near: String = "9;<>\u{e9}".chars().cycle().take(len).collect();
+        assert_eq!(
+            super::has_separator(&near),
+            near.contains([':', '=']),
+            "{near:?}"
+        );
+    }
+}
