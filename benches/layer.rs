@@ -269,8 +269,11 @@ fn build(stack: Stack, exported: &Arc<AtomicU64>) -> Built {
             sampling,
         } => {
             let provider = tracer_provider(exported, export);
+            // The same lean tracing-opentelemetry layer, given its tracer through the GenAI
+            // layer (`with_tracer`, as `layer().with_tracer(..)` and `setup()` do).
             let mut layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-                .with_otel_layer(lean_otel(provider.tracer("bench")))
+                .with_otel_layer(lean_otel(opentelemetry::trace::noop::NoopTracer::new()))
+                .with_tracer(provider.tracer("bench"))
                 .with_metrics(false)
                 .with_sampling_attributes(sampling)
                 .with_content_capture(if content {

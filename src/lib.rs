@@ -33,7 +33,7 @@ pub mod setup;
 
 pub use export::diagnostics::{Diagnostics, DiagnosticsSnapshot};
 pub use export::events::EventTarget;
-pub use layer::{GenAiLayer, layer};
+pub use layer::{GenAiLayer, GenAiTracer, layer};
 pub use model::{
     Agent, ErrorInfo, Evaluation, FieldValue, GenAiField, GenAiSpan, Operation, Request, Response,
     SpanEvent, Tool, Usage, normalize_provider,

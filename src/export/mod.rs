@@ -26,7 +26,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod events;
 pub(crate) mod metrics;
 mod rollup;
-mod start;
+pub(crate) mod start;
 
 use std::sync::{Arc, OnceLock};
 

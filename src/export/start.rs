@@ -94,38 +94,47 @@ fn given_values<'a>(
     out
 }
 
+/// The attributes `given` at start, typed as the close-time mapping exports them, their text
+/// shared with the state, each passed to `push`; while nothing they come from changed (the
+/// state's values are the ones given). Returns how many.
+pub(crate) fn given_attributes(
+    given: &StartGiven,
+    state: &GenAiSpan,
+    mut push: impl FnMut(KeyValue),
+) -> usize {
+    let own = start::start_shared(state);
+    let mut n = 0;
+    for slot in (0..sc::SAMPLING_RELEVANT.len()).filter(|&s| given.has(s)) {
+        let value = match (slot, &state.operation, own[slot]) {
+            (OPERATION, Some(op), _) => super::attributes::operation_value(op),
+            (PORT, ..) => match state.server_port {
+                Some(port) => Value::I64(port),
+                None => continue,
+            },
+            (_, _, Some(text)) => Value::String(StringValue::from(Arc::clone(text))),
+            _ => continue,
+        };
+        push(KeyValue::new(sc::SAMPLING_RELEVANT[slot], value));
+        n += 1;
+    }
+    n
+}
+
 /// For the mappers, which see every key: pushes the keys given at start, with their values as
 /// given, onto `attrs` (empty: they go in front). Returns how many.
 pub(crate) fn lead(given: Given<'_>, attrs: &mut Attributes, state: &GenAiSpan) -> usize {
-    let mut n = 0;
-    let mut push = |slot: usize, value: Value| {
-        attrs.push_unique(KeyValue::new(sc::SAMPLING_RELEVANT[slot], value));
-        n += 1;
-    };
     if given.values.is_none() {
-        // Nothing changed since start: the state's own values, its text shared.
-        let own = start::start_shared(state);
-        for slot in (0..sc::SAMPLING_RELEVANT.len()).filter(|&s| given.given.has(s)) {
-            let value = match (slot, &state.operation, own[slot]) {
-                (OPERATION, Some(op), _) => super::attributes::operation_value(op),
-                (PORT, ..) => match state.server_port {
-                    Some(port) => Value::I64(port),
-                    None => continue,
-                },
-                (_, _, Some(text)) => Value::String(StringValue::from(Arc::clone(text))),
-                _ => continue,
-            };
-            push(slot, value);
-        }
-        return n;
+        return given_attributes(given.given, state, |kv| attrs.push_unique(kv));
     }
+    let mut n = 0;
     for (slot, v) in given_values(given, state).into_iter().enumerate() {
         let value = match v {
             None => continue,
             Some(GivenValue::Int(i)) => Value::I64(i),
             Some(GivenValue::Text(t)) => super::attributes::shared(t),
         };
-        push(slot, value);
+        attrs.push_unique(KeyValue::new(sc::SAMPLING_RELEVANT[slot], value));
+        n += 1;
     }
     n
 }

@@ -8,7 +8,7 @@ use opentelemetry::metrics::Meter;
 use opentelemetry::trace::noop::NoopTracer;
 use tracing_opentelemetry::OpenTelemetryLayer;
 
-use super::{GenAiLayer, LayerConfig};
+use super::{GenAiLayer, GenAiTracer, LayerConfig};
 use crate::content::{ContentCapture, ContentConfig};
 use crate::cost::{CostThreshold, OnCostExceeded, PriceTable};
 use crate::export::cost_alert::CostAlertSlot;
@@ -104,7 +104,10 @@ where
     T: opentelemetry::trace::Tracer + 'static,
     T::Span: Send + Sync,
 {
-    /// Sets the tracer of the wrapped tracing-opentelemetry layer.
+    /// Sets the tracer of the wrapped tracing-opentelemetry layer, as a [`GenAiTracer`]: a
+    /// GenAI span's start facts (name, kind, the sampling-relevant attributes) reach it typed
+    /// and without a copy of their text. (A layer whose tracing-opentelemetry layer was given
+    /// its tracer directly forwards them as field values, which tracing-opentelemetry copies.)
     ///
     /// ```
     /// use opentelemetry::trace::TracerProvider as _;
@@ -115,12 +118,18 @@ where
     /// # drop(layer);
     /// ```
     #[must_use]
-    pub fn with_tracer<Tracer>(self, tracer: Tracer) -> GenAiLayer<OpenTelemetryLayer<S, Tracer>>
+    pub fn with_tracer<Tracer>(
+        self,
+        tracer: Tracer,
+    ) -> GenAiLayer<OpenTelemetryLayer<S, GenAiTracer<Tracer>>>
     where
         Tracer: opentelemetry::trace::Tracer + 'static,
         Tracer::Span: Send + Sync,
     {
-        GenAiLayer::from_parts(self.otel.with_tracer(tracer), self.config, self.diagnostics)
+        let otel = self.otel.with_tracer(GenAiTracer::new(tracer));
+        let mut layer = GenAiLayer::from_parts(otel, self.config, self.diagnostics);
+        layer.typed_start = true;
+        layer
     }
 }
 

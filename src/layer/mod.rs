@@ -40,8 +40,10 @@ use crate::record::start::PORT;
 use crate::record::{Kept, Recorder, SpanRecord};
 
 mod builder;
+mod tracer;
 
 pub use builder::layer;
+pub use tracer::GenAiTracer;
 
 /// Everything configurable on the layer, independent of the wrapped layer's type: one part
 /// per stage of the data path.
@@ -85,6 +87,9 @@ pub struct GenAiLayer<L> {
     /// can be a GenAI span, so `record`, `event` and `close` of other spans skip the registry
     /// lookup entirely and cost the inner layer's work only.
     live: AtomicUsize,
+    /// The wrapped layer's tracer is a [`GenAiTracer`] (given through `with_tracer`): start
+    /// facts go to it typed.
+    pub(crate) typed_start: bool,
 }
 
 impl<L> std::fmt::Debug for GenAiLayer<L> {
@@ -105,6 +110,7 @@ impl<L> GenAiLayer<L> {
             dispatch: OnceLock::new(),
             with_state: None,
             live: AtomicUsize::new(0),
+            typed_start: false,
         }
     }
 
@@ -177,6 +183,41 @@ fn kind_str(kind: &opentelemetry::trace::SpanKind) -> &'static str {
         Consumer => "consumer",
         Internal => "internal",
     }
+}
+
+/// `attrs` (a new span's parent) for the forwarded callsite `meta` with the values `set`.
+fn forwarded<'a>(
+    attrs: &SpanAttributes<'_>,
+    meta: &'static Metadata<'static>,
+    set: &'a tracing_core::field::ValueSet<'a>,
+) -> SpanAttributes<'a> {
+    if let Some(parent) = attrs.parent() {
+        SpanAttributes::child_of(parent.clone(), meta, set)
+    } else if attrs.is_root() {
+        SpanAttributes::new_root(meta, set)
+    } else {
+        SpanAttributes::new(meta, set)
+    }
+}
+
+/// The name a GenAI span starts with, for the [`GenAiTracer`]: static for a well-known
+/// operation alone, else joined (`{operation} {detail}`, or the explicit `otel.name`).
+fn start_name(state: &SpanRecord) -> Option<std::borrow::Cow<'static, str>> {
+    use std::borrow::Cow;
+    if state.otel.name.is_none()
+        && let Some((_, None)) = state.name_parts()
+        && let Some(op) = state.operation.as_ref().and_then(|o| o.static_str())
+    {
+        return Some(Cow::Borrowed(op));
+    }
+    let (a, b) = crate::record::start::name_of(state)?;
+    let mut name = String::with_capacity(a.len() + b.map_or(0, |b| b.len() + 1));
+    name.push_str(a);
+    if let Some(b) = b {
+        name.push(' ');
+        name.push_str(b);
+    }
+    Some(Cow::Owned(name))
 }
 
 const NONE: Option<&'static dyn TracingValue> = None;
@@ -257,7 +298,9 @@ impl<L> GenAiLayer<L> {
     /// Hands a new GenAI span to the inner layer under its forwarded callsite (see
     /// [`forward`]): none of its own field values, but its kind, the conventions' name and
     /// the sampling-relevant attributes known at creation (`state.at_start`), so the
-    /// OpenTelemetry span's sampler sees them when it starts.
+    /// OpenTelemetry span's sampler sees them when it starts. With a [`GenAiTracer`] inside
+    /// (the layer's tracer was given through `with_tracer`) they go to it typed and shared;
+    /// otherwise, or when it did not take them, as the forwarded span's field values.
     fn forward_new_span<S>(
         &self,
         attrs: &SpanAttributes<'_>,
@@ -272,6 +315,42 @@ impl<L> GenAiLayer<L> {
             .resolved
             .as_ref()
             .map_or(&FALLBACK_META, |r| r.forward);
+        let given = &state.at_start;
+        if self.typed_start {
+            let name = given.has_name().then(|| start_name(state)).flatten();
+            let mut attributes = Vec::with_capacity(given.attributes());
+            crate::export::start::given_attributes(given, state, |kv| attributes.push(kv));
+            tracer::offer(tracer::Prefill {
+                name,
+                kind: state.kind(),
+                attributes,
+            });
+            let empty = meta
+                .fields()
+                .value_set::<[(&tracing_core::Field, Option<&dyn TracingValue>); 0]>(&[]);
+            self.otel
+                .on_new_span(&forwarded(attrs, meta, &empty), id, ctx.clone());
+            if tracer::take_back().is_none() {
+                return;
+            }
+            // Not taken (the inner layer filtered the span, or built it with another
+            // tracer): given as field values before the span starts.
+            return self.forward_start_values(state, meta, |set| {
+                self.otel.on_record(id, &Record::new(set), ctx)
+            });
+        }
+        self.forward_start_values(state, meta, |set| {
+            self.otel.on_new_span(&forwarded(attrs, meta, set), id, ctx)
+        });
+    }
+
+    /// Calls `give` with the span's start facts as the values of the forwarded callsite `meta`.
+    fn forward_start_values(
+        &self,
+        state: &SpanRecord,
+        meta: &'static Metadata<'static>,
+        give: impl FnOnce(&tracing_core::field::ValueSet<'_>),
+    ) {
         let given = &state.at_start;
         let kind = kind_str(&state.kind());
         // The name's parts are joined on the stack (the inner layer copies it anyway).
@@ -297,15 +376,7 @@ impl<L> GenAiLayer<L> {
         }
         values[forward::FIRST_ATTRIBUTE + PORT] = port.as_ref().map(|p| p as &dyn TracingValue);
         let fields = meta.fields();
-        let set = fields.value_set_all(&values[..fields.len().min(START_FIELDS)]);
-        let forwarded = if let Some(parent) = attrs.parent() {
-            SpanAttributes::child_of(parent.clone(), meta, &set)
-        } else if attrs.is_root() {
-            SpanAttributes::new_root(meta, &set)
-        } else {
-            SpanAttributes::new(meta, &set)
-        };
-        self.otel.on_new_span(&forwarded, id, ctx);
+        give(&fields.value_set_all(&values[..fields.len().min(START_FIELDS)]));
     }
 
     /// Exports a closing GenAI span: its final name, attributes, events and status.

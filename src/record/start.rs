@@ -219,6 +219,12 @@ impl StartGiven {
         self.bits & (1 << NAME) != 0
     }
 
+    /// How many of the sampling-relevant attributes were given.
+    #[inline]
+    pub(crate) fn attributes(&self) -> usize {
+        (self.bits & !(1 << NAME)).count_ones() as usize
+    }
+
     /// Whether `SAMPLING_RELEVANT[key]` was given.
     #[inline]
     pub(crate) fn has(&self, key: usize) -> bool {

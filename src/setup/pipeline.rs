@@ -20,7 +20,7 @@ use super::filter::ExportFilter;
 use super::guard::{self, TelemetryGuard};
 use super::kinds::MetricsExporter;
 use super::{console, logs, meter};
-use crate::GenAiLayer;
+use crate::{GenAiLayer, GenAiTracer};
 
 /// The GenAI layer (wrapping tracing-opentelemetry) with the filter that keeps the exporter's
 /// own crates out, as returned by [`Pipeline::layer`].
@@ -35,8 +35,11 @@ use crate::GenAiLayer;
 /// let (layer, guard): (tracing_genai::setup::PipelineLayer<Registry>, _) = pipeline.layer();
 /// # drop((layer, guard));
 /// ```
-pub type PipelineLayer<S> =
-    Filtered<GenAiLayer<OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>, ExportFilter, S>;
+pub type PipelineLayer<S> = Filtered<
+    GenAiLayer<OpenTelemetryLayer<S, GenAiTracer<opentelemetry_sdk::trace::Tracer>>>,
+    ExportFilter,
+    S,
+>;
 
 /// A built but not installed pipeline, for applications that compose their own subscriber.
 ///
@@ -105,8 +108,11 @@ impl Pipeline {
     where
         S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
     {
-        let otel = tracing_opentelemetry::layer::<S>().with_tracer(self.tracer);
-        let layer = self.genai.with_otel_layer(otel).with_filter(self.filter);
+        let layer = self
+            .genai
+            .with_otel_layer(tracing_opentelemetry::layer::<S>())
+            .with_tracer(self.tracer)
+            .with_filter(self.filter);
         (layer, self.guard)
     }
 }

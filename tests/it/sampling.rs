@@ -108,7 +108,7 @@ fn run(configure: impl FnOnce(TestLayer) -> TestLayer, scenario: impl FnOnce()) 
 type TestLayer = tracing_genai::GenAiLayer<
     tracing_opentelemetry::OpenTelemetryLayer<
         tracing_subscriber::Registry,
-        opentelemetry_sdk::trace::SdkTracer,
+        tracing_genai::GenAiTracer<opentelemetry_sdk::trace::SdkTracer>,
     >,
 >;
 
@@ -501,4 +501,108 @@ fn the_http_middleware_gives_the_sampler_the_call_it_makes() {
         "{:?}",
         span.attributes
     );
+}
+
+/// The same spans through `layer().with_tracer(..)` (start facts typed, through the
+/// `GenAiTracer`) and through a tracing-opentelemetry layer given its tracer directly (start
+/// facts as field values): the sampler sees the same names, kinds and typed attributes, and
+/// the same spans are exported, with their links.
+#[test]
+fn the_start_facts_are_the_same_through_the_genai_tracer_and_without_it() {
+    fn scenario() {
+        let first = tracing::info_span!(
+            "llm",
+            gen_ai.operation.name = "chat",
+            gen_ai.provider.name = "openai",
+            gen_ai.request.model = "gpt-4o",
+            server.address = "api.openai.com",
+            server.port = 443_u64,
+        );
+        let agent = tracing::info_span!("agent", gen_ai.operation.name = "invoke_agent");
+        let tool = tracing::info_span!(
+            "tool",
+            gen_ai.operation.name = "execute_tool",
+            gen_ai.tool.name = "search",
+            gen_ai.tool.type = "function",
+        );
+        tool.follows_from(&first);
+        let named = tracing::info_span!(
+            "named",
+            gen_ai.operation.name = "embeddings",
+            gen_ai.request.model = "o1",
+            otel.name = "my embeddings",
+        );
+        for span in [&first, &agent, &tool, &named] {
+            let _g = span.enter();
+        }
+    }
+    /// Key, type and value (not how the text is held: static, shared or owned).
+    fn canonical<'a>(attrs: impl IntoIterator<Item = &'a KeyValue>) -> Vec<String> {
+        attrs
+            .into_iter()
+            .map(|kv| match &kv.value {
+                Value::String(s) => format!("{}=str {}", kv.key, s.as_str()),
+                other => format!("{}={other:?}", kv.key),
+            })
+            .collect()
+    }
+    fn observe<L>(
+        layer: impl FnOnce(opentelemetry_sdk::trace::SdkTracer) -> L,
+    ) -> (Vec<String>, Vec<String>)
+    where
+        L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
+    {
+        let sampler = GenAiSampler::default();
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_sampler(Sampler::ParentBased(Box::new(sampler.clone())))
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let subscriber = tracing_subscriber::registry().with(layer(provider.tracer("t")));
+        tracing::subscriber::with_default(subscriber, scenario);
+        let seen = sampler.seen.lock().unwrap().clone();
+        let seen = seen
+            .iter()
+            .map(|s| format!("{} {:?} {:?}", s.name, s.kind, canonical(&s.attributes)))
+            .collect();
+        let timing = |k: &str| matches!(k, "busy_ns" | "idle_ns") || k.starts_with("thread.");
+        let spans = exporter
+            .get_finished_spans()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let attrs: Vec<&KeyValue> = s
+                    .attributes
+                    .iter()
+                    .filter(|kv| !timing(kv.key.as_str()))
+                    .collect();
+                let attrs = canonical(attrs);
+                format!(
+                    "{} {:?} links={} {attrs:?}",
+                    s.name,
+                    s.span_kind,
+                    s.links.len()
+                )
+            })
+            .collect();
+        (seen, spans)
+    }
+    let typed = observe(|tracer| tracing_genai::layer().with_tracer(tracer));
+    let visited = observe(|tracer| {
+        tracing_genai::GenAiLayer::new(tracing_opentelemetry::layer().with_tracer(tracer))
+    });
+    assert_eq!(typed.0.len(), 4);
+    assert!(
+        typed.0[0].starts_with("chat gpt-4o Client"),
+        "{:?}",
+        typed.0
+    );
+    assert!(typed.0[1].starts_with("invoke_agent "), "{:?}", typed.0);
+    assert!(typed.0[3].starts_with("my embeddings "), "{:?}", typed.0);
+    assert!(
+        typed.1.iter().any(|s| s.contains("links=1")),
+        "{:?}",
+        typed.1
+    );
+    assert_eq!(typed, visited);
 }

@@ -46,7 +46,8 @@ pub use metrics::MetricInfo;
 
 /// The GenAI layer the harness installs (what [`HarnessBuilder::configure`] closures and
 /// [`HarnessBuilder::build_with`] get).
-pub type TestLayer = GenAiLayer<OpenTelemetryLayer<Registry, SdkTracer>>;
+pub type TestLayer =
+    GenAiLayer<OpenTelemetryLayer<Registry, tracing_genai::GenAiTracer<SdkTracer>>>;
 
 /// In-memory spans (and, with [`HarnessBuilder::metrics`], metrics) behind a subscriber with
 /// the GenAI layer; the subscriber is the default only inside [`run`](Self::run) and friends.
