@@ -42,17 +42,19 @@ where
 /// The wrapped layer.
 impl<L> GenAiLayer<L> {
     /// Wraps `otel`, the tracing-opentelemetry layer (configured as you like) that creates and
-    /// exports the spans.
+    /// exports the spans. Give it its tracer through [`with_tracer`](GenAiLayer::with_tracer)
+    /// afterwards, so a GenAI span's start facts reach the tracer typed (a layer given its
+    /// tracer directly works too; those facts then travel as field values, which
+    /// tracing-opentelemetry copies).
     ///
     /// ```
     /// use opentelemetry::trace::TracerProvider as _;
     /// use tracing_subscriber::layer::SubscriberExt;
     ///
     /// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
-    /// let otel = tracing_opentelemetry::layer()
-    ///     .with_tracer(provider.tracer("app"))
-    ///     .with_location(false);
-    /// let subscriber = tracing_subscriber::registry().with(tracing_genai::GenAiLayer::new(otel));
+    /// let otel = tracing_opentelemetry::layer().with_location(false);
+    /// let layer = tracing_genai::GenAiLayer::new(otel).with_tracer(provider.tracer("app"));
+    /// let subscriber = tracing_subscriber::registry().with(layer);
     /// # drop(subscriber);
     /// ```
     pub fn new(otel: L) -> Self {
