@@ -120,9 +120,10 @@ impl<L> GenAiLayer<L> {
     /// Hands a new GenAI span to the inner layer under its forwarded callsite (see
     /// [`forward`]): none of its own field values, but its kind, the conventions' name and
     /// the sampling-relevant attributes known at creation (`state.at_start`), so the
-    /// OpenTelemetry span's sampler sees them when it starts. With a [`GenAiTracer`](super::GenAiTracer) inside
-    /// (the layer's tracer was given through `with_tracer`) they go to it typed and shared;
-    /// otherwise, or when it did not take them, as the forwarded span's field values.
+    /// OpenTelemetry span's sampler sees them when it starts. With a
+    /// [`GenAiTracer`](super::GenAiTracer) inside (the layer's tracer was given through
+    /// `with_tracer`) they go to it typed and shared; otherwise, or when it did not take them,
+    /// as the forwarded span's field values.
     pub(super) fn forward_new_span<S>(
         &self,
         attrs: &SpanAttributes<'_>,
@@ -142,7 +143,7 @@ impl<L> GenAiLayer<L> {
             let name = given.has_name().then(|| start_name(state)).flatten();
             let mut attributes = Vec::with_capacity(given.attributes());
             crate::export::start::given_attributes(given, state, |kv| attributes.push(kv));
-            tracer::offer(tracer::Prefill {
+            let offer = tracer::Offer::new(tracer::Prefill {
                 name,
                 kind: state.kind(),
                 attributes,
@@ -152,11 +153,12 @@ impl<L> GenAiLayer<L> {
                 .value_set::<[(&tracing_core::Field, Option<&dyn TracingValue>); 0]>(&[]);
             self.otel
                 .on_new_span(&forwarded(attrs, meta, &empty), id, ctx.clone());
-            if tracer::take_back().is_none() {
+            if offer.taken() {
                 return;
             }
-            // Not taken (the inner layer filtered the span, or built it with another
-            // tracer): given as field values before the span starts.
+            // Not taken: tracing-opentelemetry 0.34 always asks its tracer for the builder in
+            // `on_new_span`; should a version not, the facts are given as field values
+            // before the span starts.
             return self.forward_start_values(state, meta, |set| {
                 self.otel.on_record(id, &Record::new(set), ctx)
             });

@@ -5,12 +5,12 @@
 //!
 //! tracing-opentelemetry asks its tracer for a span builder once per new span, synchronously,
 //! inside the `on_new_span` the GenAI layer forwards: the layer offers the span's start facts
-//! on its thread just before ([`offer`]), the tracer takes them into the builder
+//! on its thread just before ([`Offer`]), the tracer takes them into the builder
 //! ([`GenAiTracer::span_builder`]), and, when the span starts (where the sampler runs), moves
 //! the attributes onto the builder's own list ([`GenAiTracer::build_with_context`]), after the
 //! attributes tracing-opentelemetry added (location, thread), so the list it sized is the one
-//! that grows. Facts not taken (no `GenAiTracer` inside, or the inner layer filtered the span)
-//! are given back ([`take_back`]) and the layer forwards them as field values instead.
+//! that grows. An offer not taken is withdrawn ([`Offer`]'s drop, also on a panic in the inner
+//! layer) and the layer forwards the facts as field values instead.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -29,14 +29,30 @@ thread_local! {
     static OFFERED: Cell<Option<Prefill>> = const { Cell::new(None) };
 }
 
-/// Offers `prefill` to the tracer of the span about to be created on this thread.
-pub(crate) fn offer(prefill: Prefill) {
-    let _ = OFFERED.try_with(|o| o.set(Some(prefill)));
+/// `prefill` offered to the tracer of the span about to be created on this thread; withdrawn
+/// when dropped (also when the inner layer panics), so no later span takes it.
+pub(crate) struct Offer(());
+
+impl Offer {
+    pub(crate) fn new(prefill: Prefill) -> Self {
+        let _ = OFFERED.try_with(|o| o.set(Some(prefill)));
+        Offer(())
+    }
+
+    /// Whether the tracer took it (what it did not take is dropped now).
+    pub(crate) fn taken(self) -> bool {
+        take().is_none()
+    }
 }
 
-/// What the tracer did not take (`None`: it took the offer).
+impl Drop for Offer {
+    fn drop(&mut self) {
+        drop(take());
+    }
+}
+
 #[inline]
-pub(crate) fn take_back() -> Option<Prefill> {
+fn take() -> Option<Prefill> {
     OFFERED.try_with(Cell::take).ok().flatten()
 }
 
@@ -98,7 +114,7 @@ impl<T: opentelemetry::trace::Tracer> opentelemetry::trace::Tracer for GenAiTrac
         N: Into<Cow<'static, str>>,
     {
         let mut builder = self.inner.span_builder(name);
-        if let Some(p) = take_back() {
+        if let Some(p) = take() {
             if let Some(name) = p.name {
                 builder.name = name;
             }
@@ -115,18 +131,78 @@ impl<T: opentelemetry::trace::Tracer> opentelemetry::trace::Tracer for GenAiTrac
 
     #[inline]
     fn build_with_context(&self, mut builder: SpanBuilder, parent_cx: &Context) -> Self::Span {
-        if let Some(links) = builder.links.as_mut()
-            && links.first().is_some_and(is_carrier)
-        {
-            let carried = links.remove(0);
-            if links.is_empty() {
-                builder.links = None;
-            }
-            builder
-                .attributes
-                .get_or_insert_with(Vec::new)
-                .extend(carried.attributes);
-        }
+        unload(&mut builder);
         self.inner.build_with_context(builder, parent_cx)
+    }
+}
+
+/// Moves the carried start attributes (if any) onto the builder's attributes, after those
+/// already there, and removes their carrier.
+fn unload(builder: &mut SpanBuilder) {
+    if let Some(links) = builder.links.as_mut()
+        && links.first().is_some_and(is_carrier)
+    {
+        let carried = links.remove(0);
+        if links.is_empty() {
+            builder.links = None;
+        }
+        builder
+            .attributes
+            .get_or_insert_with(Vec::new)
+            .extend(carried.attributes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::Tracer as _;
+    use opentelemetry::trace::noop::NoopTracer;
+
+    use super::*;
+
+    fn prefill() -> Prefill {
+        Prefill {
+            name: Some(Cow::Borrowed("chat gpt-4o")),
+            kind: SpanKind::Client,
+            attributes: vec![KeyValue::new("gen_ai.request.model", "gpt-4o")],
+        }
+    }
+
+    #[test]
+    fn a_taken_offer_reaches_the_builder_and_its_attributes_follow_the_layers_own() {
+        let tracer = GenAiTracer::new(NoopTracer::new());
+        let offer = Offer::new(prefill());
+        let mut builder = tracer.span_builder("llm");
+        assert!(offer.taken());
+        assert_eq!(builder.name, "chat gpt-4o");
+        assert_eq!(builder.span_kind, Some(SpanKind::Client));
+        // tracing-opentelemetry adds its own attributes and links before the start.
+        builder.attributes = Some(vec![KeyValue::new("code.line.number", 7)]);
+        let real = Link::new(SpanContext::NONE, Vec::new(), 0);
+        builder.links.get_or_insert_with(Vec::new).push(real);
+        unload(&mut builder);
+        let keys: Vec<&str> = builder
+            .attributes
+            .iter()
+            .flatten()
+            .map(|kv| kv.key.as_str())
+            .collect();
+        assert_eq!(keys, ["code.line.number", "gen_ai.request.model"]);
+        // The carrier is gone, the real link stays.
+        assert_eq!(builder.links.as_ref().map(Vec::len), Some(1));
+        assert!(!builder.links.iter().flatten().any(is_carrier));
+    }
+
+    #[test]
+    fn an_offer_not_taken_is_withdrawn_and_no_later_span_takes_it() {
+        let tracer = GenAiTracer::new(NoopTracer::new());
+        assert!(!Offer::new(prefill()).taken());
+        {
+            // Dropped without a look, as when the inner layer panics.
+            let _offer = Offer::new(prefill());
+        }
+        let builder = tracer.span_builder("plain");
+        assert_eq!(builder.name, "plain");
+        assert!(builder.links.is_none() && builder.span_kind.is_none());
     }
 }
