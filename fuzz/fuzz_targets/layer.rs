@@ -433,7 +433,7 @@ fn run_op(w: &mut World, op: Op, dispatch: &Dispatch) {
             if let Some(s) = w.get(span) {
                 s.with_genai_state(|st| {
                     if let Some(m) = model {
-                        st.response.model = Some(m);
+                        st.response.model = Some(m.into());
                     }
                     if input.is_some() {
                         st.usage.input_tokens = input;
