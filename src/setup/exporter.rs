@@ -1,8 +1,8 @@
 //! Transport construction (OTLP/HTTP; OTLP/gRPC on its own runtime thread, see
 //! `bridge.rs`) and the counting wrappers that make the shutdown report possible.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentelemetry::Context;
@@ -16,8 +16,10 @@ use super::bridge::Bridge;
 use super::config::Compression;
 use super::config::{Config, Protocol};
 use super::error::SetupError;
+use super::http_client::ExportErrors;
 #[cfg(feature = "otlp-http")]
 use super::http_client::OtlpHttpClient;
+#[cfg(feature = "otlp-http")]
 use super::http_client::TransportError;
 use super::signal::Signal;
 #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
@@ -31,16 +33,13 @@ pub(crate) struct Counters {
     pub(crate) ended: AtomicU64,
     pub(crate) exported: AtomicU64,
     pub(crate) failed: AtomicU64,
-    pub(crate) last_error: Mutex<Option<String>>,
-    /// The HTTP transport's own account of its last failure.
-    pub(crate) transport: Arc<TransportError>,
+    pub(crate) errors: ExportErrors,
 }
 
 impl Counters {
     /// The last export error, with the transport's explanation when the exporter dropped it.
     pub(crate) fn last_error(&self) -> Option<String> {
-        let last = self.last_error.lock().ok().and_then(|e| e.clone())?;
-        Some(self.transport.explain(last))
+        self.errors.last()
     }
 }
 
@@ -75,9 +74,7 @@ impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
             }
             Err(err) => {
                 self.counters.failed.fetch_add(n, Ordering::AcqRel);
-                if let Ok(mut last) = self.counters.last_error.lock() {
-                    *last = Some(err.to_string());
-                }
+                self.counters.errors.set(err.to_string());
             }
         }
         result
@@ -183,7 +180,7 @@ pub(crate) fn otlp_processor(
                 let builder = configure_http(
                     opentelemetry_otlp::SpanExporter::builder().with_http(),
                     &transport,
-                    &counters.transport,
+                    &counters.errors.transport,
                 )?;
                 let exporter = builder.build().map_err(|source| SetupError::Exporter {
                     endpoint: transport.endpoint.clone(),

@@ -9,9 +9,7 @@
 
 #[cfg(feature = "otlp-http")]
 use std::io::Read as _;
-#[cfg(feature = "otlp-http")]
-use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[cfg(feature = "otlp-http")]
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
@@ -50,6 +48,30 @@ impl TransportError {
             Some(detail) if !error.contains(&detail) => format!("{error}: {detail}"),
             _ => error,
         }
+    }
+}
+
+/// The last failure of one signal's exports, as the exporter reported it, and what its HTTP
+/// transport saw (the exporters drop the transport's own error): one per signal's counters.
+#[derive(Debug, Default)]
+pub(crate) struct ExportErrors {
+    last: Mutex<Option<String>>,
+    /// The HTTP transport's own account of its last failure.
+    pub(crate) transport: Arc<TransportError>,
+}
+
+impl ExportErrors {
+    /// Keeps `error` as the last one.
+    pub(crate) fn set(&self, error: String) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(error);
+        }
+    }
+
+    /// The last export error, with the transport's explanation when the exporter dropped it.
+    pub(crate) fn last(&self) -> Option<String> {
+        let last = self.last.lock().ok().and_then(|e| e.clone())?;
+        Some(self.transport.explain(last))
     }
 }
 

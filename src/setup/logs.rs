@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
@@ -25,7 +25,7 @@ use super::config::{Config, ExporterKind, Protocol};
 use super::error::SetupError;
 #[cfg(feature = "otlp-grpc")]
 use super::exporter::GrpcOptions;
-use super::http_client::TransportError;
+use super::http_client::ExportErrors;
 use super::signal::{Signal, Transport};
 
 /// The logs settings of the environment (`None`: variable not set).
@@ -140,9 +140,7 @@ pub(crate) struct LogCounters {
     emitted: AtomicU64,
     exported: AtomicU64,
     failed: AtomicU64,
-    last_error: Mutex<Option<String>>,
-    /// The HTTP transport's own account of its last failure.
-    transport: Arc<TransportError>,
+    errors: ExportErrors,
 }
 
 /// The logs side of the pipeline, owned by the guard.
@@ -166,13 +164,7 @@ impl Logs {
             exported,
             failed,
             dropped: emitted.saturating_sub(exported + failed),
-            error: c
-                .last_error
-                .lock()
-                .ok()
-                .and_then(|e| e.clone())
-                .map(|e| c.transport.explain(e))
-                .or(shutdown_error),
+            error: c.errors.last().or(shutdown_error),
         }
     }
 }
@@ -283,9 +275,7 @@ impl<E: LogExporter> LogExporter for CountingLogExporter<E> {
         match &result {
             Ok(()) => counters.exported.fetch_add(n, Ordering::AcqRel),
             Err(err) => {
-                if let Ok(mut last) = counters.last_error.lock() {
-                    *last = Some(err.to_string());
-                }
+                counters.errors.set(err.to_string());
                 counters.failed.fetch_add(n, Ordering::AcqRel)
             }
         };
@@ -399,7 +389,7 @@ fn otlp_processor(
                 let exporter = super::exporter::configure_http(
                     opentelemetry_otlp::LogExporter::builder().with_http(),
                     transport,
-                    &counters.transport,
+                    &counters.errors.transport,
                 )?
                 .build()
                 .map_err(|source| SetupError::Exporter {

@@ -15,25 +15,22 @@ use super::config::{Config, Protocol};
 use super::error::SetupError;
 #[cfg(feature = "otlp-grpc")]
 use super::exporter::GrpcOptions;
-use super::http_client::TransportError;
+use super::http_client::ExportErrors;
 use super::signal::Signal;
 
 /// Metric export outcomes, read by the guard.
 #[derive(Debug, Default)]
 pub(crate) struct MetricCounters {
     /// Last export error (periodic or final flush).
-    pub(crate) last_error: Mutex<Option<String>>,
+    pub(crate) errors: ExportErrors,
     /// Whether the last export succeeded (`None`: nothing exported yet).
     pub(crate) last_ok: Mutex<Option<bool>>,
-    /// The HTTP transport's own account of its last failure.
-    pub(crate) transport: Arc<TransportError>,
 }
 
 impl MetricCounters {
     /// The last export error, with the transport's explanation when the exporter dropped it.
     pub(crate) fn last_error(&self) -> Option<String> {
-        let last = self.last_error.lock().ok().and_then(|e| e.clone())?;
-        Some(self.transport.explain(last))
+        self.errors.last()
     }
 
     pub(crate) fn last_ok(&self) -> Option<bool> {
@@ -54,10 +51,8 @@ impl<E: PushMetricExporter> PushMetricExporter for CountingMetricExporter<E> {
         if let Ok(mut ok) = self.counters.last_ok.lock() {
             *ok = Some(result.is_ok());
         }
-        if let Err(err) = &result
-            && let Ok(mut last) = self.counters.last_error.lock()
-        {
-            *last = Some(err.to_string());
+        if let Err(err) = &result {
+            self.counters.errors.set(err.to_string());
         }
         result
     }
@@ -135,7 +130,7 @@ pub(crate) fn otlp_meter_provider(
                 let exporter = super::exporter::configure_http(
                     opentelemetry_otlp::MetricExporter::builder().with_http(),
                     &transport,
-                    &counters.transport,
+                    &counters.errors.transport,
                 )?
                 .build()
                 .map_err(|source| SetupError::Exporter {

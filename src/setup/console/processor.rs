@@ -101,9 +101,7 @@ impl ConsoleProcessor {
                 Err(err) => {
                     self.counters.failed.fetch_add(n, Ordering::AcqRel);
                     let message = format!("writing to the console failed: {err}");
-                    if let Ok(mut last) = self.counters.last_error.lock() {
-                        *last = Some(message.clone());
-                    }
+                    self.counters.errors.set(message.clone());
                     result = Err(OTelSdkError::InternalFailure(message));
                 }
             }
