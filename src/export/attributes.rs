@@ -94,21 +94,15 @@ pub(crate) fn operation_value(op: &Operation) -> Value {
 pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
     // Both conventions: an inherited key is found under its pinned and its latest name.
     let a = Attributes::with_capacity(16 + state.fields.len());
-    build(
-        &mut state.clone(),
-        Strings::Share,
-        Conventions::Both,
-        None,
-        a,
-    )
-    .get(key)
-    .cloned()
+    build(&mut state.clone(), Lists::Share, Conventions::Both, None, a)
+        .get(key)
+        .cloned()
 }
 
-/// Builds the attributes of a closing LLM span, moving its strings into the attributes (no
-/// copy) when `take`: the caller then no longer reads the span's `gen_ai.*` string fields
-/// (no mapper and no content capture, which need them; moved strings are left empty).
-/// Otherwise the strings are shared.
+/// Builds the attributes of a closing LLM span. Its text is shared with the attributes; its
+/// string lists are moved into them (no copy) when `take`: the caller then no longer reads
+/// the span's `gen_ai.*` lists (no mapper and no content capture, which need them; moved lists
+/// are left empty). Otherwise the lists are shared.
 ///
 /// `given`: what the span was given at start (see [`StartGiven`]); those keys are left out
 /// (the span has them already). A value recorded since under such a key is not exported
@@ -123,7 +117,7 @@ pub(crate) fn attributes_of_closing(
     given: Option<Given<'_>>,
     lead: bool,
 ) -> (Attributes, usize) {
-    let mode = if take { Strings::Move } else { Strings::Share };
+    let mode = if take { Lists::Move } else { Lists::Share };
     let mut a = Attributes::reusing(reused(16 + state.fields.len()));
     let led = match given {
         Some(g) if lead => super::start::lead(g, &mut a, state),
@@ -185,17 +179,18 @@ fn missing_reasons(state: &GenAiSpan, conventions: Conventions) -> usize {
     expected.saturating_sub(have)
 }
 
+/// What becomes of the state's string lists (its text is always shared).
 #[derive(Clone, Copy)]
-enum Strings {
-    /// Copy each string once into a reference-counted value (cheap to copy again later).
+enum Lists {
+    /// Copy each element once into a reference-counted value (cheap to copy again later).
     Share,
-    /// Move the strings out of the state.
+    /// Move the lists out of the state.
     Move,
 }
 
 fn build(
     state: &mut GenAiSpan,
-    mode: Strings,
+    mode: Lists,
     conventions: Conventions,
     given: Option<Given<'_>>,
     mut a: Attributes,
@@ -214,8 +209,8 @@ fn build(
     // The state's text is shared: both modes hand the attribute a reference.
     let s = |v: &Arc<str>| Value::String(StringValue::from(Arc::clone(v)));
     let list = |v: &mut Vec<String>| match mode {
-        Strings::Share => strings(v),
-        Strings::Move => Value::Array(Array::String(
+        Lists::Share => strings(v),
+        Lists::Move => Value::Array(Array::String(
             std::mem::take(v)
                 .into_iter()
                 .map(StringValue::from)

@@ -61,8 +61,9 @@ fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes) {
 }
 
 /// Scrubs secrets from everything the span will export and adds the content (when enabled).
-/// Returns the (scrubbed) span name (`None`: the one given at start stands) and, when the mode sends content to events and there was
-/// content, the attributes of the details event (the call's attributes and the content).
+/// Returns the (scrubbed) span name (`None`: the one given at start stands) and, when the mode
+/// sends content to events and there was content, the attributes of the details event (the
+/// call's attributes and the content).
 pub(crate) fn finish(
     config: &ContentConfig,
     state: &mut SpanRecord,

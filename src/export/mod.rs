@@ -162,8 +162,8 @@ impl Exporter {
                 && at_start.saved().and_then(StartWrites::name) == Some(name.as_str());
             (!same).then_some(name)
         };
-        // With no mapper and no content to export, nothing reads the state's strings after
-        // this: they are moved into the attributes instead of copied.
+        // With no mapper and no content to export, nothing reads the state's string lists
+        // after this: they are moved into the attributes instead of copied.
         let mut alerts = cost_alert::check(&self.cost_alerts, state, self.prices.as_deref());
         let take = self.mappers.is_empty() && state.content.is_none() && alerts.is_none();
         // The values given at start, where events read them: what was saved before a change,

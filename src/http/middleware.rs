@@ -253,10 +253,10 @@ struct RequestContent {
 
 /// Copies a parsed request into the span state; returns the content for recording.
 fn apply_request(s: &mut GenAiSpan, p: ParsedRequest) -> RequestContent {
-    // The model was declared when the span was created (the parsed one left out of `p`).
+    // The model was declared when the span was created (`p` holds none: it was taken out).
     let model = s.request.model.take();
     s.request = p.request;
-    s.request.model = s.request.model.take().or(model);
+    s.request.model = model;
     if p.embeddings_dimension_count.is_some() {
         s.embeddings_dimension_count = p.embeddings_dimension_count;
     }

@@ -272,9 +272,11 @@ impl<L> GenAiLayer<L> {
     /// or a mapper that changes, renames or removes one of those keys, leaves the start value
     /// in place and says so in `tracing_genai.diagnostics` (the span name still follows the
     /// final state). Turn it off when mappers must own those keys; every attribute is then
-    /// written when the span closes, as for fields recorded late. It costs what
-    /// tracing-opentelemetry does with values given before a span starts: a copy of each into
-    /// a `String` of its own (BENCHMARKS.md, rungs r4 and r4s).
+    /// written when the span closes, as for fields recorded late. With the tracer given
+    /// through [`with_tracer`](GenAiLayer::with_tracer) it costs about 500 instructions per
+    /// LLM span (the values are shared with the state); around a tracing-opentelemetry layer
+    /// given its tracer directly, tracing-opentelemetry copies each into a `String` of its own
+    /// (BENCHMARKS.md, rungs r4 and r4s).
     ///
     /// ```
     /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()

@@ -141,14 +141,8 @@ pub(crate) struct StartGiven {
 /// The string value of each sampling-relevant attribute in `state` (`None` for `server.port`,
 /// an int): what a span starting with this state is given.
 pub(crate) fn start_strings(state: &GenAiSpan) -> [Option<&str>; sc::SAMPLING_RELEVANT.len()] {
-    let mut strings = [None; sc::SAMPLING_RELEVANT.len()];
+    let mut strings = start_shared(state).map(|s| s.map(|s| &**s));
     strings[OPERATION] = state.operation.as_ref().map(|op| op.as_str());
-    strings[PROVIDER] = state.provider.as_deref();
-    strings[MODEL] = state.request.model.as_deref();
-    strings[ADDRESS] = state.server_address.as_deref();
-    strings[AGENT_NAME] = state.agent.name.as_deref();
-    strings[TOOL_NAME] = state.tool.name.as_deref();
-    strings[TOOL_TYPE] = state.tool.tool_type.as_deref();
     strings
 }
 

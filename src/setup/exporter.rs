@@ -36,13 +36,6 @@ pub(crate) struct Counters {
     pub(crate) errors: ExportErrors,
 }
 
-impl Counters {
-    /// The last export error, with the transport's explanation when the exporter dropped it.
-    pub(crate) fn last_error(&self) -> Option<String> {
-        self.errors.last()
-    }
-}
-
 /// Wraps an exporter: counts exported and failed spans and keeps the last error.
 #[derive(Debug)]
 #[cfg_attr(

@@ -194,7 +194,7 @@ impl TelemetryGuard {
             failed,
             dropped: ended.saturating_sub(exported + failed),
             timed_out,
-            error: counters.last_error().or(shutdown_error),
+            error: counters.errors.last().or(shutdown_error),
             elapsed: started.elapsed(),
             metrics_destination: self.meters.endpoint.clone(),
             metrics_flushed,
@@ -340,10 +340,10 @@ impl TelemetryGuard {
                 let exported = counters.last_ok() != Some(false);
                 match result {
                     Ok(()) if exported => (Some(true), None),
-                    Ok(()) => (Some(false), counters.last_error()),
+                    Ok(()) => (Some(false), counters.errors.last()),
                     Err(err) => (
                         Some(false),
-                        counters.last_error().or_else(|| Some(err.to_string())),
+                        counters.errors.last().or_else(|| Some(err.to_string())),
                     ),
                 }
             }

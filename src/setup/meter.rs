@@ -28,11 +28,6 @@ pub(crate) struct MetricCounters {
 }
 
 impl MetricCounters {
-    /// The last export error, with the transport's explanation when the exporter dropped it.
-    pub(crate) fn last_error(&self) -> Option<String> {
-        self.errors.last()
-    }
-
     pub(crate) fn last_ok(&self) -> Option<bool> {
         self.last_ok.lock().ok().and_then(|e| *e)
     }

@@ -371,6 +371,6 @@ mod tests {
         );
         p.on_end(span(1, 1, 0, "root", 0, 1));
         assert_eq!(counters.failed.load(Ordering::Acquire), 1);
-        assert!(counters.last_error().unwrap().contains("console"));
+        assert!(counters.errors.last().unwrap().contains("console"));
     }
 }
