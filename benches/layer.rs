@@ -297,7 +297,7 @@ fn build(stack: Stack, exported: &Arc<AtomicU64>) -> Built {
             }
             if mapper {
                 // One constant attribute, the mapper the issue-16 target is stated for.
-                layer = layer.with_mapper(|_: &GenAiSpan, attrs: &mut Attributes| {
+                layer = layer.with_mapper(|_: &GenAiSpan, attrs: &mut Attributes<'_>| {
                     attrs.insert("app.tier", "gold");
                 });
             }

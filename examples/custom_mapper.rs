@@ -21,7 +21,7 @@ fn main() {
         config.with_layer(|layer| {
             layer
                 // Add: the tenant from the span's `tenant_id` field, and a constant feature name.
-                .with_mapper(|span: &GenAiSpan, attrs: &mut Attributes| {
+                .with_mapper(|span: &GenAiSpan, attrs: &mut Attributes<'_>| {
                     if let Some(tenant) = span.field("tenant_id") {
                         attrs.insert("app.tenant.id", tenant.to_string());
                     }

@@ -508,7 +508,7 @@ fuzz_target!(|input: Input| {
         );
     }
     if input.mapper {
-        layer = layer.with_mapper(|state: &GenAiSpan, attrs: &mut Attributes| {
+        layer = layer.with_mapper(|state: &GenAiSpan, attrs: &mut Attributes<'_>| {
             if let Some(model) = &state.request.model {
                 attrs.insert("app.model", model.clone());
             }

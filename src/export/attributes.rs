@@ -73,12 +73,18 @@ pub(crate) fn shared(v: &str) -> Value {
     Value::String(StringValue::from(Arc::<str>::from(v)))
 }
 
+/// A string list attribute value, each element shared (reference-counted), or a constant when
+/// it is a common finish reason (no copy at all).
 fn strings(v: &[String]) -> Value {
-    Value::Array(Array::String(
-        v.iter()
-            .map(|s| StringValue::from(Arc::<str>::from(s.as_str())))
-            .collect(),
-    ))
+    let element = |s: &String| match sc::COMMON_FINISH_REASONS
+        .iter()
+        .copied()
+        .find(|r| *r == s.as_str())
+    {
+        Some(constant) => StringValue::from(constant),
+        None => StringValue::from(Arc::<str>::from(s.as_str())),
+    };
+    Value::Array(Array::String(v.iter().map(element).collect()))
 }
 
 /// `gen_ai.operation.name`: static for the well-known operations.
@@ -107,23 +113,15 @@ pub(crate) fn attribute_of(state: &GenAiSpan, key: &str) -> Option<Value> {
 /// `given`: what the span was given at start (see [`StartGiven`]); those keys are left out
 /// (the span has them already). A value recorded since under such a key is not exported
 /// either (OpenTelemetry cannot replace it): the span's diagnostics name it.
-///
-/// `lead`: the keys given at start go in front (for mappers, which see every key); returns
-/// how many did.
 pub(crate) fn attributes_of_closing(
     state: &mut GenAiSpan,
     take: bool,
     conventions: Conventions,
     given: Option<Given<'_>>,
-    lead: bool,
-) -> (Attributes, usize) {
+) -> Attributes<'static> {
     let mode = if take { Lists::Move } else { Lists::Share };
-    let mut a = Attributes::reusing(reused(16 + state.fields.len()));
-    let led = match given {
-        Some(g) if lead => super::start::lead(g, &mut a, state),
-        _ => 0,
-    };
-    (build(state, mode, conventions, given, a), led)
+    let a = Attributes::reusing(reused(16 + state.fields.len()));
+    build(state, mode, conventions, given, a)
 }
 
 /// What a closing span was given at start: which keys, and their values as given where
@@ -193,8 +191,8 @@ fn build(
     mode: Lists,
     conventions: Conventions,
     given: Option<Given<'_>>,
-    mut a: Attributes,
-) -> Attributes {
+    mut a: Attributes<'static>,
+) -> Attributes<'static> {
     let mut changed = Vec::new();
     let pad_reasons = missing_reasons(state, conventions);
     // The cache counts of an INTERNAL agent span, in the versions that have them there.

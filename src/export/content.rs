@@ -46,9 +46,13 @@ fn needs_scrub(scanner: &SecretScanner, v: &OtelValue) -> bool {
     }
 }
 
-fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes) {
+fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes<'static>) {
     // The common case (nothing to scrub) only scans; a copy is made only when needed.
-    if !attrs.iter().any(|kv| needs_scrub(scanner, &kv.value)) {
+    if !attrs
+        .items()
+        .iter()
+        .any(|kv| needs_scrub(scanner, &kv.value))
+    {
         return;
     }
     let items = std::mem::take(attrs).into_vec();
@@ -67,7 +71,7 @@ fn scrub_attributes(scanner: &SecretScanner, attrs: &mut Attributes) {
 pub(crate) fn finish(
     config: &ContentConfig,
     state: &mut SpanRecord,
-    attrs: &mut Attributes,
+    attrs: &mut Attributes<'static>,
     mut name: Option<String>,
     conventions: Conventions,
     given: Option<&StartWrites>,
@@ -124,7 +128,7 @@ pub(crate) fn finish(
     (name, details)
 }
 
-fn refresh_diagnostics(state: &crate::model::GenAiSpan, attrs: &mut Attributes, before: usize) {
+fn refresh_diagnostics(state: &crate::model::GenAiSpan, attrs: &mut Attributes<'_>, before: usize) {
     if state.diagnostics.len() > before {
         attrs.insert(
             DIAGNOSTICS_ATTRIBUTE,

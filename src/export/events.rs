@@ -129,7 +129,10 @@ impl EventsConfig {
 /// `server.*` and `error.type` (after mappers and scrubbing).
 ///
 /// `given`: what the span was given at start when the close-time attributes leave it out.
-pub(crate) fn call_attributes(attrs: &Attributes, given: Option<&StartWrites>) -> Vec<KeyValue> {
+pub(crate) fn call_attributes(
+    attrs: &Attributes<'_>,
+    given: Option<&StartWrites>,
+) -> Vec<KeyValue> {
     given
         .into_iter()
         .flat_map(StartWrites::key_values)
@@ -150,7 +153,7 @@ pub(crate) fn call_attributes(attrs: &Attributes, given: Option<&StartWrites>) -
 /// The close-time attributes of a span and what it was given at start (which they leave out).
 #[derive(Clone, Copy)]
 pub(crate) struct Call<'a> {
-    pub(crate) attrs: &'a Attributes,
+    pub(crate) attrs: &'a Attributes<'static>,
     pub(crate) given: Option<&'a StartWrites>,
 }
 

@@ -36,8 +36,8 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef as RegistrySpan};
 
 use crate::content::ContentConfig;
 use crate::cost::PriceTable;
-use crate::mapper::{Attributes, MapperFailure, MapperSlot};
-use crate::model::Operation;
+use crate::mapper::{Attributes, Lead, MapperFailure, MapperSlot};
+use crate::model::{GenAiSpan, Operation};
 use crate::record::SpanRecord;
 use crate::record::start::StartWrites;
 use crate::semconv as sc;
@@ -176,26 +176,11 @@ impl Exporter {
             given: &at_start,
             values: values.as_ref(),
         });
-        // Mappers see every key: those given at start go in front while they run, then out.
-        let (mut attrs, lead) = attributes::attributes_of_closing(
-            state,
-            take,
-            conventions,
-            given,
-            !self.mappers.is_empty(),
-        );
+        let mut attrs = attributes::attributes_of_closing(state, take, conventions, given);
         if let Some(id) = state.accounting.ancestor_conversation_id.take() {
             attrs.push_unique(opentelemetry::KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id));
         }
-        let mut mapper_failures = Vec::new();
-        for mapper in &self.mappers {
-            if let Err(failure) = mapper.apply(state, &mut attrs) {
-                mapper_failures.push(failure);
-            }
-        }
-        if let Some(given) = given.filter(|_| lead > 0) {
-            start::settle(given, lead, &mut attrs, state);
-        }
+        let (mut attrs, mapper_failures) = self.map(attrs, state, given);
         let given_values = values.as_ref();
         let (name, details) =
             content::finish(content, state, &mut attrs, name, conventions, given_values);
@@ -238,6 +223,36 @@ impl Exporter {
             alerts.emit(state, diagnostics);
         }
     }
+
+    /// Runs the mappers on `attrs`. They see every key, those given at start too (made from
+    /// the state only if a mapper reads or changes one); a change to one of those is not
+    /// exported (the span has them already) and is named in the diagnostics.
+    fn map(
+        &self,
+        attrs: Attributes<'static>,
+        state: &mut GenAiSpan,
+        given: Option<Given<'_>>,
+    ) -> (Attributes<'static>, Vec<MapperFailure>) {
+        let mut failures = Vec::new();
+        if self.mappers.is_empty() {
+            return (attrs, failures);
+        }
+        let seen: &GenAiSpan = state;
+        let values = move || given.map_or_else(Vec::new, |g| start::lead_values(g, seen));
+        let keys = given.map_or(0, start::lead_keys);
+        let mut attrs = attrs.with_lead(Lead::new(keys, &values));
+        for mapper in &self.mappers {
+            if let Err(failure) = mapper.apply(seen, &mut attrs) {
+                failures.push(failure);
+            }
+        }
+        let (mut attrs, led) = attrs.detach();
+        // (`Some(0)`: no mapper changed a key given at start, nothing to settle.)
+        if let Some(given) = given.filter(|_| keys != 0 && led != Some(0)) {
+            start::settle(given, led, &mut attrs, state);
+        }
+        (attrs, failures)
+    }
 }
 
 /// Step 7: writes the span's name (`None`: the one given at start stands), attributes, events
@@ -247,7 +262,7 @@ fn write(
     state: &mut SpanRecord,
     span: SpanRef<'_>,
     name: Option<String>,
-    attrs: Attributes,
+    attrs: Attributes<'static>,
     exception_event: bool,
 ) {
     if let Some(name) = name {

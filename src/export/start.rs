@@ -120,49 +120,67 @@ pub(crate) fn given_attributes(
     n
 }
 
-/// For the mappers, which see every key: pushes the keys given at start, with their values as
-/// given, onto `attrs` (empty: they go in front). Returns how many.
-pub(crate) fn lead(given: Given<'_>, attrs: &mut Attributes, state: &GenAiSpan) -> usize {
+/// For the mappers, which see every key: the keys given at start (bit `i`:
+/// `SAMPLING_RELEVANT[i]`), whose values [`lead_values`] makes.
+pub(crate) fn lead_keys(given: Given<'_>) -> u16 {
+    (0..sc::SAMPLING_RELEVANT.len())
+        .filter(|&slot| given.given.has(slot))
+        .fold(0, |keys, slot| keys | 1 << slot)
+}
+
+/// The attributes given at start, with their values as given, in `SAMPLING_RELEVANT` order:
+/// what the mappers see of [`lead_keys`] (made only when a mapper reads or changes one).
+pub(crate) fn lead_values(given: Given<'_>, state: &GenAiSpan) -> Vec<KeyValue> {
+    let mut out = Vec::with_capacity(sc::SAMPLING_RELEVANT.len());
     if given.values.is_none() {
-        return given_attributes(given.given, state, |kv| attrs.push_unique(kv));
+        given_attributes(given.given, state, |kv| out.push(kv));
+        return out;
     }
-    let mut n = 0;
     for (slot, v) in given_values(given, state).into_iter().enumerate() {
         let value = match v {
             None => continue,
             Some(GivenValue::Int(i)) => Value::I64(i),
             Some(GivenValue::Text(t)) => super::attributes::shared(t),
         };
-        attrs.push_unique(KeyValue::new(sc::SAMPLING_RELEVANT[slot], value));
-        n += 1;
+        out.push(KeyValue::new(sc::SAMPLING_RELEVANT[slot], value));
     }
-    n
+    out
 }
 
-/// After the mappers ran: takes out the `lead` keys given at start that [`lead`] put in front
-/// (the span carries those already, and OpenTelemetry cannot replace or remove an attribute of
-/// a started span), naming in the diagnostics each one a mapper changed or removed. The common
-/// case, mappers that left them alone, is one check of the front and one move.
-pub(crate) fn settle(given: Given<'_>, lead: usize, attrs: &mut Attributes, state: &mut GenAiSpan) {
+/// After the mappers ran, when one changed a key given at start: takes those keys out of the set
+/// again (the span carries them already, and OpenTelemetry cannot replace or remove an
+/// attribute of a started span), naming in the diagnostics each one a mapper changed or
+/// removed. `lead`: how many of them the set holds in front (`None`: a mapper replaced the
+/// whole set, so they may be anywhere or nowhere).
+pub(crate) fn settle(
+    given: Given<'_>,
+    lead: Option<usize>,
+    attrs: &mut Attributes<'_>,
+    state: &mut GenAiSpan,
+) {
     // No mapper replaced or removed anything in front: those are the values given, unchanged.
-    if attrs.untouched_below(lead) {
+    if let Some(lead) = lead
+        && attrs.untouched_below(lead)
+    {
         attrs.remove_front(lead);
         return;
     }
     let values = given_values(given, state);
-    let mut expected = values
-        .iter()
-        .enumerate()
-        .filter_map(|(slot, v)| v.map(|v| (sc::SAMPLING_RELEVANT[slot], v)));
-    let intact = attrs.len() >= lead
-        && attrs.iter().take(lead).all(|kv| {
-            expected
-                .next()
-                .is_some_and(|(key, v)| kv.key.as_str() == key && v.is(&kv.value))
-        });
-    if intact {
-        attrs.remove_front(lead);
-        return;
+    if let Some(lead) = lead {
+        let mut expected = values
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, v)| v.map(|v| (sc::SAMPLING_RELEVANT[slot], v)));
+        let intact = attrs.len() >= lead
+            && attrs.iter().take(lead).all(|kv| {
+                expected
+                    .next()
+                    .is_some_and(|(key, v)| kv.key.as_str() == key && v.is(&kv.value))
+            });
+        if intact {
+            attrs.remove_front(lead);
+            return;
+        }
     }
     let mut positions = [usize::MAX; sc::SAMPLING_RELEVANT.len()];
     let mut notes = Vec::new();

@@ -246,7 +246,7 @@ impl<L> GenAiLayer<L> {
     ///
     /// ```
     /// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_mapper(
-    ///     |_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes| {
+    ///     |_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes<'_>| {
     ///         attrs.insert("app.feature", "search");
     ///     },
     /// );

@@ -413,6 +413,27 @@ pub const SAMPLING_RELEVANT: [&str; 8] = [
     GEN_AI_TOOL_TYPE,
 ];
 
+/// The values `gen_ai.response.finish_reasons` holds most often: the output-message schema's
+/// `FinishReason` enum, then the reasons OpenAI-compatible APIs, Anthropic and Gemini report
+/// natively. A shared copy of the list uses these constants instead of copying their text.
+pub(crate) const COMMON_FINISH_REASONS: [&str; 15] = [
+    "stop",
+    "length",
+    "content_filter",
+    "tool_call",
+    "compaction",
+    "error",
+    "tool_calls",
+    "function_call",
+    "end_turn",
+    "max_tokens",
+    "stop_sequence",
+    "tool_use",
+    "STOP",
+    "MAX_TOKENS",
+    "SAFETY",
+];
+
 // Names and values the layer spells beyond attribute keys: the `otel.*` fields tracing-opentelemetry
 // understands, the crate's own fields and attributes, legacy and newer input names, metric advice.
 

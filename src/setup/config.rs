@@ -21,7 +21,7 @@ use crate::semconv::Conventions;
 ///
 /// ```
 /// fn tenant(layer: tracing_genai::setup::ConfigLayer) -> tracing_genai::setup::ConfigLayer {
-///     layer.with_mapper(|_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes| {
+///     layer.with_mapper(|_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes<'_>| {
 ///         attrs.insert("app.tenant", "acme");
 ///     })
 /// }
@@ -459,7 +459,7 @@ impl Config {
     ///
     /// ```
     /// let config = tracing_genai::Config::default().with_layer(|layer| {
-    ///     layer.with_mapper(|_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes| {
+    ///     layer.with_mapper(|_: &tracing_genai::GenAiSpan, attrs: &mut tracing_genai::mapper::Attributes<'_>| {
     ///         attrs.insert("app.tenant", "acme");
     ///     })
     /// });

@@ -55,7 +55,7 @@ fn prices() -> PriceTable {
 }
 
 /// Copies the tree number into a mapper-made attribute.
-fn tree_mapper(state: &GenAiSpan, attrs: &mut Attributes) {
+fn tree_mapper(state: &GenAiSpan, attrs: &mut Attributes<'_>) {
     if let Some(tree) = state.field("tree").and_then(|v| v.as_i64()) {
         attrs.insert("app.tree", tree);
     }
@@ -257,7 +257,7 @@ fn tokio_tasks_build_independent_trees() {
 /// roots: tracing-subscriber's `Registry` never frees a span closed while another span is
 /// closing on the same thread, so a child of the agent made here would keep the agent open
 /// (see `AttributeMapper`'s docs).
-fn reentrant_mapper(state: &GenAiSpan, attrs: &mut Attributes) {
+fn reentrant_mapper(state: &GenAiSpan, attrs: &mut Attributes<'_>) {
     if state.operation.as_ref().map(|o| o.as_str()) != Some("chat") {
         return;
     }

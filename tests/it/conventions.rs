@@ -49,7 +49,7 @@ fn run_scenario(conventions: Conventions, scenario: fn()) -> Out {
         .with_meter(meters.meter("tracing-genai"))
         .with_conventions(conventions)
         .with_mapper(
-            move |s: &GenAiSpan, _: &mut tracing_genai::mapper::Attributes| {
+            move |s: &GenAiSpan, _: &mut tracing_genai::mapper::Attributes<'_>| {
                 seen2.lock().unwrap().push(format!(
                     "{:?} {:?} {:?} {:?} {:?}",
                     s.operation, s.usage, s.response, s.conversation_id, s.diagnostics

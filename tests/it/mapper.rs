@@ -28,7 +28,7 @@ fn llm_span() {
 #[test]
 fn add_rename_drop() {
     let r = Harness::builder()
-        .mapper(|span: &GenAiSpan, attrs: &mut Attributes| {
+        .mapper(|span: &GenAiSpan, attrs: &mut Attributes<'_>| {
             if let Some(t) = span.field("tenant_id") {
                 attrs.insert("app.tenant.id", t.to_string());
             }
@@ -49,11 +49,11 @@ fn add_rename_drop() {
 #[test]
 fn mappers_run_in_order() {
     let r = Harness::builder()
-        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+        .mapper(|_: &GenAiSpan, a: &mut Attributes<'_>| {
             a.insert("step", "first");
             a.insert("trail", "1");
         })
-        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+        .mapper(|_: &GenAiSpan, a: &mut Attributes<'_>| {
             let prev = a.get("trail").unwrap().as_str().into_owned();
             a.insert("step", "second");
             a.insert("trail", format!("{prev},2"));
@@ -71,7 +71,7 @@ fn mapper_sees_typed_state() {
     let seen = Arc::new(Mutex::new(None));
     let seen2 = Arc::clone(&seen);
     let r = Harness::builder()
-        .mapper(move |span: &GenAiSpan, a: &mut Attributes| {
+        .mapper(move |span: &GenAiSpan, a: &mut Attributes<'_>| {
             *seen2.lock().unwrap() = Some((
                 span.operation.as_ref().map(|o| o.as_str().to_string()),
                 span.request.model.clone(),
@@ -105,7 +105,7 @@ fn mapper_does_not_run_for_plain_spans() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = Arc::clone(&calls);
     let r = Harness::builder()
-        .mapper(move |_: &GenAiSpan, _: &mut Attributes| {
+        .mapper(move |_: &GenAiSpan, _: &mut Attributes<'_>| {
             c.fetch_add(1, Ordering::SeqCst);
         })
         .build()
@@ -141,7 +141,7 @@ fn rename_and_drop_attributes_mappers() {
 #[test]
 fn mapper_can_retype_and_insert_keys_once() {
     let r = Harness::builder()
-        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+        .mapper(|_: &GenAiSpan, a: &mut Attributes<'_>| {
             a.insert("gen_ai.request.model", "overridden");
             a.insert("gen_ai.request.model", "overridden-again");
             a.insert("gen_ai.usage.input_tokens", "retyped");
@@ -155,34 +155,64 @@ fn mapper_can_retype_and_insert_keys_once() {
     assert_eq!(count(s, "gen_ai.usage.input_tokens"), 1);
 }
 
+/// `llm_span` through `mapper`: the keys given at start (model, operation) are each still there
+/// once, the model with its value given; `check` sees the span and its diagnostics.
+fn the_given_keys_stay(
+    mapper: impl AttributeMapper,
+    check: impl FnOnce(&opentelemetry_sdk::trace::SpanData, &str),
+) {
+    let r = Harness::builder().mapper(mapper).build().collect(llm_span);
+    let s = r.only();
+    for key in ["gen_ai.request.model", "gen_ai.operation.name"] {
+        assert_eq!(count(s, key), 1, "{key}");
+    }
+    assert_eq!(str_attr(s, "gen_ai.request.model"), "gpt-4o");
+    check(s, &format!("{:?}", s.attributes));
+}
+
 #[test]
 fn mappers_cannot_change_what_the_sampler_saw() {
     // By default the model declared at creation is given to OpenTelemetry at span start: a
     // mapper's rename or override of it cannot take it back, and says so; other keys are
     // the mapper's, each once.
-    let r = Harness::builder()
-        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
-            a.insert("gen_ai.request.model", "overridden");
-            a.remove("gen_ai.operation.name");
-            a.insert("gen_ai.usage.input_tokens", "retyped");
-        })
-        .build()
-        .collect(llm_span);
-    let s = r.only();
-    assert_eq!(count(s, "gen_ai.request.model"), 1);
-    assert_eq!(str_attr(s, "gen_ai.request.model"), "gpt-4o");
-    assert_eq!(count(s, "gen_ai.operation.name"), 1);
-    assert_eq!(count(s, "gen_ai.usage.input_tokens"), 1);
-    assert_eq!(str_attr(s, "gen_ai.usage.input_tokens"), "retyped");
-    let diagnostics = format!("{:?}", s.attributes);
-    assert!(
-        diagnostics.contains("gen_ai.request.model was given at span start"),
-        "{diagnostics}"
-    );
-    assert!(
-        diagnostics.contains("gen_ai.operation.name was given at span start"),
-        "{diagnostics}"
-    );
+    let mapper = |_: &GenAiSpan, a: &mut Attributes<'_>| {
+        a.insert("gen_ai.request.model", "overridden");
+        a.remove("gen_ai.operation.name");
+        a.insert("gen_ai.usage.input_tokens", "retyped");
+    };
+    the_given_keys_stay(mapper, |s, diagnostics| {
+        assert_eq!(count(s, "gen_ai.usage.input_tokens"), 1);
+        assert_eq!(str_attr(s, "gen_ai.usage.input_tokens"), "retyped");
+        for key in ["gen_ai.request.model", "gen_ai.operation.name"] {
+            let note = format!("{key} was given at span start");
+            assert!(diagnostics.contains(&note), "{diagnostics}");
+        }
+    });
+}
+
+#[test]
+fn a_mapper_that_replaces_the_whole_set_cannot_drop_what_the_sampler_saw() {
+    // A mapper may swap in a set of its own: the keys given at start stay (the span has them)
+    // and each one missing from the new set is named; what the new set holds is exported.
+    let mapper = |_: &GenAiSpan, a: &mut Attributes<'_>| {
+        let mut own = Attributes::new();
+        own.insert("app.only", true);
+        own.insert("gen_ai.request.model", "gpt-4o");
+        *a = own;
+    };
+    the_given_keys_stay(mapper, |s, diagnostics| {
+        assert_eq!(count(s, "app.only"), 1);
+        let replaced = count(s, "gen_ai.usage.input_tokens");
+        assert_eq!(replaced, 0, "the mapper's set replaced it");
+        let removed = "gen_ai.operation.name was given at span start (what the sampler saw); \
+                       a mapper cannot remove it";
+        assert!(diagnostics.contains(removed), "{diagnostics}");
+        let unchanged = !diagnostics.contains("gen_ai.request.model was given");
+        assert!(
+            unchanged,
+            "the same value put back is no change: {diagnostics}"
+        );
+    });
 }
 
 #[test]
@@ -193,7 +223,7 @@ fn mappers_see_the_keys_given_at_start_with_the_values_given() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = Arc::clone(&seen);
     let r = Harness::builder()
-        .mapper(move |_: &GenAiSpan, a: &mut Attributes| {
+        .mapper(move |_: &GenAiSpan, a: &mut Attributes<'_>| {
             for key in [
                 "gen_ai.operation.name",
                 "gen_ai.request.model",
@@ -255,7 +285,7 @@ fn mappers_see_the_keys_given_at_start_with_the_values_given() {
 
 struct Panicky;
 impl AttributeMapper for Panicky {
-    fn map(&self, _: &GenAiSpan, attrs: &mut Attributes) {
+    fn map(&self, _: &GenAiSpan, attrs: &mut Attributes<'_>) {
         // Every kind of change before the panic: all of them must be undone.
         attrs.insert("panicky.partial", true);
         attrs.remove("gen_ai.request.model");
@@ -296,11 +326,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarnCounter {
 fn panicking_mapper_is_isolated_counted_and_reported_once() {
     let warns = WarnCounter::default();
     let h = Harness::builder()
-        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+        .mapper(|_: &GenAiSpan, a: &mut Attributes<'_>| {
             a.insert("before", "ok");
         })
         .mapper(Panicky)
-        .mapper(|_: &GenAiSpan, a: &mut Attributes| {
+        .mapper(|_: &GenAiSpan, a: &mut Attributes<'_>| {
             a.insert("after", "ok");
         })
         .build_with(|layer| {
@@ -341,7 +371,7 @@ fn two_panicking_mappers_each_reported_once() {
     let warns = WarnCounter::default();
     let h = Harness::builder()
         .mapper(Panicky)
-        .mapper(|_: &GenAiSpan, _: &mut Attributes| {
+        .mapper(|_: &GenAiSpan, _: &mut Attributes<'_>| {
             std::panic::panic_any(42_u32);
         })
         .build_with(|layer| {
@@ -381,7 +411,7 @@ fn attributes_api() {
 #[test]
 fn a_panicking_mapper_leaves_the_attributes_exactly_as_they_were() {
     let attributes = |panicky: bool| {
-        let mut b = Harness::builder().mapper(|_: &GenAiSpan, a: &mut Attributes| {
+        let mut b = Harness::builder().mapper(|_: &GenAiSpan, a: &mut Attributes<'_>| {
             a.insert("before", "ok");
         });
         if panicky {

@@ -22,7 +22,7 @@ fn layer_customisation_and_resource_reach_the_wire() {
     .unwrap()
     .with_resource_attribute("service.version", "1.2.3")
     .with_layer(|layer| {
-        layer.with_mapper(|span: &GenAiSpan, attrs: &mut Attributes| {
+        layer.with_mapper(|span: &GenAiSpan, attrs: &mut Attributes<'_>| {
             if let Some(tenant) = span.field("tenant_id") {
                 attrs.insert("app.tenant.id", tenant.to_string());
             }

@@ -1,43 +1,22 @@
-//! The attribute mapper: user code that adds, renames or drops attributes of an LLM span before
-//! it is exported.
-//!
-//! A mapper runs once per LLM span, when the span closes, after the GenAI layer has turned the
-//! span's fields into typed `gen_ai.*` attributes. It sees the span's typed state
-//! ([`GenAiSpan`]), including every non-GenAI field the span recorded, and the [`Attributes`]
-//! about to be written. Closures are mappers (`Fn(&GenAiSpan, &mut Attributes)`), `()` is the
-//! no-op mapper, and reusable mappers implement [`AttributeMapper`].
-//!
-//! ```
-//! use tracing_genai::{mapper::Attributes, GenAiSpan};
-//!
-//! let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-//!     // add: a tenant id from an ordinary span field
-//!     .with_mapper(|span: &GenAiSpan, attrs: &mut Attributes| {
-//!         if let Some(tenant) = span.field("tenant_id") {
-//!             attrs.insert("app.tenant.id", tenant.to_string());
-//!         }
-//!     })
-//!     // rename and drop
-//!     .with_mapper(|_: &GenAiSpan, attrs: &mut Attributes| {
-//!         attrs.rename("feature", "app.feature");
-//!         attrs.remove("user_email");
-//!     });
-//! # drop(layer);
-//! ```
+//! The set a mapper edits ([`Attributes`]): each key once, every change journaled while a
+//! mapper runs (so a panicking mapper changes nothing), and the keys the span was given at
+//! start seen without being copied in until a mapper reads or changes one ([`Lead`]).
 
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use opentelemetry::{Key, KeyValue, Value};
 
-use crate::model::GenAiSpan;
+use crate::semconv::SAMPLING_RELEVANT;
 
 /// The attributes of one span, each key at most once.
 ///
 /// Insertion replaces an existing value of the same key, so a mapper can never produce a
-/// duplicate key. Order is kept (first insertion position).
+/// duplicate key. Order is kept (first insertion position). A mapper's set also holds, first,
+/// the attributes the span was given when it started (what a head sampler saw): a mapper reads
+/// them like any other, and a change to one is named in the span's diagnostics (OpenTelemetry
+/// cannot change the attributes of a started span). `'a` is how long the set may look at that
+/// span; a set made with [`new`](Self::new) looks at none.
 ///
 /// ```
 /// use tracing_genai::mapper::Attributes;
@@ -49,30 +28,116 @@ use crate::model::GenAiSpan;
 /// assert!(attrs.rename("a", "b"));
 /// assert_eq!(attrs.get("b"), Some(&opentelemetry::Value::I64(2)));
 /// ```
-#[derive(Clone, Debug)]
-pub struct Attributes {
+#[derive(Clone)]
+pub struct Attributes<'a> {
     items: Vec<KeyValue>,
     /// While a mapper runs: how to undo each change it made, so a panicking mapper changes
     /// nothing without the set being copied for every mapper call.
     journal: Journal,
     /// The lowest index a mapper replaced or removed (`usize::MAX`: none), so the layer knows
-    /// in one check whether the keys it put in front were left alone.
+    /// in one check whether the keys given at start were left alone.
     touched: usize,
+    /// The keys given at start while they are not in `items` (no mapper changed one).
+    lead: Option<Lead<'a>>,
+    /// How many of the first `items` are the keys given at start, moved there when a mapper
+    /// changed one of them.
+    in_front: usize,
 }
 
-impl Default for Attributes {
-    fn default() -> Self {
+/// The attributes a span was given at start, which its mappers see. They are not copied into
+/// the set unless a mapper changes one: most mappers only add, and copying those values in and
+/// out again would cost about as much as the rest of the mapper's work.
+pub(crate) struct Lead<'a> {
+    /// Bit `i`: `SAMPLING_RELEVANT[i]` is one of them.
+    keys: u16,
+    /// Their values, in `SAMPLING_RELEVANT` order (one per key).
+    values: &'a (dyn Fn() -> Vec<KeyValue> + Sync),
+    /// `values()`, once a mapper read one.
+    read: OnceLock<Vec<KeyValue>>,
+}
+
+impl<'a> Lead<'a> {
+    /// The keys of `keys` (bit `i`: `SAMPLING_RELEVANT[i]`), whose values `values` makes.
+    pub(crate) fn new(keys: u16, values: &'a (dyn Fn() -> Vec<KeyValue> + Sync)) -> Self {
         Self {
-            items: Vec::new(),
-            journal: Journal(None),
-            touched: usize::MAX,
+            keys,
+            values,
+            read: OnceLock::new(),
+        }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        // Most keys a mapper names have none of those lengths: one check.
+        if LENGTHS & (1_u128 << key.len().min(127)) == 0 {
+            return false;
+        }
+        SAMPLING_RELEVANT
+            .iter()
+            .enumerate()
+            .any(|(i, k)| self.keys & (1 << i) != 0 && *k == key)
+    }
+
+    fn len(&self) -> usize {
+        self.keys.count_ones() as usize
+    }
+
+    fn read(&self) -> &[KeyValue] {
+        self.read.get_or_init(|| self.make())
+    }
+
+    fn into_values(self) -> Vec<KeyValue> {
+        match self.read.into_inner() {
+            Some(values) => values,
+            None => (self.values)(),
+        }
+    }
+
+    fn make(&self) -> Vec<KeyValue> {
+        let values = (self.values)();
+        debug_assert!(
+            values.len() == self.len() && values.iter().all(|kv| self.has(kv.key.as_str()))
+        );
+        values
+    }
+}
+
+/// Bit `n`: a key of `SAMPLING_RELEVANT` is `n` bytes long (all are shorter than 127).
+const LENGTHS: u128 = {
+    let mut bits = 0_u128;
+    let mut i = 0;
+    while i < SAMPLING_RELEVANT.len() {
+        assert!(SAMPLING_RELEVANT[i].len() < 127);
+        bits |= 1 << SAMPLING_RELEVANT[i].len();
+        i += 1;
+    }
+    bits
+};
+
+impl Clone for Lead<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            keys: self.keys,
+            values: self.values,
+            read: self.read.clone(),
         }
     }
 }
 
-impl PartialEq for Attributes {
+impl Default for Attributes<'_> {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl PartialEq for Attributes<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.items == other.items
+        self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Attributes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -104,7 +169,7 @@ impl Clone for Journal {
     }
 }
 
-impl Attributes {
+impl<'a> Attributes<'a> {
     /// An empty set.
     ///
     /// ```
@@ -120,11 +185,7 @@ impl Attributes {
     /// assert!(tracing_genai::mapper::Attributes::with_capacity(8).is_empty());
     /// ```
     pub fn with_capacity(n: usize) -> Self {
-        Self {
-            items: Vec::with_capacity(n),
-            journal: Journal(None),
-            touched: usize::MAX,
-        }
+        Self::reusing(Vec::with_capacity(n))
     }
 
     /// A set built in `items` (emptied first), reusing its allocation.
@@ -134,7 +195,39 @@ impl Attributes {
             items,
             journal: Journal(None),
             touched: usize::MAX,
+            lead: None,
+            in_front: 0,
         }
+    }
+
+    /// This set with the attributes given at start seen first (`lead`), for the mappers.
+    pub(crate) fn with_lead<'b>(self, lead: Lead<'b>) -> Attributes<'b> {
+        Attributes {
+            items: self.items,
+            journal: Journal(None),
+            touched: self.touched,
+            lead: (lead.keys != 0).then_some(lead),
+            in_front: 0,
+        }
+    }
+
+    /// After the mappers: the set without its view of the span, and where in it are the
+    /// attributes given at start: `Some(n)`, the first `n` items (0 while no mapper changed one:
+    /// then none are); `None`, anywhere or nowhere (a mapper replaced the whole set).
+    pub(crate) fn detach(self) -> (Attributes<'static>, Option<usize>) {
+        let led = match (&self.lead, self.in_front) {
+            (Some(_), _) => Some(0),
+            (None, 0) => None,
+            (None, n) => Some(n),
+        };
+        let detached = Attributes {
+            items: self.items,
+            journal: Journal(None),
+            touched: self.touched,
+            lead: None,
+            in_front: 0,
+        };
+        (detached, led)
     }
 
     fn log(&mut self, undo: Undo) {
@@ -152,17 +245,18 @@ impl Attributes {
     }
 
     /// Starts recording changes (a mapper is about to run).
-    fn begin(&mut self) {
+    pub(super) fn begin(&mut self) {
         self.journal.0 = Some(Log::default());
     }
 
     /// Keeps the changes made since [`begin`](Self::begin).
-    fn commit(&mut self) {
+    pub(super) fn commit(&mut self) {
         self.journal.0 = None;
     }
 
-    /// Undoes every change made since [`begin`](Self::begin), latest first.
-    fn rollback(&mut self) {
+    /// Undoes every change made since [`begin`](Self::begin), latest first. (Attributes given
+    /// at start that were moved in front stay there: the same attributes.)
+    pub(super) fn rollback(&mut self) {
         let Some(log) = self.journal.0.take() else {
             return;
         };
@@ -185,6 +279,32 @@ impl Attributes {
         }
     }
 
+    /// Whether `key` is one of the attributes given at start not yet in `items`.
+    fn led(&self, key: &str) -> bool {
+        self.lead.as_ref().is_some_and(|l| l.has(key))
+    }
+
+    /// Moves the attributes given at start in front of `items` (a mapper changes one of them),
+    /// shifting what the journal recorded accordingly.
+    fn bring_forward(&mut self) {
+        let Some(lead) = self.lead.take() else {
+            return;
+        };
+        let values = lead.into_values();
+        let n = values.len();
+        self.items.splice(0..0, values);
+        self.in_front = n;
+        if self.touched != usize::MAX {
+            self.touched += n;
+        }
+        if let Some(log) = &mut self.journal.0 {
+            for (_, undo) in &mut log.changes {
+                let (Undo::Replaced(i, _) | Undo::Removed(i, _)) = undo;
+                *i += n;
+            }
+        }
+    }
+
     /// The value of `key`, if present.
     ///
     /// ```
@@ -193,7 +313,11 @@ impl Attributes {
     /// assert_eq!(attrs.get("k").map(|v| v.as_str().into_owned()), Some("v".to_string()));
     /// ```
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.items
+        let items = match &self.lead {
+            Some(lead) if lead.has(key) => lead.read(),
+            _ => &self.items[..],
+        };
+        items
             .iter()
             .find(|kv| kv.key.as_str() == key)
             .map(|kv| &kv.value)
@@ -207,7 +331,7 @@ impl Attributes {
     /// assert!(attrs.contains_key("k"));
     /// ```
     pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
+        self.led(key) || self.items.iter().any(|kv| kv.key.as_str() == key)
     }
 
     /// Sets `key` to `value`, replacing (in place) and returning any previous value.
@@ -220,6 +344,9 @@ impl Attributes {
     pub fn insert(&mut self, key: impl Into<Key>, value: impl Into<Value>) -> Option<Value> {
         let key = key.into();
         let value = value.into();
+        if self.led(key.as_str()) {
+            self.bring_forward();
+        }
         match self.items.iter().position(|kv| kv.key == key) {
             Some(i) => {
                 let old = std::mem::replace(&mut self.items[i].value, value);
@@ -245,6 +372,9 @@ impl Attributes {
     /// assert!(attrs.is_empty());
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
+        if self.led(key) {
+            self.bring_forward();
+        }
         let pos = self.items.iter().position(|kv| kv.key.as_str() == key)?;
         let kv = self.items.remove(pos);
         if self.journal.0.is_some() {
@@ -272,7 +402,7 @@ impl Attributes {
         }
     }
 
-    /// Keeps only the attributes for which `f` returns `true`.
+    /// Keeps only the attributes for which `f` returns `true` (`f` sees each once, in order).
     ///
     /// ```
     /// let mut attrs = tracing_genai::mapper::Attributes::new();
@@ -282,18 +412,43 @@ impl Attributes {
     /// assert_eq!(attrs.len(), 1);
     /// ```
     pub fn retain(&mut self, mut f: impl FnMut(&str, &Value) -> bool) {
-        if self.journal.0.is_none() {
+        // The attributes given at start are offered first, and moved in only if one goes.
+        let mut from = 0;
+        if let Some(lead) = &self.lead {
+            let read = lead.read();
+            // Bit `i`: the `i`th of them goes (there are at most `SAMPLING_RELEVANT.len()`).
+            let gone = read.iter().enumerate().fold(0_u16, |gone, (i, kv)| {
+                if f(kv.key.as_str(), &kv.value) {
+                    gone
+                } else {
+                    gone | 1 << i
+                }
+            });
+            if gone != 0 {
+                let n = read.len();
+                self.bring_forward();
+                for i in (0..n).rev().filter(|&i| gone & (1 << i) != 0) {
+                    self.remove_at(i);
+                }
+                from = n - gone.count_ones() as usize;
+            }
+        }
+        if self.journal.0.is_none() && from == 0 {
             return self.items.retain(|kv| f(kv.key.as_str(), &kv.value));
         }
-        let mut i = 0;
+        let mut i = from;
         while i < self.items.len() {
             if f(self.items[i].key.as_str(), &self.items[i].value) {
                 i += 1;
             } else {
-                let kv = self.items.remove(i);
-                self.log(Undo::Removed(i, kv));
+                self.remove_at(i);
             }
         }
+    }
+
+    fn remove_at(&mut self, i: usize) {
+        let kv = self.items.remove(i);
+        self.log(Undo::Removed(i, kv));
     }
 
     /// Iterates over the attributes in order.
@@ -304,7 +459,8 @@ impl Attributes {
     /// assert_eq!(attrs.iter().count(), 1);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = &KeyValue> {
-        self.items.iter()
+        let lead = self.lead.as_ref().map_or(&[][..], Lead::read);
+        lead.iter().chain(&self.items)
     }
 
     /// Number of attributes.
@@ -313,7 +469,7 @@ impl Attributes {
     /// assert_eq!(tracing_genai::mapper::Attributes::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.lead.as_ref().map_or(0, Lead::len) + self.items.len()
     }
 
     /// Whether there are no attributes.
@@ -322,7 +478,14 @@ impl Attributes {
     /// assert!(tracing_genai::mapper::Attributes::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
+    }
+
+    /// The set's items: all its attributes once it no longer looks at a span (see
+    /// [`detach`](Self::detach)); a plain slice for the layer's scans.
+    pub(crate) fn items(&self) -> &[KeyValue] {
+        debug_assert!(self.lead.is_none());
+        &self.items
     }
 
     /// Removes the items at `positions` (any order, each at most once; out-of-range entries are
@@ -360,213 +523,22 @@ impl Attributes {
     /// attrs.insert("k", 1_i64);
     /// assert_eq!(attrs.into_vec().len(), 1);
     /// ```
-    pub fn into_vec(self) -> Vec<KeyValue> {
+    pub fn into_vec(mut self) -> Vec<KeyValue> {
+        if self.lead.is_some() {
+            self.bring_forward();
+        }
         self.items
     }
 }
 
-impl IntoIterator for Attributes {
+impl IntoIterator for Attributes<'_> {
     type Item = KeyValue;
     type IntoIter = std::vec::IntoIter<KeyValue>;
     fn into_iter(self) -> Self::IntoIter {
-        self.items.into_iter()
-    }
-}
-
-/// Adds, renames or drops attributes of an LLM span before export.
-///
-/// Implemented for closures `Fn(&GenAiSpan, &mut Attributes)` and for `()` (no-op). A mapper that
-/// panics is isolated: the span is exported without that mapper's changes and the panic is
-/// reported once per mapper (see [`Diagnostics`](crate::Diagnostics)).
-///
-/// Mappers run while the span closes, with no lock of the layer held: they may record on other
-/// spans, log events and create spans. A span created *and closed* inside a mapper should be a
-/// root (`info_span!(parent: None, ..)`): tracing-subscriber's `Registry` never frees a span
-/// closed while another span is closing on the same thread, so a child of the current span made
-/// there would keep that span from ever closing.
-///
-/// ```
-/// use tracing_genai::{mapper::{AttributeMapper, Attributes}, GenAiSpan};
-///
-/// /// Copies the `tenant_id` field of every LLM span to `app.tenant.id`.
-/// struct Tenant;
-///
-/// impl AttributeMapper for Tenant {
-///     fn map(&self, span: &GenAiSpan, attrs: &mut Attributes) {
-///         if let Some(tenant) = span.field("tenant_id") {
-///             attrs.insert("app.tenant.id", tenant.to_string());
-///         }
-///     }
-/// }
-///
-/// let layer = tracing_genai::layer::<tracing_subscriber::Registry>().with_mapper(Tenant);
-/// # drop(layer);
-/// ```
-pub trait AttributeMapper: Send + Sync + 'static {
-    /// Edits `attributes`, the attributes about to be written on the span described by `span`.
-    fn map(&self, span: &GenAiSpan, attributes: &mut Attributes);
-
-    /// A short name used when reporting this mapper's failures. Defaults to its type name.
-    fn name(&self) -> &str {
-        std::any::type_name::<Self>()
-    }
-}
-
-impl<F> AttributeMapper for F
-where
-    F: Fn(&GenAiSpan, &mut Attributes) + Send + Sync + 'static,
-{
-    fn map(&self, span: &GenAiSpan, attributes: &mut Attributes) {
-        self(span, attributes)
-    }
-}
-
-impl AttributeMapper for () {
-    fn map(&self, _: &GenAiSpan, _: &mut Attributes) {}
-}
-
-/// A mapper that renames attribute keys.
-///
-/// ```
-/// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-///     .with_mapper(tracing_genai::mapper::RenameAttributes::new([("feature", "app.feature")]));
-/// # drop(layer);
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct RenameAttributes {
-    pairs: Vec<(String, String)>,
-}
-
-impl RenameAttributes {
-    /// Renames each `(from, to)`.
-    pub fn new<I, A, B>(pairs: I) -> Self
-    where
-        I: IntoIterator<Item = (A, B)>,
-        A: Into<String>,
-        B: Into<String>,
-    {
-        Self {
-            pairs: pairs
-                .into_iter()
-                .map(|(a, b)| (a.into(), b.into()))
-                .collect(),
-        }
-    }
-}
-
-impl AttributeMapper for RenameAttributes {
-    fn map(&self, _: &GenAiSpan, attributes: &mut Attributes) {
-        for (from, to) in &self.pairs {
-            attributes.rename(from, to.clone());
-        }
-    }
-}
-
-/// A mapper that drops attributes by exact key or by `prefix.*` pattern.
-///
-/// ```
-/// let layer = tracing_genai::layer::<tracing_subscriber::Registry>()
-///     .with_mapper(tracing_genai::mapper::DropAttributes::new(["user_email", "debug.*"]));
-/// # drop(layer);
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct DropAttributes {
-    patterns: Vec<String>,
-}
-
-impl DropAttributes {
-    /// Drops every key equal to a pattern, or starting with the part before a trailing `*`.
-    pub fn new<I, A>(patterns: I) -> Self
-    where
-        I: IntoIterator<Item = A>,
-        A: Into<String>,
-    {
-        Self {
-            patterns: patterns.into_iter().map(Into::into).collect(),
-        }
-    }
-
-    fn matches(&self, key: &str) -> bool {
-        self.patterns.iter().any(|p| match p.strip_suffix('*') {
-            Some(prefix) => key.starts_with(prefix),
-            None => key == p,
-        })
-    }
-}
-
-impl AttributeMapper for DropAttributes {
-    fn map(&self, _: &GenAiSpan, attributes: &mut Attributes) {
-        attributes.retain(|key, _| !self.matches(key));
-    }
-}
-
-/// One configured mapper with its failure bookkeeping.
-#[derive(Clone)]
-pub(crate) struct MapperSlot {
-    mapper: Arc<dyn AttributeMapper>,
-    reported: Arc<AtomicBool>,
-    panics: Arc<AtomicU64>,
-}
-
-impl fmt::Debug for MapperSlot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MapperSlot")
-            .field("mapper", &self.mapper.name())
-            .field("panics", &self.panics.load(Ordering::Relaxed))
-            .finish()
-    }
-}
-
-/// What went wrong when a mapper ran; reported by the layer after all locks are released.
-#[derive(Debug)]
-pub(crate) struct MapperFailure {
-    pub(crate) mapper: String,
-    pub(crate) message: String,
-    /// Whether this is the first failure of that mapper (report it then, count it always).
-    pub(crate) first: bool,
-}
-
-impl MapperSlot {
-    pub(crate) fn new(mapper: impl AttributeMapper) -> Self {
-        Self {
-            mapper: Arc::new(mapper),
-            reported: Arc::new(AtomicBool::new(false)),
-            panics: Arc::new(AtomicU64::new(0)),
-        }
-    }
-
-    /// Runs the mapper on `attributes`; undoes its changes if it panicked.
-    pub(crate) fn apply(
-        &self,
-        span: &GenAiSpan,
-        attributes: &mut Attributes,
-    ) -> Result<(), MapperFailure> {
-        // Each change is journaled while the mapper runs (no copy of the set): a panic rolls
-        // them back, so a panicking mapper changes nothing.
-        attributes.begin();
-        match catch_unwind(AssertUnwindSafe(|| self.mapper.map(span, attributes))) {
-            Ok(()) => {
-                attributes.commit();
-                Ok(())
-            }
-            Err(payload) => {
-                attributes.rollback();
-                self.panics.fetch_add(1, Ordering::Relaxed);
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".to_string());
-                Err(MapperFailure {
-                    mapper: self.mapper.name().to_string(),
-                    message,
-                    first: !self.reported.swap(true, Ordering::Relaxed),
-                })
-            }
-        }
+        self.into_vec().into_iter()
     }
 }
 
 #[cfg(test)]
-#[path = "mapper_tests.rs"]
+#[path = "attributes_tests.rs"]
 mod tests;
