@@ -158,3 +158,9 @@ fn a_mapper_that_replaces_the_set_leaves_the_given_keys_unplaced() {
     let (_, led) = with_given(&made, |a| *a = Attributes::new());
     assert_eq!(led, None);
 }
+
+#[test]
+fn a_set_looking_at_a_span_is_still_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Attributes<'_>>();
+}
