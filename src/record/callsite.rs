@@ -81,10 +81,11 @@ impl RegistryType {
     }
 }
 
-/// `gen_ai.prompt.variable.<key>`: a prompt template variable, sensitive (message content).
+/// `gen_ai.prompt.variable.<key>`: a prompt template variable, sensitive (message content); also
+/// the template's bare name, which is no attribute of its own (its value is still a variable's).
 fn is_prompt_variable(name: &str) -> bool {
     name.strip_prefix(sc::GEN_AI_PROMPT_VARIABLE)
-        .is_some_and(|rest| rest.starts_with('.'))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// Whether `name` is an indexed legacy content field (`gen_ai.prompt.0.content`,

@@ -415,10 +415,13 @@ fn unmodeled_registry_keys_keep_their_registry_type() {
             gen_ai.memory.record.count = "many",
             gen_ai.retrieval.query.text = "secret query zebra",
             "gen_ai.prompt.variable.user_name" = "Alice zebra",
+            // The template's bare name is no attribute: content too, never exported as is.
+            "gen_ai.prompt.variable" = 7_i64,
         )
         .entered();
     });
     let s = &spans[0];
+    assert!(!has(s, "gen_ai.prompt.variable"));
     assert_eq!(str_attr(s, "gen_ai.prompt.name"), "greeting");
     assert_eq!(str_attr(s, "gen_ai.prompt.version"), "3");
     assert_eq!(i64_attr(s, "gen_ai.retrieval.top_k"), 5);
