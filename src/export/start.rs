@@ -158,14 +158,8 @@ pub(crate) fn settle(
     attrs: &mut Attributes<'_>,
     state: &mut GenAiSpan,
 ) {
-    // No mapper replaced or removed anything in front: those are the values given, unchanged.
-    if let Some(lead) = lead
-        && attrs.untouched_below(lead)
-    {
-        attrs.remove_front(lead);
-        return;
-    }
     let values = given_values(given, state);
+    // The values in front are still those given (a mapper put them back, or was rolled back).
     if let Some(lead) = lead {
         let mut expected = values
             .iter()

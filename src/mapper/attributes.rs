@@ -34,9 +34,6 @@ pub struct Attributes<'a> {
     /// While a mapper runs: how to undo each change it made, so a panicking mapper changes
     /// nothing without the set being copied for every mapper call.
     journal: Journal,
-    /// The lowest index a mapper replaced or removed (`usize::MAX`: none), so the layer knows
-    /// in one check whether the keys given at start were left alone.
-    touched: usize,
     /// The keys given at start while they are not in `items` (no mapper changed one).
     lead: Option<Lead<'a>>,
     /// How many of the first `items` are the keys given at start, moved there when a mapper
@@ -47,6 +44,7 @@ pub struct Attributes<'a> {
 /// The attributes a span was given at start, which its mappers see. They are not copied into
 /// the set unless a mapper changes one: most mappers only add, and copying those values in and
 /// out again would cost about as much as the rest of the mapper's work.
+#[derive(Clone)]
 pub(crate) struct Lead<'a> {
     /// Bit `i`: `SAMPLING_RELEVANT[i]` is one of them.
     keys: u16,
@@ -85,11 +83,8 @@ impl<'a> Lead<'a> {
         self.read.get_or_init(|| self.make())
     }
 
-    fn into_values(self) -> Vec<KeyValue> {
-        match self.read.into_inner() {
-            Some(values) => values,
-            None => (self.values)(),
-        }
+    fn into_values(mut self) -> Vec<KeyValue> {
+        self.read.take().unwrap_or_else(|| self.make())
     }
 
     fn make(&self) -> Vec<KeyValue> {
@@ -112,16 +107,6 @@ const LENGTHS: u128 = {
     }
     bits
 };
-
-impl Clone for Lead<'_> {
-    fn clone(&self) -> Self {
-        Self {
-            keys: self.keys,
-            values: self.values,
-            read: self.read.clone(),
-        }
-    }
-}
 
 impl Default for Attributes<'_> {
     fn default() -> Self {
@@ -194,7 +179,6 @@ impl<'a> Attributes<'a> {
         Self {
             items,
             journal: Journal(None),
-            touched: usize::MAX,
             lead: None,
             in_front: 0,
         }
@@ -205,7 +189,6 @@ impl<'a> Attributes<'a> {
         Attributes {
             items: self.items,
             journal: Journal(None),
-            touched: self.touched,
             lead: (lead.keys != 0).then_some(lead),
             in_front: 0,
         }
@@ -223,7 +206,6 @@ impl<'a> Attributes<'a> {
         let detached = Attributes {
             items: self.items,
             journal: Journal(None),
-            touched: self.touched,
             lead: None,
             in_front: 0,
         };
@@ -232,8 +214,6 @@ impl<'a> Attributes<'a> {
 
     fn log(&mut self, undo: Undo) {
         if let Some(log) = &mut self.journal.0 {
-            let (Undo::Replaced(i, _) | Undo::Removed(i, _)) = &undo;
-            self.touched = self.touched.min(*i);
             log.changes.push((std::mem::take(&mut log.pushes), undo));
         }
     }
@@ -294,9 +274,6 @@ impl<'a> Attributes<'a> {
         let n = values.len();
         self.items.splice(0..0, values);
         self.in_front = n;
-        if self.touched != usize::MAX {
-            self.touched += n;
-        }
         if let Some(log) = &mut self.journal.0 {
             for (_, undo) in &mut log.changes {
                 let (Undo::Replaced(i, _) | Undo::Removed(i, _)) = undo;
@@ -497,11 +474,6 @@ impl<'a> Attributes<'a> {
                 self.items.remove(p);
             }
         }
-    }
-
-    /// Whether no mapper replaced or removed any of the first `n` items.
-    pub(crate) fn untouched_below(&self, n: usize) -> bool {
-        self.touched >= n && self.items.len() >= n
     }
 
     /// Removes the first `n` items.
